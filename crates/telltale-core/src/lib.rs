@@ -1,0 +1,37 @@
+//! telltale-core: the engine that makes every recipient's copy of a document
+//! different in ways a reader does not notice, and names the source of a leak.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! document ─► Template ─► Codebook ─► copy for recipient r
+//! leak ─► Locator (locate + align) ─► Observations ─► Accusation
+//! ```
+//!
+//! This crate does no I/O, spawns no threads and keeps no global state of its
+//! own, so that it can be embedded in a CLI, a server or an evaluation harness
+//! alike, and so that every result is a pure function of its inputs and the
+//! secret key. Storage, file formats and HTTP live in other crates.
+
+pub mod accuse;
+pub mod align;
+pub mod codebook;
+mod error;
+pub mod gate;
+pub mod key;
+pub mod rules;
+pub mod sample;
+pub mod sim;
+pub mod stats;
+pub mod template;
+pub mod text;
+
+
+
+pub use codebook::{Codebook, CodeParams};
+pub use error::Error;
+pub use key::SecretKey;
+pub use rules::{Profile, RuleSet, Variety};
+pub use template::{Class, Layer, Site, Slot, Template};
+pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Suspect};
+pub use align::{Locator, Observation, Passage, Trace};

@@ -1,0 +1,336 @@
+//! The rule tables, compiled into the binary from `data/` and parsed when a
+//! rule engine run needs them. Formats are documented in `data/SOURCES.md`.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Ctx, Variety};
+use crate::text::{self, Kind};
+
+const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
+const COMPOUNDS: &str = include_str!("../../data/compounds.tsv");
+const BINOMIALS: &str = include_str!("../../data/binomials.txt");
+const SPELLING: &str = include_str!("../../data/spelling_us_uk.tsv");
+
+/// Words in the US/UK list that are also ordinary British usage (or
+/// American), so they say nothing about the variety.
+const AMBIGUOUS_SPELLINGS: &[&str] = &[
+    "practice", "practices", "license", "licenses", "licensed", "licensing", "program", "programs", "draft", "drafts", "disk",
+    "disks", "meter", "meters", "check", "checks", "tire", "tires", "curb", "curbs", "story", "stories", "inquiry", "inquiries",
+    "enquiry", "enquiries", "judgment", "judgement", "ax", "axe", "mold", "mould", "gray", "grey", "plow", "plough",
+];
+
+/// One condition on the token next to a match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Atom {
+    Any,
+    Words(Vec<String>),
+    Det,
+    Num,
+    Pron,
+    Start,
+    Punct,
+    Word,
+    Cap,
+    End,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cond {
+    atoms: Vec<(bool, Atom)>,
+}
+
+pub(crate) const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "each", "every", "some",
+    "any", "no", "all", "both", "many", "several", "such", "another",
+];
+pub(crate) const PRONOUNS: &[&str] = &["i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them"];
+pub(crate) const NUMBER_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+    "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+    "ninety", "hundred", "thousand", "million", "billion", "dozen", "half", "a",
+];
+
+pub(crate) fn is_number_token(ctx: &Ctx, i: usize) -> bool {
+    ctx.tokens[i].kind == Kind::Number
+        || (ctx.tokens[i].kind == Kind::Word && NUMBER_WORDS[..NUMBER_WORDS.len() - 1].contains(&ctx.folded(i).as_str()))
+        || (ctx.text(i).starts_with(['£', '$', '€']) )
+        || (matches!(ctx.text(i), "£" | "$" | "€") && ctx.next(i).is_some_and(|j| ctx.tokens[j].kind == Kind::Number))
+}
+
+impl Cond {
+    fn parse(s: &str) -> Result<Cond, String> {
+        let mut atoms = Vec::new();
+        for part in s.split('&') {
+            let part = part.trim();
+            let (neg, body) = match part.strip_prefix('!') {
+                Some(b) => (true, b),
+                None => (false, part),
+            };
+            let atom = match body {
+                "*" => Atom::Any,
+                "@DET" => Atom::Det,
+                "@NUM" => Atom::Num,
+                "@PRON" => Atom::Pron,
+                "@START" => Atom::Start,
+                "@PUNCT" => Atom::Punct,
+                "@WORD" => Atom::Word,
+                "@CAP" => Atom::Cap,
+                "@END" => Atom::End,
+                w if w.starts_with('@') => return Err(format!("unknown class {w}")),
+                w => Atom::Words(w.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
+            };
+            atoms.push((neg, atom));
+        }
+        Ok(Cond { atoms })
+    }
+
+    /// Check the condition for the token at `at` (None: start or end of
+    /// text). `match_start` is the first token of the match, for `@START`.
+    fn holds(&self, ctx: &Ctx, at: Option<usize>, match_start: usize) -> bool {
+        self.atoms.iter().all(|(neg, a)| {
+            let v = match a {
+                Atom::Any => true,
+                Atom::Start => ctx.starts_sentence(match_start),
+                Atom::End => match at {
+                    None => true,
+                    Some(i) => matches!(ctx.text(i), "." | "!" | "?" | ";" | ":" | "…"),
+                },
+                _ => match at {
+                    None => false,
+                    Some(i) => {
+                        let w = ctx.folded(i);
+                        let is_word = ctx.tokens[i].is_word();
+                        match a {
+                            Atom::Words(ws) => ws.iter().any(|x| *x == w),
+                            Atom::Det => DETERMINERS.contains(&w.as_str()),
+                            Atom::Num => is_number_token(ctx, i),
+                            Atom::Pron => PRONOUNS.contains(&w.as_str()),
+                            Atom::Punct => ctx.tokens[i].kind == Kind::Punct,
+                            Atom::Word => is_word,
+                            Atom::Cap => is_word && text::is_capitalised(ctx.text(i)),
+                            _ => unreachable!(),
+                        }
+                    }
+                },
+            };
+            v != *neg
+        })
+    }
+}
+
+/// One line of `synonyms.tsv`.
+#[derive(Debug, Clone)]
+pub(crate) struct SynonymEntry {
+    pub forms: Vec<String>,
+    left: Cond,
+    right: Cond,
+    variety: Option<Variety>,
+}
+
+/// An occurrence of a table form in the text.
+pub(crate) struct Hit {
+    pub entry: usize,
+    pub form: usize,
+    /// Token indices of the first and last token of the match.
+    pub first: usize,
+    pub last: usize,
+}
+
+/// Forms of a table, indexed by their first word for matching.
+pub(crate) struct FormTable {
+    pub entries: Vec<SynonymEntry>,
+    by_first: HashMap<String, Vec<(usize, usize)>>,
+}
+
+fn first_word(form: &str) -> String {
+    form.chars().take_while(|c| c.is_alphanumeric() || *c == '\'').collect()
+}
+
+fn variety_of(s: &str) -> Result<Option<Variety>, String> {
+    match s.trim() {
+        "" | "any" => Ok(None),
+        "uk" => Ok(Some(Variety::British)),
+        "us" => Ok(Some(Variety::American)),
+        v => Err(format!("unknown variety {v}")),
+    }
+}
+
+impl FormTable {
+    fn index(entries: Vec<SynonymEntry>) -> FormTable {
+        let mut by_first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (e, entry) in entries.iter().enumerate() {
+            for (f, form) in entry.forms.iter().enumerate() {
+                by_first.entry(first_word(form)).or_default().push((e, f));
+            }
+        }
+        FormTable { entries, by_first }
+    }
+
+    pub fn synonyms() -> FormTable {
+        Self::parse_synonyms(SYNONYMS).expect("synonyms.tsv is checked by tests")
+    }
+
+    pub fn compounds() -> FormTable {
+        Self::parse_compounds(COMPOUNDS).expect("compounds.tsv is checked by tests")
+    }
+
+    pub fn parse_synonyms(src: &str) -> Result<FormTable, String> {
+        let mut entries = Vec::new();
+        let mut header = false;
+        for (n, line) in src.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if !header {
+                header = true;
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 4 {
+                return Err(format!("synonyms line {}: expected 5 columns", n + 1));
+            }
+            let forms: Vec<String> = cols[0].split('|').map(|f| f.trim().to_lowercase()).collect();
+            if forms.len() < 2 || forms.iter().any(String::is_empty) {
+                return Err(format!("synonyms line {}: needs two or more forms", n + 1));
+            }
+            let err = |e: String| format!("synonyms line {}: {e}", n + 1);
+            entries.push(SynonymEntry {
+                forms,
+                left: Cond::parse(cols[1]).map_err(err)?,
+                right: Cond::parse(cols[2]).map_err(err)?,
+                variety: variety_of(cols[3]).map_err(err)?,
+            });
+        }
+        Ok(FormTable::index(entries))
+    }
+
+    pub fn parse_compounds(src: &str) -> Result<FormTable, String> {
+        let mut entries = Vec::new();
+        let mut header = false;
+        for (n, line) in src.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if !header {
+                header = true;
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            let forms: Vec<String> = cols[0].split('|').map(|f| f.trim().to_lowercase()).collect();
+            if forms.len() < 2 {
+                return Err(format!("compounds line {}: needs two or more forms", n + 1));
+            }
+            let any = Cond { atoms: vec![(false, Atom::Any)] };
+            entries.push(SynonymEntry {
+                forms,
+                left: any.clone(),
+                right: any,
+                variety: variety_of(cols.get(1).copied().unwrap_or("any")).map_err(|e| format!("compounds line {}: {e}", n + 1))?,
+            });
+        }
+        Ok(FormTable::index(entries))
+    }
+
+    /// Every place a form of the table occurs, with its context conditions
+    /// and variety satisfied.
+    pub fn find(&self, ctx: &Ctx) -> Vec<Hit> {
+        let mut out = Vec::new();
+        let lower = ctx.src.to_lowercase();
+        let same_len = lower.len() == ctx.src.len();
+        for (i, t) in ctx.tokens.iter().enumerate() {
+            if t.kind != Kind::Word {
+                continue;
+            }
+            let w = text::fold(t.text(ctx.src));
+            let Some(cands) = self.by_first.get(&w) else { continue };
+            for &(e, f) in cands {
+                let entry = &self.entries[e];
+                if entry.variety.is_some_and(|v| v != ctx.variety) {
+                    continue;
+                }
+                let form = &entry.forms[f];
+                let end = t.start + form.len();
+                let matched = if same_len {
+                    lower.get(t.start..end).is_some_and(|s| s.replace('\u{2019}', "'") == *form)
+                } else {
+                    ctx.src.get(t.start..end).is_some_and(|s| text::fold(s) == *form)
+                };
+                if !matched {
+                    continue;
+                }
+                // The match must end on a token boundary.
+                let Some(last) = ctx.tokens[i..].iter().position(|x| x.end == end).map(|p| i + p) else { continue };
+                if ctx.tokens[i..=last].iter().any(|x| x.kind == Kind::Space && ctx.src[x.range()] != *" ") {
+                    continue;
+                }
+                if entry.left.holds(ctx, ctx.prev(i), i) && entry.right.holds(ctx, ctx.next(last), i) {
+                    out.push(Hit { entry: e, form: f, first: i, last });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Fixed binomials whose order must not change.
+pub(crate) fn binomials() -> HashSet<String> {
+    BINOMIALS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase).collect()
+}
+
+/// US/UK spelling pairs indexed both ways.
+pub(crate) struct SpellingIndex {
+    map: HashMap<String, Variety>,
+}
+
+impl SpellingIndex {
+    pub fn new() -> SpellingIndex {
+        let mut map = HashMap::new();
+        for line in SPELLING.lines().filter(|l| !l.starts_with('#')).skip(1) {
+            let mut it = line.split('\t');
+            let (Some(us), Some(uk)) = (it.next(), it.next()) else { continue };
+            if us.replace("iz", "is").replace("yz", "ys") == uk {
+                continue;
+            }
+            if AMBIGUOUS_SPELLINGS.contains(&us) || AMBIGUOUS_SPELLINGS.contains(&uk) {
+                continue;
+            }
+            map.insert(us.to_string(), Variety::American);
+            map.insert(uk.to_string(), Variety::British);
+        }
+        SpellingIndex { map }
+    }
+
+    pub fn variety(&self, word: &str) -> Option<Variety> {
+        self.map.get(word).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_parse() {
+        let s = FormTable::parse_synonyms(SYNONYMS).unwrap();
+        assert!(s.entries.len() >= 200, "{} synonym entries", s.entries.len());
+        let c = FormTable::parse_compounds(COMPOUNDS).unwrap();
+        assert!(c.entries.len() >= 50);
+        assert!(binomials().contains("salt and pepper"));
+        assert_eq!(SpellingIndex::new().variety("colour"), Some(Variety::British));
+        assert_eq!(SpellingIndex::new().variety("color"), Some(Variety::American));
+        assert_eq!(SpellingIndex::new().variety("organize"), None);
+    }
+
+    #[test]
+    fn no_form_is_listed_twice() {
+        let s = FormTable::parse_synonyms(SYNONYMS).unwrap();
+        let mut seen = HashMap::new();
+        for (e, entry) in s.entries.iter().enumerate() {
+            for f in &entry.forms {
+                if let Some(prev) = seen.insert((f.clone(), format!("{:?}{:?}", entry.left, entry.right)), e) {
+                    panic!("form {f:?} is on lines {prev} and {e} with the same context");
+                }
+            }
+        }
+    }
+}

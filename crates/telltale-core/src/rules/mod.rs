@@ -1,0 +1,446 @@
+//! Variant rules: where a document can say the same thing in another way.
+//!
+//! Each rule scans the tokenised text and proposes [`Candidate`]s: a byte
+//! range and the forms that may stand there. The engine then
+//!
+//! 1. keeps candidates inside prose only (never in Markdown code, URLs or
+//!    link targets),
+//! 2. resolves overlaps, preferring the more robust layer,
+//! 3. passes every visible alternative through the grammar [`Gate`],
+//! 4. applies the style profile: document-wide conventions become one slot
+//!    with many sites, and sites that disagree with the document's own
+//!    majority convention are dropped, so no copy ever mixes conventions the
+//!    original did not mix,
+//! 5. numbers the slots in text order and builds the [`Template`].
+//!
+//! The rule tables (synonyms, compounds, binomials, spelling pairs) are data
+//! files under `data/`, compiled in; their sources and licences are in
+//! `data/SOURCES.md`.
+
+mod data;
+pub(crate) mod invisible;
+pub(crate) use invisible as invisible_forms;
+mod lexical;
+mod punct;
+mod spelling;
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::gate::Gate;
+use crate::template::{Class, Layer, Site, Slot, Template};
+use crate::text::{self, Kind, Token};
+use crate::Error;
+
+/// Largest document the rule engine accepts (bytes).
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The variety of English a document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variety {
+    British,
+    American,
+}
+
+/// How much a copy may vary (see `VARIANTS.md` style profiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Conventions chosen once per document; only zero-width invisible marks.
+    Strict,
+    /// As strict, but optional commas and complementisers vary per instance.
+    #[default]
+    Natural,
+    /// Everything per instance, every invisible class (homoglyphs included).
+    Dense,
+}
+
+/// Input format: which parts of the text are prose that may vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Plain,
+    Markdown,
+}
+
+/// Settings of the rule engine for one document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RuleSet {
+    pub profile: Profile,
+    pub format: Format,
+    /// `None`: detect from the text.
+    pub variety: Option<Variety>,
+    /// Classes switched off for this document.
+    pub disabled: Vec<Class>,
+}
+
+/// A proposed variation: the range it replaces and every form that may
+/// stand there. `forms[original]` is the original text of the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub class: Class,
+    pub range: Range<usize>,
+    pub forms: Vec<String>,
+    pub original: usize,
+    /// Candidates that share a group key form one document-wide slot;
+    /// their forms must be listed in the same convention order.
+    pub group: Option<String>,
+}
+
+/// What a rule sees: the text, its tokens and facts about the document.
+pub struct Ctx<'a> {
+    pub src: &'a str,
+    pub tokens: Vec<Token>,
+    pub sentences: Vec<Range<usize>>,
+    pub variety: Variety,
+    pub profile: Profile,
+    /// The document already uses contractions somewhere.
+    pub uses_contractions: bool,
+    prose: Vec<Range<usize>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn text(&self, i: usize) -> &'a str {
+        self.tokens[i].text(self.src)
+    }
+    pub fn folded(&self, i: usize) -> String {
+        text::fold(self.text(i))
+    }
+    /// Index of the next token after `i` that is not white space or invisible.
+    pub fn next(&self, i: usize) -> Option<usize> {
+        (i + 1..self.tokens.len()).find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
+    }
+    pub fn prev(&self, i: usize) -> Option<usize> {
+        (0..i).rev().find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
+    }
+    /// Whether the token at `i` begins a sentence.
+    pub fn starts_sentence(&self, i: usize) -> bool {
+        let s = self.tokens[i].start;
+        self.sentences.iter().any(|r| {
+            r.start == s || {
+                // An opening quote or bracket may come first.
+                r.start < s && self.src[r.start..s].chars().all(|c| matches!(c, '"' | '“' | '‘' | '\'' | '(' | '['))
+            }
+        })
+    }
+    /// Whether tokens `i` and `j` (i < j) are separated by a single plain space.
+    pub fn single_space_between(&self, i: usize, j: usize) -> bool {
+        j == i + 2 && self.tokens[i + 1].kind == Kind::Space && self.text(i + 1) == " "
+    }
+    pub fn is_prose(&self, r: &Range<usize>) -> bool {
+        self.prose.iter().any(|p| p.start <= r.start && r.end <= p.end)
+    }
+    /// Sentence that contains byte offset `at`.
+    pub fn sentence_of(&self, at: usize) -> Option<Range<usize>> {
+        self.sentences.iter().find(|r| r.start <= at && at <= r.end).cloned()
+    }
+}
+
+/// Byte ranges of the text that are prose. Plain text: all of it, less
+/// URLs and e-mail addresses. Markdown: text runs outside code, HTML and
+/// link destinations.
+fn prose_ranges(src: &str, format: Format) -> Vec<Range<usize>> {
+    let base: Vec<Range<usize>> = match format {
+        Format::Plain => vec![0..src.len()],
+        Format::Markdown => {
+            use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+            let mut out = Vec::new();
+            let mut in_code = 0usize;
+            for (ev, r) in Parser::new(src).into_offset_iter() {
+                match ev {
+                    Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::HtmlBlock) => in_code += 1,
+                    Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::HtmlBlock) => in_code = in_code.saturating_sub(1),
+                    Event::Text(_) if in_code == 0 => {
+                        // Text events can be split at escapes; merge touching runs.
+                        match out.last_mut() {
+                            Some(last) if last_touches(src, last, &r) => last.end = r.end,
+                            _ => out.push(r),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+    };
+    // Cut out URLs and e-mail addresses.
+    let mut out = Vec::new();
+    for r in base {
+        let mut pos = r.start;
+        for (a, b) in protected_spans(&src[r.clone()]) {
+            if r.start + a > pos {
+                out.push(pos..r.start + a);
+            }
+            pos = r.start + b;
+        }
+        if pos < r.end {
+            out.push(pos..r.end);
+        }
+    }
+    out
+}
+
+fn last_touches(src: &str, last: &Range<usize>, r: &Range<usize>) -> bool {
+    last.end <= r.start && src[last.end..r.start].chars().all(|c| c == '\\')
+}
+
+/// Spans inside `s` that must never change: URLs, e-mail addresses.
+fn protected_spans(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut word_start = 0;
+    let is_break = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '“' | '”');
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        if is_break(c) {
+            if let Some(_st) = start.take() {}
+            let w = &s[word_start..i];
+            if w.contains("://") || w.starts_with("www.") || (w.contains('@') && w.contains('.')) {
+                out.push((word_start, i));
+            }
+            word_start = i + c.len_utf8();
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    out
+}
+
+/// Guess the variety from spellings that differ between British and
+/// American English (-ise/-ize alone is not evidence: Oxford spelling uses
+/// -ize in British English).
+pub fn detect_variety(src: &str) -> Variety {
+    let tokens = text::tokenize(src);
+    let index = data::SpellingIndex::new();
+    let ise_ize = spelling::IseIze::new();
+    let (mut uk, mut us, mut ise) = (0usize, 0usize, 0usize);
+    for t in tokens.iter().filter(|t| t.kind == Kind::Word) {
+        let w = text::fold(t.text(src));
+        match index.variety(&w) {
+            Some(Variety::British) => uk += 1,
+            Some(Variety::American) => us += 1,
+            None => {}
+        }
+        if spelling::is_ise_word(&w, &ise_ize) {
+            ise += 1;
+        }
+    }
+    if uk > us || (uk == us && ise > 0) {
+        Variety::British
+    } else {
+        Variety::American
+    }
+}
+
+/// Rule priority when candidates overlap: lower wins.
+fn priority(c: Class) -> u8 {
+    match c {
+        Class::Synonym => 0,
+        Class::BritishPair | Class::IrregularPast => 1,
+        Class::Complementiser | Class::Contraction => 2,
+        Class::CoordinationOrder => 3,
+        Class::NumberStyle => 4,
+        Class::Spelling | Class::Compound => 5,
+        Class::AbbreviationDots | Class::TitleCapitals | Class::PerCent => 6,
+        Class::SerialComma | Class::IntroComma | Class::Semicolon | Class::DashStyle => 7,
+        Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => 9,
+    }
+}
+
+/// What building a template found and dropped, for review and reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildReport {
+    pub variety: Option<Variety>,
+    pub proposed: usize,
+    pub overlapping: usize,
+    pub gate_rejected: usize,
+    pub inconsistent: usize,
+}
+
+impl RuleSet {
+    /// Build the template of `src` under these rules, checking every visible
+    /// alternative with `gate`.
+    pub fn build(&self, src: &str, gate: &mut dyn Gate) -> Result<Template, Error> {
+        self.build_with_report(src, gate).map(|(t, _)| t)
+    }
+
+    /// Candidates as the rules propose them, before any filtering.
+    pub fn propose<'a>(&self, src: &'a str) -> Result<(Ctx<'a>, Vec<Candidate>), Error> {
+        check_input(src)?;
+        let variety = self.variety.unwrap_or_else(|| detect_variety(src));
+        let tokens = text::tokenize(src);
+        let sentences = text::sentences(src, &tokens);
+        let uses_contractions = tokens.iter().any(|t| t.kind == Kind::Word && lexical::is_contraction(&text::fold(t.text(src))));
+        let ctx = Ctx { src, tokens, sentences, variety, profile: self.profile, uses_contractions, prose: prose_ranges(src, self.format) };
+        let mut c = Vec::new();
+        lexical::contractions(&ctx, &mut c);
+        lexical::complementiser(&ctx, &mut c);
+        lexical::synonyms(&ctx, &mut c);
+        lexical::british_pairs(&ctx, &mut c);
+        lexical::irregular_pasts(&ctx, &mut c);
+        lexical::number_style(&ctx, &mut c);
+        lexical::coordination(&ctx, &mut c);
+        spelling::spelling(&ctx, &mut c);
+        punct::compounds(&ctx, &mut c);
+        punct::serial_comma(&ctx, &mut c);
+        punct::intro_comma(&ctx, &mut c);
+        punct::abbreviation_dots(&ctx, &mut c);
+        punct::title_capitals(&ctx, &mut c);
+        punct::per_cent(&ctx, &mut c);
+        punct::dash_style(&ctx, &mut c);
+        punct::semicolon(&ctx, &mut c);
+        invisible::zero_width(&ctx, &mut c);
+        if self.profile == Profile::Dense {
+            invisible::space_variants(&ctx, &mut c);
+            invisible::homoglyphs(&ctx, &mut c);
+        }
+        c.retain(|x| !self.disabled.contains(&x.class) && ctx.is_prose(&x.range));
+        Ok((ctx, c))
+    }
+
+    /// As [`RuleSet::build`], with counts of what was dropped and why.
+    pub fn build_with_report(&self, src: &str, gate: &mut dyn Gate) -> Result<(Template, BuildReport), Error> {
+        let (ctx, mut cands) = self.propose(src)?;
+        let mut report = BuildReport { variety: Some(ctx.variety), proposed: cands.len(), ..BuildReport::default() };
+        for c in &cands {
+            debug_assert_eq!(&src[c.range.clone()], c.forms[c.original], "{c:?}");
+        }
+
+        // Overlaps: keep the higher-priority, then the earlier candidate.
+        cands.sort_by_key(|c| (priority(c.class), c.range.start, c.range.end));
+        let mut taken: Vec<Range<usize>> = Vec::new();
+        let mut kept = Vec::with_capacity(cands.len());
+        for c in cands {
+            let clash = taken.iter().any(|t| overlaps(t, &c.range));
+            if clash {
+                report.overlapping += 1;
+            } else {
+                taken.push(c.range.clone());
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| (c.range.start, c.range.end));
+
+        // The grammar gate, on visible alternatives.
+        let mut gated = Vec::with_capacity(kept.len());
+        for mut c in kept {
+            if c.class.layer() != Layer::Invisible {
+                let Some(sent) = ctx.sentence_of(c.range.start) else {
+                    report.gate_rejected += 1;
+                    continue;
+                };
+                let sent = sent.start.min(c.range.start)..sent.end.max(c.range.end);
+                let original = &src[sent.clone()];
+                let mut ok = vec![true; c.forms.len()];
+                for (k, f) in c.forms.iter().enumerate() {
+                    if k == c.original {
+                        continue;
+                    }
+                    let variant = format!("{}{}{}", &src[sent.start..c.range.start], f, &src[c.range.end..sent.end]);
+                    ok[k] = gate.accepts(original, &variant);
+                }
+                if c.group.is_some() {
+                    // A convention must be available at every site or at none:
+                    // mark the rejected forms so the group step can drop them.
+                    if ok.iter().any(|x| !x) {
+                        report.gate_rejected += 1;
+                        continue;
+                    }
+                } else {
+                    let orig = c.forms[c.original].clone();
+                    let forms: Vec<String> = c.forms.iter().zip(&ok).filter(|(_, &o)| o).map(|(f, _)| f.clone()).collect();
+                    if forms.len() < 2 {
+                        report.gate_rejected += 1;
+                        continue;
+                    }
+                    c.original = forms.iter().position(|f| *f == orig).unwrap_or(0);
+                    c.forms = forms;
+                }
+            }
+            gated.push(c);
+        }
+
+        // Style consistency: one slot per group, sites in the majority convention only.
+        let mut groups: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
+        let mut singles = Vec::new();
+        for c in gated {
+            match &c.group {
+                Some(g) => groups.entry(g.clone()).or_default().push(c),
+                None => singles.push(c),
+            }
+        }
+        struct Pending {
+            class: Class,
+            original: usize,
+            sites: Vec<(Range<usize>, Vec<String>)>,
+        }
+        let mut pending: Vec<Pending> = singles
+            .into_iter()
+            .map(|c| Pending { class: c.class, original: c.original, sites: vec![(c.range, c.forms)] })
+            .collect();
+        for (_, members) in groups {
+            let q = members[0].forms.len();
+            let mut votes: HashMap<usize, usize> = HashMap::new();
+            for m in &members {
+                *votes.entry(m.original).or_default() += 1;
+            }
+            let majority = votes.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))).map(|(k, _)| *k).unwrap_or(0);
+            let before = members.len();
+            let sites: Vec<_> =
+                members.iter().filter(|m| m.original == majority && m.forms.len() == q).map(|m| (m.range.clone(), m.forms.clone())).collect();
+            report.inconsistent += before - sites.len();
+            if !sites.is_empty() {
+                pending.push(Pending { class: members[0].class, original: majority, sites });
+            }
+        }
+        pending.sort_by_key(|p| (p.sites[0].0.start, p.sites[0].0.end));
+        let mut slots = Vec::with_capacity(pending.len());
+        let mut sites = Vec::new();
+        for (j, p) in pending.into_iter().enumerate() {
+            let q = p.sites[0].1.len();
+            if q > u8::MAX as usize {
+                return Err(Error::BadTemplate("a slot has more than 255 alternatives".into()));
+            }
+            slots.push(Slot { class: p.class, q: q as u8, original: p.original as u8 });
+            for (r, forms) in p.sites {
+                sites.push(Site { slot: j as u32, start: r.start, end: r.end, forms });
+            }
+        }
+        sites.sort_by_key(|s| (s.start, s.end));
+        let t = Template::new(src.to_string(), slots, sites)?;
+        Ok((t, report))
+    }
+}
+
+/// Two ranges clash when they share a byte, when an empty range sits strictly
+/// inside the other, or when both are empty at the same place.
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    match (a.is_empty(), b.is_empty()) {
+        (false, false) => a.start < b.end && b.start < a.end,
+        (true, false) => b.start < a.start && a.start < b.end,
+        (false, true) => a.start < b.start && b.start < a.end,
+        (true, true) => a.start == b.start,
+    }
+}
+
+/// Refuse input the engine cannot treat as a document.
+pub fn check_input(src: &str) -> Result<(), Error> {
+    if src.len() > MAX_DOCUMENT_BYTES {
+        return Err(Error::TooLarge { size: src.len(), limit: MAX_DOCUMENT_BYTES });
+    }
+    if let Some(p) = src.find(|c: char| c == '\0' || (c.is_control() && !c.is_whitespace())) {
+        return Err(Error::Binary(p));
+    }
+    if src.trim().is_empty() {
+        return Err(Error::EmptyDocument);
+    }
+    Ok(())
+}
+
+/// Helpers shared by the rule modules.
+pub(crate) fn cand(class: Class, range: Range<usize>, forms: Vec<String>, original: usize) -> Candidate {
+    Candidate { class, range, forms, original, group: None }
+}
