@@ -34,7 +34,7 @@ use crate::text::{self, Kind, Token};
 use crate::Error;
 
 /// Largest input the locator reads (bytes).
-pub const MAX_LEAK_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_LEAK_BYTES: usize = 32 * 1024 * 1024;
 /// Shingles that occur more often than this across all templates are too
 /// common to locate anything.
 const MAX_SEED_HITS: usize = 24;
@@ -184,9 +184,13 @@ impl IndexedDoc {
                     let Some(a) = fixed_at(s.start, true) else { continue };
                     (a, None, t.text[unit_span[a].start..s.start].chars().count())
                 }
-                Class::ZeroWidth | Class::SpaceVariant | Class::TitleCapitals => {
-                    let Some(a) = fixed_at(s.end.max(s.start), class == Class::TitleCapitals) else { continue };
-                    let a = if class == Class::TitleCapitals { fixed_at(s.start, true).unwrap_or(a) } else { a };
+                Class::ZeroWidth | Class::SpaceVariant => {
+                    // The word right after the mark.
+                    let Some(a) = fixed_at(s.end, false).filter(|&a| unit_span[a].start == s.end) else { continue };
+                    (a, None, 0)
+                }
+                Class::TitleCapitals => {
+                    let Some(a) = fixed_at(s.start, true) else { continue };
                     (a, None, 0)
                 }
                 Class::DashStyle => {

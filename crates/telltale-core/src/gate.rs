@@ -102,6 +102,10 @@ mod tests {
     fn harper_rejects_a_broken_variant_and_keeps_a_clean_one() {
         let mut g = HarperGate::new(Variety::British);
         assert!(g.accepts("The minister said that the talks had stalled.", "The minister said the talks had stalled."));
-        assert!(!g.accepts("It is an honour to serve.", "It is a honour to serve."));
+        assert!(!g.accepts("It is an apple.", "It is a apple."));
+        assert!(!g.accepts("He goes to the office.", "He go to the office."));
+        // The dialect matters: "color" is not British.
+        assert!(!g.accepts("The colour is red.", "The color is red."));
+        assert!(g.checked == 4 && g.rejected == 3);
     }
 }

@@ -23,20 +23,21 @@ const AMBIGUOUS_SPELLINGS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Atom {
     Any,
-    Words(Vec<String>),
+    Word(String),
     Det,
     Num,
     Pron,
     Start,
     Punct,
-    Word,
+    WordClass,
     Cap,
     End,
 }
 
+/// A conjunction (`&`) of possibly negated (`!`) disjunctions (`,`) of atoms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Cond {
-    atoms: Vec<(bool, Atom)>,
+    atoms: Vec<(bool, Vec<Atom>)>,
 }
 
 pub(crate) const DETERMINERS: &[&str] = &[
@@ -66,20 +67,26 @@ impl Cond {
                 Some(b) => (true, b),
                 None => (false, part),
             };
-            let atom = match body {
-                "*" => Atom::Any,
-                "@DET" => Atom::Det,
-                "@NUM" => Atom::Num,
-                "@PRON" => Atom::Pron,
-                "@START" => Atom::Start,
-                "@PUNCT" => Atom::Punct,
-                "@WORD" => Atom::Word,
-                "@CAP" => Atom::Cap,
-                "@END" => Atom::End,
-                w if w.starts_with('@') => return Err(format!("unknown class {w}")),
-                w => Atom::Words(w.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
-            };
-            atoms.push((neg, atom));
+            let mut any_of = Vec::new();
+            for item in body.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+                any_of.push(match item {
+                    "*" => Atom::Any,
+                    "@DET" => Atom::Det,
+                    "@NUM" => Atom::Num,
+                    "@PRON" => Atom::Pron,
+                    "@START" => Atom::Start,
+                    "@PUNCT" => Atom::Punct,
+                    "@WORD" => Atom::WordClass,
+                    "@CAP" => Atom::Cap,
+                    "@END" => Atom::End,
+                    w if w.starts_with('@') => return Err(format!("unknown class {w}")),
+                    w => Atom::Word(w.to_lowercase()),
+                });
+            }
+            if any_of.is_empty() {
+                return Err(format!("empty constraint in {s:?}"));
+            }
+            atoms.push((neg, any_of));
         }
         Ok(Cond { atoms })
     }
@@ -87,34 +94,33 @@ impl Cond {
     /// Check the condition for the token at `at` (None: start or end of
     /// text). `match_start` is the first token of the match, for `@START`.
     fn holds(&self, ctx: &Ctx, at: Option<usize>, match_start: usize) -> bool {
-        self.atoms.iter().all(|(neg, a)| {
-            let v = match a {
-                Atom::Any => true,
-                Atom::Start => ctx.starts_sentence(match_start),
-                Atom::End => match at {
-                    None => true,
-                    Some(i) => matches!(ctx.text(i), "." | "!" | "?" | ";" | ":" | "…"),
-                },
-                _ => match at {
-                    None => false,
-                    Some(i) => {
-                        let w = ctx.folded(i);
-                        let is_word = ctx.tokens[i].is_word();
-                        match a {
-                            Atom::Words(ws) => ws.iter().any(|x| *x == w),
-                            Atom::Det => DETERMINERS.contains(&w.as_str()),
-                            Atom::Num => is_number_token(ctx, i),
-                            Atom::Pron => PRONOUNS.contains(&w.as_str()),
-                            Atom::Punct => ctx.tokens[i].kind == Kind::Punct,
-                            Atom::Word => is_word,
-                            Atom::Cap => is_word && text::is_capitalised(ctx.text(i)),
-                            _ => unreachable!(),
-                        }
-                    }
-                },
-            };
-            v != *neg
-        })
+        self.atoms.iter().all(|(neg, any_of)| any_of.iter().any(|a| Self::atom(ctx, a, at, match_start)) != *neg)
+    }
+
+    fn atom(ctx: &Ctx, a: &Atom, at: Option<usize>, match_start: usize) -> bool {
+        match a {
+            Atom::Any => true,
+            Atom::Start => ctx.starts_sentence(match_start),
+            Atom::End => match at {
+                None => true,
+                Some(i) => matches!(ctx.text(i), "." | "!" | "?" | ";" | ":" | "…"),
+            },
+            _ => {
+                let Some(i) = at else { return false };
+                let w = ctx.folded(i);
+                let is_word = ctx.tokens[i].is_word();
+                match a {
+                    Atom::Word(x) => *x == w,
+                    Atom::Det => DETERMINERS.contains(&w.as_str()),
+                    Atom::Num => is_number_token(ctx, i),
+                    Atom::Pron => PRONOUNS.contains(&w.as_str()),
+                    Atom::Punct => ctx.tokens[i].kind == Kind::Punct,
+                    Atom::WordClass => is_word,
+                    Atom::Cap => is_word && text::is_capitalised(ctx.text(i)),
+                    _ => false,
+                }
+            }
+        }
     }
 }
 
@@ -220,7 +226,7 @@ impl FormTable {
             if forms.len() < 2 {
                 return Err(format!("compounds line {}: needs two or more forms", n + 1));
             }
-            let any = Cond { atoms: vec![(false, Atom::Any)] };
+            let any = Cond { atoms: vec![(false, vec![Atom::Any])] };
             entries.push(SynonymEntry {
                 forms,
                 left: any.clone(),

@@ -323,6 +323,17 @@ impl RuleSet {
             }
         }
         kept.sort_by_key(|c| (c.range.start, c.range.end));
+        // An invisible mark that touches a visible site could not be told
+        // apart from its neighbour when that site's text changes: drop it.
+        let edges: std::collections::HashSet<usize> =
+            kept.iter().filter(|c| c.class.layer() != Layer::Invisible).flat_map(|c| [c.range.start, c.range.end]).collect();
+        kept.retain(|c| {
+            let touching = c.class.layer() == Layer::Invisible
+                && c.class != Class::Homoglyph
+                && (edges.contains(&c.range.start) || edges.contains(&c.range.end));
+            report.overlapping += usize::from(touching);
+            !touching
+        });
 
         // The grammar gate, on visible alternatives.
         let mut gated = Vec::with_capacity(kept.len());

@@ -1,0 +1,121 @@
+//! Attribution power, calibration and collusion on the built-in sample.
+
+mod common;
+
+use telltale_core::sim::{self, Merge, SimRng};
+use telltale_core::{accuse, sample, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, Template};
+
+fn setup() -> (Template, Locator) {
+    let t = common::build(sample::MEMO);
+    let mut loc = Locator::new();
+    loc.add(&t);
+    (t, loc)
+}
+
+fn trace_and_accuse(t: &Template, loc: &Locator, cb: &Codebook, rs: &[String], leak: &str) -> telltale_core::Accusation {
+    let traces = loc.trace(&[t], leak).unwrap();
+    let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
+    accuse(&[DocumentEvidence { codebook: cb, observations: &obs, recipients: rs }], AccuseParams::default())
+}
+
+#[test]
+fn verbatim_150_word_excerpts_among_1000_recipients() {
+    let (t, loc) = setup();
+    let rs = common::recipients(1000);
+    let cb = Codebook::new(&common::key(9), "memo", &t, CodeParams::default()).unwrap();
+    let words = t.word_count();
+    let mut rng = SimRng::new("excerpts");
+    let trials = 60;
+    let mut right = 0;
+    for trial in 0..trials {
+        let who = &rs[rng.below(rs.len())];
+        let copy = t.render(&cb.codeword(who)).unwrap();
+        let start = rng.below(words - 150);
+        let leak = &copy[sim::word_window(&copy, start, 150)];
+        let acc = trace_and_accuse(&t, &loc, &cb, &rs, leak);
+        assert!(acc.accused.iter().all(|a| a == who), "trial {trial}: innocent accused: {:?} (leaker {who})", acc.accused);
+        right += usize::from(acc.accused == [who.clone()]);
+    }
+    assert!(right * 100 >= trials * 95, "only {right}/{trials} excerpts accused their recipient");
+}
+
+#[test]
+fn innocent_recipients_are_accused_at_most_at_the_nominal_rate() {
+    // Leaks rendered under an unrelated key: every recipient of the traced
+    // codebook is innocent. 200 leaks × 500 recipients = 100,000 innocent
+    // recipient-traces.
+    let (t, loc) = setup();
+    let rs = common::recipients(500);
+    let cb = Codebook::new(&common::key(1), "memo", &t, CodeParams::default()).unwrap();
+    let other = Codebook::new(&common::key(2), "memo", &t, CodeParams::default()).unwrap();
+    let words = t.word_count();
+    let mut rng = SimRng::new("calibration");
+    let alphas = [1e-3, 1e-2, 0.05, 0.1, 0.25, 0.5];
+    let mut below = [0usize; 6];
+    let (mut n, mut false_accusations, mut leaks_with_accusation) = (0usize, 0usize, 0usize);
+    let params = AccuseParams { max_suspects: usize::MAX, ..AccuseParams::default() };
+    for trial in 0..200 {
+        let copy = t.render(&other.codeword(&format!("outsider-{trial}"))).unwrap();
+        let len = 20 + rng.below(300);
+        let start = rng.below(words.saturating_sub(len).max(1));
+        let mut leak = copy[sim::word_window(&copy, start, len)].to_string();
+        if trial % 2 == 1 {
+            leak = sim::house_style(&leak);
+        }
+        let traces = loc.trace(&[&t], &leak).unwrap();
+        let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
+        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], params);
+        false_accusations += acc.accused.len();
+        leaks_with_accusation += usize::from(!acc.accused.is_empty());
+        // Recipients not listed among suspects have p-value 1.
+        for s in &acc.suspects {
+            for (k, a) in alphas.iter().enumerate() {
+                below[k] += usize::from(s.p_value <= *a);
+            }
+        }
+        n += rs.len();
+    }
+    assert_eq!(n, 100_000);
+    assert!(false_accusations as f64 / n as f64 <= 1e-3, "{false_accusations} false accusations in {n}");
+    assert_eq!(leaks_with_accusation, 0, "an innocent was accused");
+    for (k, a) in alphas.iter().enumerate() {
+        let frac = below[k] as f64 / n as f64;
+        // Super-uniform: P(p ≤ α) ≤ α, with sampling slack.
+        let slack = 4.0 * (a * (1.0 - a) / n as f64).sqrt();
+        assert!(frac <= a + slack, "P(p ≤ {a}) = {frac}");
+    }
+}
+
+#[test]
+fn colluders_merging_copies_are_caught_and_no_innocent_is() {
+    let (t, loc) = setup();
+    let rs = common::recipients(1000);
+    let cb = Codebook::new(&common::key(5), "memo", &t, CodeParams::default()).unwrap();
+    let mut rng = SimRng::new("collusion");
+    for c in [2usize, 3] {
+        for how in [Merge::Majority, Merge::Random] {
+            for trial in 0..5 {
+                let gang: Vec<String> = (0..c).map(|_| rs[rng.below(rs.len())].clone()).collect();
+                let cws: Vec<Vec<u8>> = gang.iter().map(|g| cb.codeword(g)).collect();
+                let merged: Vec<u8> = sim::merge(&cws, how, &mut rng).into_iter().map(|x| x.unwrap_or(0)).collect();
+                let leak = t.render(&merged).unwrap();
+                let acc = trace_and_accuse(&t, &loc, &cb, &rs, &leak);
+                assert!(!acc.accused.is_empty(), "c={c} {how:?} trial {trial}: nobody accused");
+                assert!(acc.accused.iter().all(|a| gang.contains(a)), "c={c} {how:?} trial {trial}: innocent accused {:?} (gang {gang:?})", acc.accused);
+            }
+        }
+    }
+}
+
+#[test]
+fn text_that_quotes_nothing_accuses_nobody() {
+    let (t, loc) = setup();
+    let rs = common::recipients(100);
+    let cb = Codebook::new(&common::key(3), "memo", &t, CodeParams::default()).unwrap();
+    let unrelated = "The weather in the northern provinces was mild for the time of year, and farmers reported a good harvest \
+                     of barley and oats. Local markets were busy on Saturday morning.";
+    let traces = loc.trace(&[&t], unrelated).unwrap();
+    assert!(traces.is_empty(), "{traces:?}");
+    let acc = trace_and_accuse(&t, &loc, &cb, &rs, unrelated);
+    assert!(acc.accused.is_empty() && acc.suspects.is_empty());
+}
