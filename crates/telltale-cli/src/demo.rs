@@ -39,27 +39,38 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     let li = recipients.iter().position(|r| r == leaker).unwrap_or(0);
     let copy = &copies[li];
     let start_word = find_quote_start(copy);
-    let range = sim::word_window(copy, start_word, quote_words);
-    let quote = sim::house_style(&copy[range]);
-    let article = format!(
-        "EXCLUSIVE: Varland envoy's secret verdict on Kestria\n\nThe Republic of Varland's ambassador privately described the Kestrian \
-         coalition in withering terms, according to a confidential memo seen by the Evening Courier. \"{quote}\" the ambassador wrote. \
-         The embassy declined to comment on what it called \"a private internal assessment\", and officials in Varholm said an inquiry \
-         had been opened.\n"
-    );
+    let passage = &copy[sim::word_window(copy, start_word, quote_words)];
+    let article = |quote: &str| {
+        format!(
+            "EXCLUSIVE: Varland envoy's secret verdict on Kestria\n\nThe Republic of Varland's ambassador privately described the \
+             Kestrian coalition in withering terms, according to a confidential memo seen by the Evening Courier. \"{quote}\" the \
+             ambassador wrote. The embassy declined to comment on what it called \"a private internal assessment\", and officials in \
+             Varholm said an inquiry had been opened.\n"
+        )
+    };
+    // Pasted into the newspaper's system: quotes and dashes in house style,
+    // invisible marks carried along. Retyped: only words and punctuation.
+    let pasted = article(&sim::pasted_house_style(passage));
+    let retyped = article(&sim::house_style(passage));
 
-    let t1 = Instant::now();
     let mut locator = Locator::new();
     locator.add(&template);
-    let traces = locator.trace(&[&template], &article)?;
-    let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
-    let evidence = [DocumentEvidence { codebook: &codebook, observations: &obs, recipients: &recipients }];
-    let acc = accuse(&evidence, AccuseParams::default());
-    let t_trace = t1.elapsed();
+    let run = |text: &str| -> Result<(Vec<telltale_core::Trace>, telltale_core::Accusation, f64)> {
+        let t = Instant::now();
+        let traces = locator.trace(&[&template], text)?;
+        let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
+        let evidence = [DocumentEvidence { codebook: &codebook, observations: &obs, recipients: &recipients }];
+        let acc = accuse(&evidence, AccuseParams::default());
+        Ok((traces, acc, t.elapsed().as_secs_f64()))
+    };
+    let (traces, acc, secs) = run(&pasted)?;
+    let (traces_retyped, acc_retyped, _) = run(&retyped)?;
 
     if json {
         let out = serde_json::json!({
-            "leaker": leaker, "article": article, "traces": traces, "accusation": acc,
+            "leaker": leaker,
+            "pasted": {"article": pasted, "traces": traces, "accusation": acc},
+            "retyped": {"article": retyped, "traces": traces_retyped, "accusation": acc_retyped},
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -76,33 +87,44 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
         recipients[0],
         codebook.codeword(leaker).iter().zip(codebook.codeword(&recipients[0])).filter(|(a, b)| *a != b).count(),
         template.slots.len());
-    println!("\n3. Weeks later a newspaper prints an {quote_words}-word quote, retyped in its house style (straight quotes, no invisible characters):\n");
-    for line in wrap(&article, 92) {
+    println!("\n3. Weeks later a newspaper prints an {quote_words}-word quote, pasted from the leaked file into its system,");
+    println!("   which put it into house style (straight quotes, hyphens for dashes):\n");
+    for line in wrap(&retyped, 92) {
         println!("   | {line}");
     }
-    println!("\n4. telltale traces the article ({:.0} ms):", t_trace.as_secs_f64() * 1000.0);
+    println!("\n4. telltale traces the article ({:.0} ms):", secs * 1000.0);
+    report(&template, &traces, &acc, leaker, &name, n);
+    println!("\n5. Had the journalist retyped the quote instead, only word choice and punctuation would survive:");
+    report(&template, &traces_retyped, &acc_retyped, leaker, &name, n);
+    Ok(())
+}
+
+fn report(template: &telltale_core::Template, traces: &[telltale_core::Trace], acc: &telltale_core::Accusation, leaker: &str, name: &dyn Fn(&str) -> String, n: usize) {
     match traces.first() {
         None => println!("   it quotes no registered document."),
         Some(t) => {
+            let visible = t.observations.iter().filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible).count();
             println!(
-                "   it quotes the memo: {} passage(s), {} words aligned; {} slots read, {} unreadable (invisible marks do not survive retyping).",
+                "   it quotes the memo: {} passage(s), {} words aligned; {} slots read ({} visible, {} invisible), {} unreadable.",
                 t.passages.len(),
                 t.aligned_words(),
                 t.observations.len(),
+                visible,
+                t.observations.len() - visible,
                 t.erased
             );
-            println!("   Evidence (slot, rule, what the leak shows):");
-            for o in t.observations.iter().take(40) {
+            println!("   Visible evidence (slot, rule, what the leak shows):");
+            for o in t.observations.iter().filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible) {
                 let site = &template.sites[o.site as usize];
                 let class = template.slots[o.slot as usize].class;
                 println!("     #{:<4} {:<18} {:?}", o.slot, class.name(), site.forms[o.symbol as usize]);
             }
         }
     }
-    println!("\n5. Suspects, ranked (p = chance an innocent recipient matches this well; bound = chance any of the {n} would):");
-    for s in acc.suspects.iter().take(5) {
+    println!("   Suspects (p = chance an innocent recipient matches this well; bound = chance any of the {n} would):");
+    for s in acc.suspects.iter().take(3) {
         println!(
-            "   {:<7} {:<14} matches {:>2}/{:<2}  p = {:.1e}  bound = {:.1e}  {}",
+            "     {:<7} {:<14} matches {:>3}/{:<3}  p = {:.1e}  bound = {:.1e}  {}",
             s.recipient,
             name(&s.recipient),
             s.matches,
@@ -112,7 +134,6 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
             if acc.accused.contains(&s.recipient) { "ACCUSED" } else { "" }
         );
     }
-    println!();
     if acc.accused.is_empty() {
         println!("   Nobody is accused: the evidence does not reach the {:.0e} threshold. telltale never guesses.", acc.threshold);
     } else {
@@ -123,9 +144,8 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
             name(&acc.accused[0]),
             plain_odds(s.false_accusation)
         );
-        println!("   The copy was in fact leaked by {leaker}: {}.", if acc.accused.contains(leaker) { "correct" } else { "WRONG" });
+        println!("   The copy was in fact leaked by {leaker}: {}.", if acc.accused.iter().any(|a| a == leaker) { "correct" } else { "WRONG" });
     }
-    Ok(())
 }
 
 /// Start of the quote: the first sentence of the paragraph that begins "In private".
@@ -138,12 +158,14 @@ fn find_quote_start(copy: &str) -> usize {
 
 fn plain_odds(p: f64) -> String {
     let inv = 1.0 / p.max(1e-300);
-    if inv >= 1e9 {
+    if inv >= 1e12 {
+        format!("10^{:.0}", inv.log10().floor())
+    } else if inv >= 1e9 {
         format!("{:.0} billion", inv / 1e9)
     } else if inv >= 1e6 {
         format!("{:.0} million", inv / 1e6)
     } else {
-        format!("{:.0}", inv)
+        format!("{inv:.0}")
     }
 }
 

@@ -1,7 +1,21 @@
 //! Print the slots a document gets, for reviewing the rules by eye.
 //! `cargo run -p telltale-core --example slots -- [FILE]` (default: the sample memo).
 
-use telltale_core::gate::HarperGate;
+use telltale_core::gate::{Gate, HarperGate};
+use telltale_core::rules::Variety;
+
+/// Prints every variant the grammar gate refuses.
+struct Logged(HarperGate);
+
+impl Gate for Logged {
+    fn accepts(&mut self, original: &str, variant: &str) -> bool {
+        let ok = self.0.accepts(original, variant);
+        if !ok {
+            println!("gate refused: {variant:?}");
+        }
+        ok
+    }
+}
 use telltale_core::rules::detect_variety;
 use telltale_core::{Layer, RuleSet};
 
@@ -10,9 +24,15 @@ fn main() {
         Some(p) => std::fs::read_to_string(p).expect("readable UTF-8 file"),
         None => telltale_core::sample::MEMO.to_string(),
     };
-    let mut gate = HarperGate::new(detect_variety(&text));
-    let (t, report) = RuleSet::default().build_with_report(&text, &mut gate).expect("template");
-    println!("{report:?} gate checked {} rejected {}", gate.checked, gate.rejected);
+    let variety = match std::env::var("TELLTALE_VARIETY").as_deref() {
+        Ok("uk") => Variety::British,
+        Ok("us") => Variety::American,
+        _ => detect_variety(&text),
+    };
+    let mut gate = Logged(HarperGate::new(variety));
+    let rules = RuleSet { variety: Some(variety), ..RuleSet::default() };
+    let (t, report) = rules.build_with_report(&text, &mut gate).expect("template");
+    println!("{report:?} gate checked {} rejected {}", gate.0.checked, gate.0.rejected);
     for s in &t.sites {
         let slot = &t.slots[s.slot as usize];
         if slot.layer() == Layer::Invisible {

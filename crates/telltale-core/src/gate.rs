@@ -33,6 +33,9 @@ impl Gate for NoGate {
     }
 }
 
+/// harper rules that prefer one of two correct conventions.
+const STYLE_ONLY_RULES: &[&str] = &["OxfordComma", "NoOxfordComma"];
+
 /// The harper grammar checker in one dialect.
 pub struct HarperGate {
     dictionary: Arc<FstDictionary>,
@@ -50,7 +53,12 @@ impl HarperGate {
             Variety::American => Dialect::American,
         };
         let dictionary = FstDictionary::curated();
-        let linter = LintGroup::new_curated(dictionary.clone(), dialect);
+        let mut linter = LintGroup::new_curated(dictionary.clone(), dialect);
+        // Rules that enforce one house style where English allows both: they
+        // would veto exactly the variation the serial-comma class is for.
+        for rule in STYLE_ONLY_RULES {
+            linter.config.set_rule_enabled(*rule, false);
+        }
         HarperGate { dictionary, linter, cache: HashMap::new(), checked: 0, rejected: 0 }
     }
 

@@ -32,9 +32,21 @@ impl SimRng {
     }
 }
 
-/// A newspaper's house style: straight quotes, spaced hyphens for dashes,
-/// no invisible characters, plain spaces, single spaces, lines unwrapped.
+/// A newspaper's house style applied to retyped text: straight quotes,
+/// spaced hyphens for dashes, no invisible characters, plain single spaces,
+/// lines unwrapped.
 pub fn house_style(s: &str) -> String {
+    typography(s, true)
+}
+
+/// The same typographic normalisation applied to text pasted into a content
+/// system: quotes, dashes and spacing change, but the invisible characters
+/// that came with the paste pass through.
+pub fn pasted_house_style(s: &str) -> String {
+    typography(s, false)
+}
+
+fn typography(s: &str, strip_invisible: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -50,7 +62,11 @@ pub fn house_style(s: &str) -> String {
                     chars.next();
                 }
             }
-            c if text::is_invisible(c) => {}
+            c if text::is_invisible(c) => {
+                if !strip_invisible {
+                    out.push(c);
+                }
+            }
             '\u{00A0}' | '\u{202F}' | '\n' | '\r' | '\t' => {
                 if !out.ends_with(' ') {
                     out.push(' ');

@@ -254,8 +254,8 @@ pub(crate) fn irregular_pasts(ctx: &Ctx, out: &mut Vec<Candidate>) {
         ("spilled", "spilt"),
     ];
     const SUBJECTS: &[&str] = &[
-        "i", "you", "he", "she", "it", "we", "they", "has", "have", "had", "having", "was", "were", "been", "be", "is", "are", "who",
-        "which", "that", "never", "also", "already", "recently", "quickly", "soon", "since",
+        "i", "you", "he", "she", "it", "we", "they", "has", "have", "had", "having", "been", "who", "which", "that", "never", "also",
+        "already", "recently", "quickly", "soon", "since", "just",
     ];
     const OBJECTS: &[&str] = &[
         "that", "to", "the", "a", "an", "from", "about", "of", "how", "what", "when", "it", "this", "its", "their", "his", "her",
@@ -317,7 +317,7 @@ pub(crate) fn number_style(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 if !nw.ends_with('s') || nw.ends_with("ss") || matches!(nw.as_str(), "is" | "was" | "has" | "this" | "its" | "us" | "as" | "thus" | "plus" | "times" | "percent") {
                     continue;
                 }
-                if ctx.prev(i).is_some_and(|p| matches!(ctx.text(p), "-" | "‑") || matches!(ctx.folded(p).as_str(), "the" | "one" | "or" | "and" | "to")) {
+                if ctx.prev(i).is_some_and(|p| matches!(ctx.text(p), "-" | "‑") || matches!(ctx.folded(p).as_str(), "one" | "or" | "and" | "to")) {
                     continue;
                 }
                 let mut c = cand(Class::NumberStyle, t.range(), vec![txt.to_string(), (k + 2).to_string()], 0);
@@ -394,16 +394,24 @@ pub(crate) fn coordination(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if text::is_capitalised(ta) || text::is_capitalised(tb) || ctx.starts_sentence(a) {
             continue;
         }
-        let verbal = |w: &str| w.ends_with("ed") || w.ends_with("ing") || w.ends_with("ly") || w.contains('\'');
-        if verbal(&wa) || verbal(&wb) || wa.len() < 4 || wb.len() < 4 {
-            continue;
-        }
         // The pair must be a whole coordination: not the tail of a list
         // ("x, y and z"), not "between x and y", not followed by "of" or a
         // possessive, not preceded by a hyphen or a word joined to it.
         let Some(p) = ctx.prev(a) else { continue };
         let pw = ctx.folded(p);
-        if matches!(ctx.text(p), "," | "-" | "/" | "‑") || matches!(pw.as_str(), "between" | "from" | "both" | "either" | "neither" | "whether" | "and" | "or") {
+        // Participles and -ing forms may narrate a sequence ("arrived and
+        // left"); after a copula they are predicative adjectives ("is
+        // chaotic and divided") and may swap.
+        let predicative = matches!(
+            pw.as_str(),
+            "is" | "are" | "was" | "were" | "be" | "been" | "being" | "seems" | "seemed" | "remains" | "remained" | "appears"
+                | "appeared" | "looks" | "looked" | "became" | "become" | "very" | "more" | "increasingly" | "deeply" | "both"
+        );
+        let verbal = |w: &str| w.ends_with("ed") || w.ends_with("ing") || w.ends_with("ly") || w.contains('\'');
+        if (!predicative && (verbal(&wa) || verbal(&wb))) || wa.ends_with("ly") || wb.ends_with("ly") || wa.len() < 4 || wb.len() < 4 {
+            continue;
+        }
+        if matches!(ctx.text(p), "," | "-" | "/" | "‑") || matches!(pw.as_str(), "between" | "from" | "either" | "neither" | "whether" | "and" | "or") {
             continue;
         }
         if let Some(n) = ctx.next(b) {

@@ -238,13 +238,14 @@ pub fn detect_variety(src: &str) -> Variety {
 /// Rule priority when candidates overlap: lower wins.
 fn priority(c: Class) -> u8 {
     match c {
-        Class::Synonym => 0,
-        Class::BritishPair | Class::IrregularPast => 1,
+        // Rules written for one class win over the general tables.
+        Class::BritishPair | Class::IrregularPast | Class::PerCent | Class::Spelling => 0,
+        Class::Synonym => 1,
         Class::Complementiser | Class::Contraction => 2,
         Class::CoordinationOrder => 3,
         Class::NumberStyle => 4,
-        Class::Spelling | Class::Compound => 5,
-        Class::AbbreviationDots | Class::TitleCapitals | Class::PerCent => 6,
+        Class::Compound => 5,
+        Class::AbbreviationDots | Class::TitleCapitals => 6,
         Class::SerialComma | Class::IntroComma | Class::Semicolon | Class::DashStyle => 7,
         Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => 9,
     }

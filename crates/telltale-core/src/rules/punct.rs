@@ -7,6 +7,13 @@ use super::{cand, Candidate, Ctx, Profile, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
 
+/// Words after a compound that show it is not modifying a following noun.
+const FUNCTION_WORDS: &[&str] = &[
+    "in", "of", "on", "at", "to", "for", "by", "with", "from", "into", "about", "as", "is", "was", "are", "were", "has", "have",
+    "had", "will", "would", "can", "could", "should", "may", "might", "must", "and", "or", "but", "the", "a", "an", "that",
+    "which", "who", "this", "these", "those", "it", "he", "she", "they", "we", "i", "you", "be", "been", "remains", "remain",
+];
+
 /// policymaker / policy-maker / policy maker, from `data/compounds.tsv`.
 /// A hyphenated compound used as a modifier before a noun keeps a hyphen or
 /// closes up; it never opens ("decision-making process").
@@ -18,7 +25,7 @@ pub(crate) fn compounds(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if orig.contains('-') {
             let last = ctx.tokens.iter().position(|t| t.end == c.range.end);
             let before_noun = last.and_then(|l| ctx.next(l)).is_some_and(|n| {
-                ctx.tokens[n].kind == Kind::Word && !text::is_capitalised(ctx.text(n)) && !super::data::PRONOUNS.contains(&ctx.folded(n).as_str())
+                ctx.tokens[n].kind == Kind::Word && !text::is_capitalised(ctx.text(n)) && !FUNCTION_WORDS.contains(&ctx.folded(n).as_str())
             });
             if before_noun {
                 let keep: Vec<bool> = c.forms.iter().map(|f| !f.contains(' ')).collect();
@@ -88,7 +95,7 @@ pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
             after += 1;
             k = ctx.next(x);
         }
-        if !ok || items < 2 || after == 0 || after > 3 {
+        if !ok || items < 2 || after == 0 {
             continue;
         }
         // With a comma: remove it; without: insert one right after the last item.
@@ -268,7 +275,7 @@ pub(crate) fn abbreviation_dots(ctx: &Ctx, out: &mut Vec<Candidate>) {
 /// convention for the document; never inside a name ("Prime Minister Jane
 /// Doe" keeps its capitals).
 pub(crate) fn title_capitals(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    const TITLES: &[&str] = &["government", "administration", "cabinet", "prime minister", "foreign secretary", "foreign minister", "ambassador", "minister"];
+    const TITLES: &[&str] = &["government", "administration", "cabinet", "prime minister", "foreign secretary", "foreign minister"];
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Word {
             continue;
@@ -301,7 +308,7 @@ pub(crate) fn title_capitals(ctx: &Ctx, out: &mut Vec<Candidate>) {
             }
         }
         let mut c = cand(Class::TitleCapitals, range, vec![title.clone(), capital], original);
-        c.group = Some("title-capitals".into());
+        c.group = Some(format!("title-capitals:{title}"));
         out.push(c);
     }
 }

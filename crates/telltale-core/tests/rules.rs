@@ -1,0 +1,218 @@
+//! Where each rule class fires, and — as important — where it must not.
+//!
+//! Data-driven: each case is a sentence, a class, and the alternatives the
+//! template must (or must not) offer at the marked text.
+
+use telltale_core::gate::HarperGate;
+use telltale_core::rules::{detect_variety, Profile, Variety};
+use telltale_core::{Class, RuleSet, Template};
+
+fn build_as(text: &str, variety: Variety, profile: Profile) -> Template {
+    let mut gate = HarperGate::new(variety);
+    RuleSet { variety: Some(variety), profile, ..RuleSet::default() }.build(text, &mut gate).unwrap()
+}
+
+/// Forms offered for sites of `class` whose original text is `at`.
+fn offered(t: &Template, class: Class, at: &str) -> Vec<Vec<String>> {
+    t.sites
+        .iter()
+        .filter(|s| t.slots[s.slot as usize].class == class && &t.text[s.range()] == at)
+        .map(|s| s.forms.clone())
+        .collect()
+}
+
+fn fires(text: &str, v: Variety, class: Class, at: &str, want: &[&str]) {
+    let t = build_as(text, v, Profile::Natural);
+    let got = offered(&t, class, at);
+    assert!(
+        got.iter().any(|f| want.iter().all(|w| f.iter().any(|x| x == w))),
+        "{class:?} should offer {want:?} at {at:?} in {text:?}; got {got:?}"
+    );
+}
+
+fn silent(text: &str, v: Variety, class: Class) {
+    let t = build_as(text, v, Profile::Natural);
+    let got: Vec<String> =
+        t.sites.iter().filter(|s| t.slots[s.slot as usize].class == class).map(|s| t.text[s.range()].to_string()).collect();
+    assert!(got.is_empty(), "{class:?} must not fire in {text:?}; fired at {got:?}");
+}
+
+use Variety::{American as US, British as UK};
+
+#[test]
+fn contractions_only_where_the_document_uses_them() {
+    fires("We don't know the answer. The plan is not clear to anyone here.", US, Class::Contraction, "is not", &["is not", "isn't"]);
+    silent("We do not know the answer. It is not clear that they will come back soon.", US, Class::Contraction);
+    // Never clause-final, never before a subject in a question.
+    silent("They don't. I know what it is.", US, Class::Contraction);
+    silent("Don't you think so? They don't.", US, Class::Contraction);
+}
+
+#[test]
+fn optional_complementiser_after_reporting_verbs() {
+    fires("The minister said that the talks had stalled in March.", UK, Class::Complementiser, "that ", &["that ", ""]);
+    fires("Officials believe that he will resign before the vote.", UK, Class::Complementiser, "that ", &[""]);
+    // Demonstrative "that", relative "that", and "that" not after a reporting verb.
+    silent("The minister said that day was the worst of her career.", UK, Class::Complementiser);
+    silent("It was the report that leaked to the press last week.", UK, Class::Complementiser);
+    silent("He ensured that the meeting went ahead as planned.", UK, Class::Complementiser);
+}
+
+#[test]
+fn curated_synonyms_in_their_contexts() {
+    fires("Despite the rain, the talks went ahead in the capital.", UK, Class::Synonym, "Despite", &["Despite", "In spite of"]);
+    fires("The vote was held prior to the end of the session in June.", UK, Class::Synonym, "prior to the end of", &["before the end of"]);
+    fires("Approximately 40 members signed the letter to the minister.", UK, Class::Synonym, "Approximately", &["About", "Around"]);
+    // "before" + clause cannot become "prior to".
+    let t = build_as("She left before he arrived at the embassy.", UK, Profile::Natural);
+    assert!(offered(&t, Class::Synonym, "before").iter().all(|f| !f.iter().any(|x| x == "prior to")));
+}
+
+#[test]
+fn number_words_and_digits_as_one_convention() {
+    let t = build_as("The three ministers met five officials on the border.", UK, Profile::Natural);
+    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::NumberStyle).map(|s| s.slot).collect();
+    assert_eq!(slots.len(), 2);
+    assert_eq!(slots[0], slots[1], "one slot for the whole document");
+    silent("Three ministers met the officials. One of them left.", UK, Class::NumberStyle);
+}
+
+#[test]
+fn coordination_order_only_where_order_carries_no_meaning() {
+    fires("The coalition is chaotic and divided on most questions.", UK, Class::CoordinationOrder, "chaotic and divided", &["divided and chaotic"]);
+    silent("They discussed law and order at length in the chamber.", UK, Class::CoordinationOrder);
+    silent("Prices rose and fell during the week after the vote.", UK, Class::CoordinationOrder);
+    silent("He travelled between Paris and Rome by train last year.", UK, Class::CoordinationOrder);
+}
+
+#[test]
+fn british_pairs_only_in_british_documents() {
+    fires("The talks continued whilst the delegates waited outside.", UK, Class::BritishPair, "whilst", &["while", "whilst"]);
+    silent("The talks continued whilst the delegates waited outside.", US, Class::BritishPair);
+    // The noun "while" has no "whilst".
+    silent("They waited for a while before leaving the building.", UK, Class::BritishPair);
+}
+
+#[test]
+fn irregular_pasts_as_verbs_only() {
+    fires("We learned that the minister had resigned the day before.", UK, Class::IrregularPast, "learned", &["learnt"]);
+    silent("The learned judge dismissed the appeal on Tuesday morning.", UK, Class::IrregularPast);
+    silent("We learned that the minister had resigned the day before.", US, Class::IrregularPast);
+}
+
+#[test]
+fn ise_ize_is_one_document_wide_slot_in_british_english() {
+    let t = build_as("The ministry will organise the talks. Officials recognise the risk and prioritise the budget.", UK, Profile::Natural);
+    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::Spelling).map(|s| s.slot).collect();
+    assert_eq!(slots.len(), 3);
+    assert!(slots.iter().all(|&s| s == slots[0]));
+    // American documents never get -ise; always-ise words never change.
+    silent("The ministry will organize the talks and recognize the risk.", US, Class::Spelling);
+    silent("They will advertise the compromise as a surprise.", UK, Class::Spelling);
+    fires("In my judgement the deal is sound and will hold.", UK, Class::Spelling, "judgement", &["judgment"]);
+}
+
+#[test]
+fn variety_is_detected_from_spelling() {
+    assert_eq!(detect_variety("The colour of the harbour and the centre of town."), Variety::British);
+    assert_eq!(detect_variety("The color of the harbor and the center of town."), Variety::American);
+    assert_eq!(detect_variety("We will organise the programme."), Variety::British);
+}
+
+#[test]
+fn serial_comma_in_lists_of_three_or_more() {
+    fires("Kestrian policymakers are cautious, tired and distracted by quarrels.", UK, Class::SerialComma, "", &["", ","]);
+    fires("We met the French, the Germans, and the Dutch on Monday.", UK, Class::SerialComma, ",", &[",", ""]);
+    silent("We met the French and the Germans on Monday morning.", UK, Class::SerialComma);
+}
+
+#[test]
+fn comma_after_short_introductory_phrases() {
+    fires("In March, the minister resigned after the vote.", UK, Class::IntroComma, ",", &[",", ""]);
+    fires("Last week the Prime Minister invited me to lunch.", UK, Class::IntroComma, "", &[","]);
+    silent("However, the minister resigned after the vote.", UK, Class::IntroComma);
+    silent("When the minister resigned, the talks collapsed.", UK, Class::IntroComma);
+}
+
+#[test]
+fn compounds_from_the_table() {
+    fires("The decision-making in the ministry was slow and opaque.", UK, Class::Compound, "decision-making", &["decision-making"]);
+    fires("Policymakers in the capital are cautious about the plan.", UK, Class::Compound, "Policymakers", &["Policy-makers"]);
+}
+
+#[test]
+fn abbreviation_dots_per_convention() {
+    let t = build_as("Mr Smith met Dr Jones. Mr Brown was late.", UK, Profile::Natural);
+    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::AbbreviationDots).map(|s| s.slot).collect();
+    assert_eq!(slots.len(), 3);
+    assert!(slots.iter().all(|&s| s == slots[0]));
+    fires("The US Ambassador met the team in Berlin on Monday.", UK, Class::AbbreviationDots, "US", &["U.S."]);
+    silent("He won the US Open in a long final on Sunday.", UK, Class::AbbreviationDots);
+    silent("The team told us everything about the plan.", UK, Class::AbbreviationDots);
+}
+
+#[test]
+fn title_capitals_but_not_inside_names() {
+    fires("The minister briefed the Government on Monday afternoon.", UK, Class::TitleCapitals, "Government", &["government"]);
+    silent("The Government of Varland met on Monday afternoon.", UK, Class::TitleCapitals);
+}
+
+#[test]
+fn per_cent_follows_the_variety() {
+    fires("Growth slowed to 1.1 per cent last year in the north.", UK, Class::PerCent, " per cent", &["%"]);
+    fires("Growth slowed to 1.1 percent last year in the north.", US, Class::PerCent, " percent", &["%"]);
+    silent("Growth slowed to 1.1 percent last year in the north.", UK, Class::PerCent);
+}
+
+#[test]
+fn dashes_between_words_not_in_ranges() {
+    fires("The deal is fragile – two ministers have resigned – and the vote is close.", UK, Class::DashStyle, " – ", &["—", " — "]);
+    silent("The agreement covers 2019–2020 and the following years.", UK, Class::DashStyle);
+}
+
+#[test]
+fn semicolons_between_independent_clauses() {
+    fires("The letter has not yet been made public; it is likely to appear soon.", UK, Class::Semicolon, "; it", &[". It"]);
+    silent("We visited Paris, France; Rome, Italy; and Bern.", UK, Class::Semicolon);
+}
+
+#[test]
+fn invisible_marks_at_word_boundaries_only() {
+    let t = build_as("The talks stalled.", UK, Profile::Natural);
+    let zw: Vec<&telltale_core::Site> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::ZeroWidth).collect();
+    assert!(!zw.is_empty());
+    for s in zw {
+        assert_eq!(s.start, s.end);
+        assert!(t.text[..s.start].ends_with(' '), "zero-width mark not after a space");
+    }
+    // Homoglyphs and no-break spaces only in the dense profile.
+    let natural = build_as("The government considered the proposal carefully.", UK, Profile::Natural);
+    assert!(!natural.slots.iter().any(|s| matches!(s.class, Class::Homoglyph | Class::SpaceVariant)));
+    let dense = build_as("The government considered the proposal carefully.", UK, Profile::Dense);
+    assert!(dense.slots.iter().any(|s| s.class == Class::Homoglyph));
+}
+
+#[test]
+fn markdown_code_and_urls_never_vary() {
+    let md = "The minister said that the plan works.\n\n```\nsaid that the code works\n```\n\nSee `said that x` and [the report](https://example.org/said-that-the-plan) or https://example.org/a.";
+    let mut gate = HarperGate::new(UK);
+    let t = RuleSet { variety: Some(UK), format: telltale_core::rules::Format::Markdown, ..RuleSet::default() }.build(md, &mut gate).unwrap();
+    let fence = md.find("```").unwrap()..md.rfind("```").unwrap() + 3;
+    let code = md.find("`said").unwrap()..md.find("x`").unwrap() + 2;
+    let target = md.find("(https").unwrap()..md.find("plan)").unwrap() + 5;
+    let url = md.rfind("https").unwrap()..md.len();
+    for s in &t.sites {
+        for r in [&fence, &code, &target, &url] {
+            assert!(!(s.start > r.start && s.start < r.end), "site at {} inside protected {:?}", s.start, &md[r.clone()]);
+        }
+    }
+    assert!(t.sites.iter().any(|s| t.slots[s.slot as usize].class == Class::Complementiser));
+    assert_eq!(t.render(&t.original_codeword()).unwrap(), md);
+}
+
+#[test]
+fn strict_profile_makes_commas_one_convention() {
+    let t = build_as("In March, the minister resigned. In April, the deputy left. We met Ann, Bob and Cy.", UK, Profile::Strict);
+    let intro: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::IntroComma).map(|s| s.slot).collect();
+    assert!(intro.len() >= 2 && intro.iter().all(|&s| s == intro[0]));
+}
