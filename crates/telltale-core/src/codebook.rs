@@ -13,7 +13,7 @@
 //! The cutoff trades a little of that for evidence per slot from a *single*
 //! leaker's short quote: with pure arcsine biases a quoted binary slot carries
 //! on average 0.56 bits of likelihood-ratio evidence, with biases held in
-//! [0.1, 0.9] about 0.72, with uniform ones a full bit. Short quotes by one
+//! [0.1, 0.9] about 0.74, with uniform ones a full bit. Short quotes by one
 //! leaker are the common case, so the default cutoff is 0.1 (see
 //! ARCHITECTURE.md and the evaluation report for the measured trade-off).
 //!

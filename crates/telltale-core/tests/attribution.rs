@@ -119,3 +119,57 @@ fn text_that_quotes_nothing_accuses_nobody() {
     let acc = trace_and_accuse(&t, &loc, &cb, &rs, unrelated);
     assert!(acc.accused.is_empty() && acc.suspects.is_empty());
 }
+
+#[test]
+fn evidence_from_several_documents_combines() {
+    // Two memos cut from the sample, each with its own codebook. One
+    // recipient of both leaks a short retyped quote from each: neither quote
+    // alone is enough, together they are; recipients of only one document
+    // are scored on that document alone.
+    let paras: Vec<&str> = sample::MEMO.split("\n\n").collect();
+    let half = paras.len() / 2;
+    let docs = [paras[..half].join("\n\n"), paras[half..].join("\n\n")];
+    let ts: Vec<Template> = docs.iter().map(|d| common::build(d)).collect();
+    let mut loc = Locator::new();
+    for t in &ts {
+        loc.add(t);
+    }
+    let key = common::key(11);
+    let cbs: Vec<Codebook> = ts.iter().enumerate().map(|(i, t)| Codebook::new(&key, &format!("memo-{i}"), t, CodeParams::default()).unwrap()).collect();
+    let all = common::recipients(300);
+    // Everyone received the first memo; only the last 200 the second.
+    let both: Vec<String> = all[100..].to_vec();
+    let leaker = &both[17];
+    let mut rng = SimRng::new("combine");
+    let params = AccuseParams::default();
+    let mut combined_wins = 0;
+    for trial in 0..20 {
+        // Pasted excerpts keep invisible marks; short ones so that one is rarely enough.
+        let mut leak = String::from("Two documents surfaced this week. ");
+        for (t, cb) in ts.iter().zip(&cbs) {
+            let copy = t.render(&cb.codeword(leaker)).unwrap();
+            let words = t.word_count();
+            let start = rng.below(words - 20);
+            leak.push_str(&format!("One says \"{}\" and ", sim::pasted_house_style(&copy[sim::word_window(&copy, start, 9)])));
+        }
+        leak.push_str("that is all.");
+        let traces = loc.trace(&[&ts[0], &ts[1]], &leak).unwrap();
+        let obs: Vec<Vec<telltale_core::Observation>> =
+            (0..2).map(|d| traces.iter().find(|t| t.doc == d).map(|t| t.observations.clone()).unwrap_or_default()).collect();
+        let recips = [all.clone(), both.clone()];
+        let ev = |d: usize| DocumentEvidence { codebook: &cbs[d], observations: &obs[d], recipients: &recips[d] };
+        let together = accuse(&[ev(0), ev(1)], params);
+        let separate: Vec<_> = (0..2).map(|d| accuse(&[ev(d)], params)).collect();
+        for acc in separate.iter().chain([&together]) {
+            assert!(acc.accused.iter().all(|a| a == leaker), "trial {trial}: innocent accused {:?}", acc.accused);
+        }
+        assert_eq!(together.population, 300);
+        if together.accused == [leaker.clone()] && separate.iter().all(|a| a.accused.is_empty()) {
+            combined_wins += 1;
+        }
+        // Combined evidence is never weaker than either part for the leaker.
+        let p = |a: &telltale_core::Accusation| a.suspects.iter().find(|s| &s.recipient == leaker).map_or(1.0, |s| s.p_value);
+        assert!(p(&together) <= separate.iter().map(p).fold(1.0, f64::min) * 1.0001 + 1e-300 || together.accused == [leaker.clone()]);
+    }
+    assert!(combined_wins >= 3, "combining documents never made the difference ({combined_wins}/20)");
+}
