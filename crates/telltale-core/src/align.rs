@@ -29,7 +29,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::rules::invisible_forms;
-use crate::template::{Class, Layer, Template};
+use crate::template::{Class, Template};
 use crate::text::{self, Kind, Token};
 use crate::Error;
 
@@ -761,7 +761,3 @@ fn read_transparent(
     }
 }
 
-/// Layer of each class, re-exported for callers that summarise evidence.
-pub fn layer_of(class: Class) -> Layer {
-    class.layer()
-}

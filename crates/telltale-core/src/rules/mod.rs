@@ -191,19 +191,15 @@ fn last_touches(src: &str, last: &Range<usize>, r: &Range<usize>) -> bool {
 /// Spans inside `s` that must never change: URLs, e-mail addresses.
 fn protected_spans(s: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut start: Option<usize> = None;
     let mut word_start = 0;
     let is_break = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '“' | '”');
     for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
         if is_break(c) {
-            if let Some(_st) = start.take() {}
             let w = &s[word_start..i];
             if w.contains("://") || w.starts_with("www.") || (w.contains('@') && w.contains('.')) {
                 out.push((word_start, i));
             }
             word_start = i + c.len_utf8();
-        } else if start.is_none() {
-            start = Some(i);
         }
     }
     out
