@@ -13,9 +13,13 @@
 //! The cutoff trades a little of that for evidence per slot from a *single*
 //! leaker's short quote: with pure arcsine biases a quoted binary slot carries
 //! on average 0.56 bits of likelihood-ratio evidence, with biases held in
-//! [0.1, 0.9] about 0.74, with uniform ones a full bit. Short quotes by one
-//! leaker are the common case, so the default cutoff is 0.1 (see
-//! ARCHITECTURE.md and the evaluation report for the measured trade-off).
+//! [0.1, 0.9] about 0.74, with uniform ones a full bit. Measured with
+//! `examples/tradeoff.rs` (N = 1,000, threshold 1e-3, binary slots): a single
+//! leaker is accused in 90% of trials from 50 observed slots at cutoff 0, 45
+//! at 0.05, 40 at 0.1, 30 at 0.2; three colluders voting for their minority
+//! symbol over 400 slots are caught in about 65–95% of trials up to cutoff
+//! 0.1 but only 20% at 0.2. Short quotes by one leaker are the common case,
+//! so the default cutoff is 0.1, the largest that keeps c = 3 collusion.
 //!
 //! All randomness comes from BLAKE3 in keyed mode, read as an extendable
 //! output stream, and floating point uses the portable `libm`, so a copy

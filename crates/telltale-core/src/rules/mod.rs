@@ -68,7 +68,7 @@ pub enum Format {
 }
 
 /// Settings of the rule engine for one document.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSet {
     pub profile: Profile,
     pub format: Format,

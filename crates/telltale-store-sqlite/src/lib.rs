@@ -1,0 +1,466 @@
+//! The embedded backend: one SQLite file in the registry home.
+//!
+//! Durability over speed: write-ahead logging with full synchronisation, so
+//! a crash never loses a committed issuance. The schema is versioned with
+//! `PRAGMA user_version`; opening an older registry upgrades it in one
+//! transaction, opening a newer one is refused with a message that says so.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use telltale_store::{
+    next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient, Result, Store, StoreError, TraceRecord, Upsert,
+};
+
+/// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
+/// to `i + 1`. Never edit a released step; add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: documents, recipients, issuances, traces, audit log.
+    "CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        template TEXT NOT NULL,
+        code_params TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        words INTEGER NOT NULL,
+        slots INTEGER NOT NULL
+    );
+    CREATE TABLE shingles (
+        hash INTEGER NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+    );
+    CREATE INDEX shingles_hash ON shingles(hash);
+    CREATE INDEX shingles_document ON shingles(document_id);
+    CREATE TABLE recipients (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT);
+    CREATE TABLE issuances (
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        recipient_id TEXT NOT NULL REFERENCES recipients(id),
+        issued_at INTEGER NOT NULL,
+        path TEXT,
+        content_hash TEXT NOT NULL,
+        PRIMARY KEY (document_id, recipient_id)
+    );
+    CREATE TABLE traces (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        input_hash TEXT NOT NULL,
+        input_bytes INTEGER NOT NULL,
+        result TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 2: source and issued formats; named recipient lists.
+    "ALTER TABLE documents ADD COLUMN source_format TEXT NOT NULL DEFAULT 'txt';
+    ALTER TABLE issuances ADD COLUMN format TEXT NOT NULL DEFAULT 'txt';
+    CREATE TABLE lists (name TEXT PRIMARY KEY);
+    CREATE TABLE list_members (
+        list TEXT NOT NULL REFERENCES lists(name) ON DELETE CASCADE,
+        recipient_id TEXT NOT NULL REFERENCES recipients(id),
+        position INTEGER NOT NULL,
+        PRIMARY KEY (list, recipient_id)
+    );",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A registry in a SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    version: u32,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the registry database at `path`, upgrading
+    /// an older schema. A newer schema is refused.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db)?;
+        Self::setup(conn, SCHEMA_VERSION)
+    }
+
+    /// Open and migrate only up to `target` (for testing upgrades).
+    pub fn open_at_version(path: &Path, target: u32) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db)?;
+        Self::setup(conn, target)
+    }
+
+    fn setup(mut conn: Connection, target: u32) -> Result<SqliteStore> {
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(db)?;
+        let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| {
+            if e.to_string().contains("not a database") {
+                StoreError::Corrupt("the registry database is not a SQLite file".into())
+            } else {
+                db(e)
+            }
+        })?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+        }
+        if found < target {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive).map_err(db)?;
+            for (i, step) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
+                tx.execute_batch(step).map_err(|e| StoreError::Backend(format!("upgrading the registry to schema {}: {e}", i + 1)))?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {target}")).map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(SqliteStore { conn, version: found.max(target) })
+    }
+}
+
+impl Store for SqliteStore {
+    fn schema_version(&self) -> u32 {
+        self.version
+    }
+
+    fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let exists: bool = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [&doc.id], |_| Ok(true)).optional().map_err(db)?.is_some();
+        if exists {
+            return Err(StoreError::Conflict(format!("a document with id {} already exists", doc.id)));
+        }
+        tx.execute(
+            "INSERT INTO documents (id, title, created_at, template, code_params, rules, words, slots, source_format)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                doc.id,
+                doc.title,
+                doc.created_at,
+                json(&doc.template)?,
+                json(&doc.code_params)?,
+                json(&doc.rules)?,
+                doc.template.word_count() as i64,
+                doc.template.slots.len() as i64,
+                doc.source_format
+            ],
+        )
+        .map_err(db)?;
+        {
+            let mut st = tx.prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)").map_err(db)?;
+            let mut seen = std::collections::HashSet::new();
+            for &h in shingles {
+                if seen.insert(h) {
+                    st.execute(params![h as i64, doc.id]).map_err(db)?;
+                }
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn document(&self, id: &str) -> Result<Option<DocumentRecord>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, title, created_at, template, code_params, rules, source_format FROM documents WHERE id = ?1",
+                [id],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get(6)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let Some((id, title, created_at, template, code_params, rules, source_format)) = row else { return Ok(None) };
+        let template: telltale_core::Template = parse("template", &template)?;
+        template.validate().map_err(|e| StoreError::Corrupt(format!("document {id}: {e}")))?;
+        Ok(Some(DocumentRecord {
+            id,
+            title,
+            created_at,
+            source_format,
+            template,
+            code_params: parse("code parameters", &code_params)?,
+            rules: parse("rules", &rules)?,
+        }))
+    }
+
+    fn documents(&self) -> Result<Vec<DocumentSummary>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT d.id, d.title, d.created_at, d.words, d.slots,
+                        (SELECT COUNT(*) FROM issuances i WHERE i.document_id = d.id)
+                 FROM documents d ORDER BY d.created_at, d.id",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(DocumentSummary {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    created_at: r.get(2)?,
+                    words: r.get::<_, i64>(3)? as usize,
+                    slots: r.get::<_, i64>(4)? as usize,
+                    issued: r.get::<_, i64>(5)? as usize,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let exists = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional().map_err(db)?.is_some();
+        if !exists {
+            return Err(StoreError::NotFound(format!("document {id}")));
+        }
+        let issued: i64 = tx.query_row("SELECT COUNT(*) FROM issuances WHERE document_id = ?1", [id], |r| r.get(0)).map_err(db)?;
+        if issued > 0 && !force {
+            return Err(StoreError::Conflict(format!(
+                "document {id} has been issued to {issued} recipient(s); removing it would make their copies untraceable (use --force)"
+            )));
+        }
+        tx.execute("DELETE FROM issuances WHERE document_id = ?1", [id]).map_err(db)?;
+        tx.execute("DELETE FROM shingles WHERE document_id = ?1", [id]).map_err(db)?;
+        tx.execute("DELETE FROM documents WHERE id = ?1", [id]).map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn candidate_documents(&self, shingles: &[u64], limit: usize) -> Result<Vec<(String, usize)>> {
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut uniq: Vec<i64> = shingles.iter().map(|&h| h as i64).collect();
+        uniq.sort_unstable();
+        uniq.dedup();
+        for chunk in uniq.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT document_id, COUNT(*) FROM shingles WHERE hash IN ({marks}) GROUP BY document_id");
+            let mut st = self.conn.prepare_cached(&sql).map_err(db)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))
+                .map_err(db)?;
+            for row in rows {
+                let (d, c) = row.map_err(db)?;
+                *counts.entry(d).or_default() += c;
+            }
+        }
+        let mut v: Vec<(String, usize)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(limit);
+        Ok(v)
+    }
+
+    fn upsert_recipient(&mut self, r: &Recipient) -> Result<Upsert> {
+        let old = self.recipient(&r.id)?;
+        match old {
+            Some(o) if o == *r => Ok(Upsert::Unchanged),
+            Some(_) => {
+                self.conn.execute("UPDATE recipients SET name = ?2, email = ?3 WHERE id = ?1", params![r.id, r.name, r.email]).map_err(db)?;
+                Ok(Upsert::Updated)
+            }
+            None => {
+                self.conn.execute("INSERT INTO recipients (id, name, email) VALUES (?1, ?2, ?3)", params![r.id, r.name, r.email]).map_err(db)?;
+                Ok(Upsert::Added)
+            }
+        }
+    }
+
+    fn recipient(&self, id: &str) -> Result<Option<Recipient>> {
+        self.conn
+            .query_row("SELECT id, name, email FROM recipients WHERE id = ?1", [id], |r| {
+                Ok(Recipient { id: r.get(0)?, name: r.get(1)?, email: r.get(2)? })
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn recipients(&self) -> Result<Vec<Recipient>> {
+        let mut st = self.conn.prepare("SELECT id, name, email FROM recipients ORDER BY id").map_err(db)?;
+        let rows = st.query_map([], |r| Ok(Recipient { id: r.get(0)?, name: r.get(1)?, email: r.get(2)? })).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn put_list(&mut self, name: &str, members: &[String]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        for m in members {
+            let ok = tx.query_row("SELECT 1 FROM recipients WHERE id = ?1", [m], |_| Ok(())).optional().map_err(db)?.is_some();
+            if !ok {
+                return Err(StoreError::NotFound(format!("recipient {m}")));
+            }
+        }
+        tx.execute("DELETE FROM lists WHERE name = ?1", [name]).map_err(db)?;
+        tx.execute("INSERT INTO lists (name) VALUES (?1)", [name]).map_err(db)?;
+        for (i, m) in members.iter().enumerate() {
+            tx.execute("INSERT OR IGNORE INTO list_members (list, recipient_id, position) VALUES (?1, ?2, ?3)", params![name, m, i as i64])
+                .map_err(db)?;
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn list(&self, name: &str) -> Result<Option<Vec<String>>> {
+        let exists = self.conn.query_row("SELECT 1 FROM lists WHERE name = ?1", [name], |_| Ok(())).optional().map_err(db)?.is_some();
+        if !exists {
+            return Ok(None);
+        }
+        let mut st = self.conn.prepare("SELECT recipient_id FROM list_members WHERE list = ?1 ORDER BY position").map_err(db)?;
+        let rows = st.query_map([name], |r| r.get(0)).map_err(db)?;
+        Ok(Some(rows.collect::<std::result::Result<_, _>>().map_err(db)?))
+    }
+
+    fn lists(&self) -> Result<Vec<(String, usize)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT l.name, (SELECT COUNT(*) FROM list_members m WHERE m.list = l.name) FROM lists l ORDER BY l.name")
+            .map_err(db)?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn record_issuance(&mut self, i: &Issuance, complete: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("{} already has a copy of {}", i.recipient_id, i.document_id)));
+        }
+        complete()?;
+        tx.commit().map_err(db)
+    }
+
+    fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>> {
+        let sql = "SELECT document_id, recipient_id, format, issued_at, path, content_hash FROM issuances
+                   WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, recipient_id";
+        let mut st = self.conn.prepare(sql).map_err(db)?;
+        let rows = st
+            .query_map([document_id], |r| {
+                Ok(Issuance {
+                    document_id: r.get(0)?,
+                    recipient_id: r.get(1)?,
+                    format: r.get(2)?,
+                    issued_at: r.get(3)?,
+                    path: r.get(4)?,
+                    content_hash: r.get(5)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn record_trace(&mut self, at: i64, input_hash: &str, input_bytes: usize, result: &serde_json::Value) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO traces (at, input_hash, input_bytes, result) VALUES (?1, ?2, ?3, ?4)",
+                params![at, input_hash, input_bytes as i64, result.to_string()],
+            )
+            .map_err(db)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn traces(&self) -> Result<Vec<TraceRecord>> {
+        let mut st = self.conn.prepare("SELECT id, at, input_hash, input_bytes, result FROM traces ORDER BY id").map_err(db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?)))
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, input_hash, input_bytes, result) = row.map_err(db)?;
+            out.push(TraceRecord { id, at, input_hash, input_bytes: input_bytes as usize, result: parse("trace result", &result)? });
+        }
+        Ok(out)
+    }
+
+    fn append_audit(&mut self, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let last = tx
+            .query_row("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1", [], audit_row)
+            .optional()
+            .map_err(db)?;
+        let e = next_entry(last.as_ref(), at, actor, action, detail);
+        tx.execute(
+            "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(e)
+    }
+
+    fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        let mut st = self.conn.prepare("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq").map_err(db)?;
+        let rows = st.query_map([], audit_row).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+}
+
+fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry { seq: r.get(0)?, at: r.get(1)?, actor: r.get(2)?, action: r.get(3)?, detail: r.get(4)?, prev_hash: r.get(5)?, hash: r.get(6)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("registry.db")).unwrap();
+        telltale_store::story::run(&mut s);
+    }
+
+    #[test]
+    fn an_older_registry_is_upgraded_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        {
+            let s = SqliteStore::open_at_version(&path, 1).unwrap();
+            assert_eq!(s.schema_version(), 1);
+            s.conn.execute("INSERT INTO recipients (id, name, email) VALUES ('r-1', 'Ann', NULL)", []).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.schema_version(), SCHEMA_VERSION);
+        assert_eq!(s.recipients().unwrap().len(), 1);
+        assert!(s.lists().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_newer_registry_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        drop(SqliteStore::open(&path).unwrap());
+        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+        let e = SqliteStore::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e}");
+        assert!(e.to_string().contains("newer telltale"));
+    }
+
+    #[test]
+    fn the_audit_log_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("registry.db")).unwrap();
+        s.append_audit(1, "t", "a", "d").unwrap();
+        assert!(s.conn.execute("UPDATE audit SET detail = 'x'", []).is_err());
+        assert!(s.conn.execute("DELETE FROM audit", []).is_err());
+    }
+
+    #[test]
+    fn garbage_is_not_a_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        std::fs::write(&path, b"this is not a database at all, just some text that is long enough to look like a header").unwrap();
+        assert!(SqliteStore::open(&path).is_err());
+    }
+}

@@ -1,0 +1,227 @@
+//! Storage for a telltale registry: one trait, [`Store`], with one crate per
+//! backend (`telltale-store-sqlite` now; PostgreSQL for deployments that run
+//! several server instances can follow without touching callers).
+//!
+//! The trait speaks in records (documents with their templates, recipients,
+//! lists, issuances, traces, audit entries), never in SQL, so the registry
+//! layer and the CLI are the same for every backend. [`story::run`] is the
+//! end-to-end story that every backend must pass.
+//!
+//! The audit log is append-only and hash-chained: each entry's hash covers
+//! the previous entry's hash and its own fields, so changing, removing or
+//! reordering any past entry is detected by [`verify_chain`].
+
+pub mod story;
+
+use serde::{Deserialize, Serialize};
+use telltale_core::rules::RuleSet;
+use telltale_core::{CodeParams, Template};
+use thiserror::Error;
+
+/// Errors every backend reports in the same terms.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the registry was written by a newer telltale (schema {found}, this build supports up to {supported}); upgrade telltale")]
+    TooNew { found: u32, supported: u32 },
+    #[error("the registry is damaged: {0}")]
+    Corrupt(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A registered document: its original text and everything needed to
+/// render and trace its copies for ever after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub title: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    /// The format the document was registered from ("txt", "md").
+    pub source_format: String,
+    pub template: Template,
+    pub code_params: CodeParams,
+    pub rules: RuleSet,
+}
+
+/// A line of `doc list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentSummary {
+    pub id: String,
+    pub title: String,
+    pub created_at: i64,
+    pub words: usize,
+    pub slots: usize,
+    pub issued: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upsert {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// A copy of a document issued to a recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuance {
+    pub document_id: String,
+    pub recipient_id: String,
+    pub format: String,
+    pub issued_at: i64,
+    /// Where the copy was written, if to a file.
+    pub path: Option<String>,
+    /// BLAKE3 of the copy's bytes, hex.
+    pub content_hash: String,
+}
+
+/// A trace that was run, kept for the inquiry file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    pub id: i64,
+    pub at: i64,
+    /// BLAKE3 of the traced input, hex.
+    pub input_hash: String,
+    pub input_bytes: usize,
+    pub result: serde_json::Value,
+}
+
+/// One entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    /// Hex of the previous entry's hash (all zeros for the first).
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Hash of the first entry's predecessor.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The chained hash of an entry.
+pub fn entry_hash(prev_hash: &str, seq: i64, at: i64, actor: &str, action: &str, detail: &str) -> String {
+    let mut h = blake3::Hasher::new_derive_key("telltale 2026 audit chain v1");
+    for part in [prev_hash.as_bytes(), &seq.to_le_bytes(), &at.to_le_bytes(), actor.as_bytes(), action.as_bytes(), detail.as_bytes()] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    hex(h.finalize().as_bytes())
+}
+
+/// Make the next entry after `last`.
+pub fn next_entry(last: Option<&AuditEntry>, at: i64, actor: &str, action: &str, detail: &str) -> AuditEntry {
+    let (seq, prev) = match last {
+        Some(e) => (e.seq + 1, e.hash.clone()),
+        None => (1, GENESIS.to_string()),
+    };
+    let hash = entry_hash(&prev, seq, at, actor, action, detail);
+    AuditEntry { seq, at, actor: actor.into(), action: action.into(), detail: detail.into(), prev_hash: prev, hash }
+}
+
+/// Check the whole chain. Returns the number of entries, or the first
+/// sequence number at which it breaks and why.
+pub fn verify_chain(entries: &[AuditEntry]) -> std::result::Result<usize, (i64, String)> {
+    let mut prev = GENESIS.to_string();
+    for (i, e) in entries.iter().enumerate() {
+        let want_seq = i as i64 + 1;
+        if e.seq != want_seq {
+            return Err((e.seq, format!("entry {want_seq} is missing or out of order")));
+        }
+        if e.prev_hash != prev {
+            return Err((e.seq, "does not follow from the entry before it".into()));
+        }
+        if entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail) != e.hash {
+            return Err((e.seq, "its contents were changed after it was written".into()));
+        }
+        prev = e.hash.clone();
+    }
+    Ok(entries.len())
+}
+
+/// The registry's storage. Every method is one transaction.
+pub trait Store {
+    /// Schema version of the open registry.
+    fn schema_version(&self) -> u32;
+
+    /// Register a document with the shingles that locate it.
+    fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
+    fn document(&self, id: &str) -> Result<Option<DocumentRecord>>;
+    fn documents(&self) -> Result<Vec<DocumentSummary>>;
+    /// Remove a document, its shingles and (when `force`) its issuances.
+    /// Refused with `Conflict` if it has issuances and `force` is false.
+    fn remove_document(&mut self, id: &str, force: bool) -> Result<()>;
+    /// Documents sharing shingles with a text, most shared first.
+    fn candidate_documents(&self, shingles: &[u64], limit: usize) -> Result<Vec<(String, usize)>>;
+
+    fn upsert_recipient(&mut self, r: &Recipient) -> Result<Upsert>;
+    fn recipient(&self, id: &str) -> Result<Option<Recipient>>;
+    fn recipients(&self) -> Result<Vec<Recipient>>;
+
+    /// Create or replace a named list. Every member must exist.
+    fn put_list(&mut self, name: &str, members: &[String]) -> Result<()>;
+    fn list(&self, name: &str) -> Result<Option<Vec<String>>>;
+    fn lists(&self) -> Result<Vec<(String, usize)>>;
+
+    /// Record an issuance in one transaction with `complete`, which writes
+    /// the copy: if `complete` fails, nothing is recorded; if recording
+    /// fails, the caller's file is the only trace and a rerun rewrites it.
+    fn record_issuance(&mut self, issuance: &Issuance, complete: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+    fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
+
+    fn record_trace(&mut self, at: i64, input_hash: &str, input_bytes: usize, result: &serde_json::Value) -> Result<i64>;
+    fn traces(&self) -> Result<Vec<TraceRecord>>;
+
+    /// Append to the hash-chained audit log.
+    fn append_audit(&mut self, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry>;
+    fn audit_log(&self) -> Result<Vec<AuditEntry>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_change_breaks_the_chain() {
+        let mut log = Vec::new();
+        for i in 0..5 {
+            let e = next_entry(log.last(), 100 + i, "cli", "doc.add", &format!("d-{i}"));
+            log.push(e);
+        }
+        assert_eq!(verify_chain(&log), Ok(5));
+        let mut changed = log.clone();
+        changed[2].detail = "d-x".into();
+        assert_eq!(verify_chain(&changed).unwrap_err().0, 3);
+        let mut removed = log.clone();
+        removed.remove(1);
+        assert!(verify_chain(&removed).is_err());
+        let mut rehashed = log.clone();
+        rehashed[2].detail = "d-x".into();
+        rehashed[2].hash = entry_hash(&rehashed[2].prev_hash, 3, rehashed[2].at, "cli", "doc.add", "d-x");
+        assert_eq!(verify_chain(&rehashed).unwrap_err().0, 4, "a rewritten entry breaks its successor");
+    }
+}
