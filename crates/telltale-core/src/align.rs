@@ -206,6 +206,47 @@ impl IndexedDoc {
     }
 }
 
+/// Shingles of three consecutive fixed words with no branch between, with
+/// the unit index of their first word.
+fn doc_shingles(doc: &IndexedDoc) -> Vec<(u64, usize)> {
+    let mut out = Vec::new();
+    let mut run: Vec<(usize, &str)> = Vec::new();
+    for (u, unit) in doc.units.iter().enumerate() {
+        match unit {
+            Unit::Fixed { norm: Norm::Word(w) } => {
+                run.push((u, w));
+                if run.len() >= 3 {
+                    let n = run.len();
+                    out.push((shingle_hash(&[run[n - 3].1, run[n - 2].1, run[n - 1].1]), run[n - 3].0));
+                }
+            }
+            Unit::Fixed { .. } => {}
+            Unit::Branch { .. } => run.clear(),
+        }
+    }
+    out
+}
+
+/// Shingle hashes of a template, for a persistent index that finds which
+/// registered documents a text may quote without loading them all.
+pub fn template_shingles(t: &Template) -> Vec<u64> {
+    let mut v: Vec<u64> = doc_shingles(&IndexedDoc::new(t)).into_iter().map(|x| x.0).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Shingle hashes of any text, to look up in such an index.
+pub fn text_shingles(text: &str) -> Vec<u64> {
+    let raw = text::tokenize(text);
+    let toks = normalise(text, &raw, 0..text.len());
+    let words: Vec<&str> = toks.iter().filter_map(|(n, _)| if let Norm::Word(w) = n { Some(&**w) } else { None }).collect();
+    let mut v: Vec<u64> = words.windows(3).map(shingle_hash).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 fn shingle_hash(words: &[&str]) -> u64 {
     let mut h = blake3::Hasher::new();
     for w in words {
@@ -339,23 +380,10 @@ impl Locator {
     pub fn add(&mut self, t: &Template) -> usize {
         let d = self.docs.len();
         let doc = IndexedDoc::new(t);
-        // Shingles of three consecutive fixed words, with no branch between.
-        let mut run: Vec<(usize, &str)> = Vec::new();
-        for (u, unit) in doc.units.iter().enumerate() {
-            match unit {
-                Unit::Fixed { norm: Norm::Word(w), .. } => {
-                    run.push((u, w));
-                    if run.len() >= 3 {
-                        let n = run.len();
-                        let h = shingle_hash(&[run[n - 3].1, run[n - 2].1, run[n - 1].1]);
-                        let e = self.seeds.entry(h).or_default();
-                        if e.len() <= MAX_SEED_HITS {
-                            e.push((d as u32, run[n - 3].0 as u32));
-                        }
-                    }
-                }
-                Unit::Fixed { .. } => {}
-                Unit::Branch { .. } => run.clear(),
+        for (h, u) in doc_shingles(&doc) {
+            let e = self.seeds.entry(h).or_default();
+            if e.len() <= MAX_SEED_HITS {
+                e.push((d as u32, u as u32));
             }
         }
         self.docs.push(doc);

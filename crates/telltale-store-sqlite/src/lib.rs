@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{
-    next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient, Result, Store, StoreError, TraceRecord, Upsert,
+    issuance_detail, next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient, Result, Store, StoreError, TraceRecord, Upsert,
 };
 
 /// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
@@ -325,8 +325,8 @@ impl Store for SqliteStore {
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 
-    fn record_issuance(&mut self, i: &Issuance, complete: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
+    fn record_issuance(&mut self, i: &Issuance, actor: &str, complete: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format)
@@ -337,6 +337,7 @@ impl Store for SqliteStore {
         if n == 0 {
             return Err(StoreError::Conflict(format!("{} already has a copy of {}", i.recipient_id, i.document_id)));
         }
+        append_audit_in(&tx, i.issued_at, actor, "issue", &issuance_detail(i))?;
         complete()?;
         tx.commit().map_err(db)
     }
@@ -385,16 +386,7 @@ impl Store for SqliteStore {
 
     fn append_audit(&mut self, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-        let last = tx
-            .query_row("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1", [], audit_row)
-            .optional()
-            .map_err(db)?;
-        let e = next_entry(last.as_ref(), at, actor, action, detail);
-        tx.execute(
-            "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
-        )
-        .map_err(db)?;
+        let e = append_audit_in(&tx, at, actor, action, detail)?;
         tx.commit().map_err(db)?;
         Ok(e)
     }
@@ -404,6 +396,20 @@ impl Store for SqliteStore {
         let rows = st.query_map([], audit_row).map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
+}
+
+fn append_audit_in(tx: &rusqlite::Transaction, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry> {
+    let last = tx
+        .query_row("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1", [], audit_row)
+        .optional()
+        .map_err(db)?;
+    let e = next_entry(last.as_ref(), at, actor, action, detail);
+    tx.execute(
+        "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
+    )
+    .map_err(db)?;
+    Ok(e)
 }
 
 fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {

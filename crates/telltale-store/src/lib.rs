@@ -133,6 +133,11 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: i64, actor: &str, action: &str,
     hex(h.finalize().as_bytes())
 }
 
+/// The audit detail of an issuance.
+pub fn issuance_detail(i: &Issuance) -> String {
+    format!("{} to {} as {} (copy {})", i.document_id, i.recipient_id, i.format, i.content_hash)
+}
+
 /// Make the next entry after `last`.
 pub fn next_entry(last: Option<&AuditEntry>, at: i64, actor: &str, action: &str, detail: &str) -> AuditEntry {
     let (seq, prev) = match last {
@@ -187,10 +192,11 @@ pub trait Store {
     fn list(&self, name: &str) -> Result<Option<Vec<String>>>;
     fn lists(&self) -> Result<Vec<(String, usize)>>;
 
-    /// Record an issuance in one transaction with `complete`, which writes
-    /// the copy: if `complete` fails, nothing is recorded; if recording
-    /// fails, the caller's file is the only trace and a rerun rewrites it.
-    fn record_issuance(&mut self, issuance: &Issuance, complete: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+    /// Record an issuance, and its audit entry by `actor`, in one
+    /// transaction with `complete`, which writes the copy: if `complete`
+    /// fails, nothing is recorded; if the commit fails after the copy was
+    /// written, a rerun writes the same bytes again and records them.
+    fn record_issuance(&mut self, issuance: &Issuance, actor: &str, complete: &mut dyn FnMut() -> Result<()>) -> Result<()>;
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
 
     fn record_trace(&mut self, at: i64, input_hash: &str, input_bytes: usize, result: &serde_json::Value) -> Result<i64>;

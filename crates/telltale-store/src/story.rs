@@ -66,16 +66,16 @@ pub fn run(store: &mut dyn Store) {
         content_hash: "ab".into(),
     };
     let mut wrote = 0;
-    store.record_issuance(&iss("r-1"), &mut || {
+    store.record_issuance(&iss("r-1"), "story", &mut || {
         wrote += 1;
         Ok(())
     })
     .unwrap();
     assert_eq!(wrote, 1);
-    let failed = store.record_issuance(&iss("r-2"), &mut || Err(StoreError::Backend("disk full".into())));
+    let failed = store.record_issuance(&iss("r-2"), "story", &mut || Err(StoreError::Backend("disk full".into())));
     assert!(failed.is_err());
     assert_eq!(store.issuances(Some("d-a")).unwrap(), vec![iss("r-1")], "a failed completion records nothing");
-    assert!(store.record_issuance(&iss("r-1"), &mut || Ok(())).is_err(), "one issuance per recipient and document");
+    assert!(store.record_issuance(&iss("r-1"), "story", &mut || Ok(())).is_err(), "one issuance per recipient and document");
     assert_eq!(store.documents().unwrap()[0].issued, 1);
 
     // Removing an issued document needs force.
@@ -92,6 +92,9 @@ pub fn run(store: &mut dyn Store) {
         store.append_audit(1_700_000_300 + i, "test", "story.step", &format!("step {i}")).unwrap();
     }
     let log = store.audit_log().unwrap();
-    assert_eq!(log.len(), 3);
-    assert_eq!(verify_chain(&log), Ok(3));
+    // One entry for the issuance that was recorded, none for the failed one.
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[0].action, "issue");
+    assert_eq!(log[0].detail, crate::issuance_detail(&iss("r-1")));
+    assert_eq!(verify_chain(&log), Ok(4));
 }

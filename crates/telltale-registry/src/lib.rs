@@ -1,0 +1,420 @@
+//! The organisation's registry: a home directory with a secret key file and
+//! a database, and the operations a security officer runs on it. The CLI
+//! and the server are thin layers over [`Registry`]; all decisions about
+//! text and evidence are made by `telltale-core`.
+//!
+//! Layout of a registry home:
+//!
+//! ```text
+//! $TELLTALE_HOME/
+//!   secret.key     the key, mode 0600, in the clear or sealed by a passphrase
+//!   registry.db    SQLite: documents, recipients, issuances, traces, audit log
+//! ```
+
+pub mod keyfile;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use telltale_core::gate::HarperGate;
+use telltale_core::rules::{detect_variety, Format, RuleSet};
+use telltale_core::{accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey};
+use telltale_store::{DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
+use telltale_store_sqlite::SqliteStore;
+use thiserror::Error;
+
+pub use report::{DocumentReport, EvidenceItem, SuspectReport, TraceReport};
+
+pub const KEY_FILE: &str = "secret.key";
+pub const DB_FILE: &str = "registry.db";
+/// Largest document or trace input, in bytes.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Error)]
+pub enum RegistryError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Core(#[from] telltale_core::Error),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("secret key: {0}")]
+    Key(String),
+    #[error("there is already a registry in {0}")]
+    Exists(PathBuf),
+    #[error("there is no registry in {0} (run `telltale init`, or pass --home)")]
+    Missing(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl RegistryError {
+    pub fn io(path: &Path, source: std::io::Error) -> RegistryError {
+        RegistryError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RegistryError>;
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Output formats of copies.
+pub const COPY_FORMATS: &[&str] = &["txt", "md"];
+
+/// An open registry.
+pub struct Registry {
+    home: PathBuf,
+    store: Box<dyn Store>,
+    key: SecretKey,
+    actor: String,
+}
+
+/// Result of importing recipients from CSV.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// (line number, reason)
+    pub rejected: Vec<(usize, String)>,
+}
+
+/// Result of a distribution run.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+pub struct DistributeReport {
+    pub written: usize,
+    /// Already issued before this run (file present).
+    pub already: usize,
+    /// Already issued, but the file was missing and has been written again.
+    pub rewritten: usize,
+}
+
+impl Registry {
+    /// Create a registry in `home` with a new secret key.
+    pub fn init(home: &Path, passphrase: Option<&str>) -> Result<Registry> {
+        let key_path = home.join(KEY_FILE);
+        let db_path = home.join(DB_FILE);
+        if key_path.exists() || db_path.exists() {
+            return Err(RegistryError::Exists(home.to_path_buf()));
+        }
+        std::fs::create_dir_all(home).map_err(|e| RegistryError::io(home, e))?;
+        let key = keyfile::create(&key_path, passphrase)?;
+        let store = SqliteStore::open(&db_path)?;
+        let mut r = Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor() };
+        r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
+        Ok(r)
+    }
+
+    /// Open the registry in `home`.
+    pub fn open(home: &Path, passphrase: Option<&str>) -> Result<Registry> {
+        let key_path = home.join(KEY_FILE);
+        let db_path = home.join(DB_FILE);
+        if !key_path.exists() || !db_path.exists() {
+            if key_path.exists() != db_path.exists() {
+                return Err(RegistryError::Invalid(format!(
+                    "the registry in {} is incomplete: {} is missing",
+                    home.display(),
+                    if key_path.exists() { DB_FILE } else { KEY_FILE }
+                )));
+            }
+            return Err(RegistryError::Missing(home.to_path_buf()));
+        }
+        let key = keyfile::load(&key_path, passphrase)?;
+        let store = SqliteStore::open(&db_path)?;
+        Ok(Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor() })
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn key_fingerprint(&self) -> String {
+        self.key.fingerprint()
+    }
+
+    fn audit(&mut self, action: &str, detail: &str) -> Result<()> {
+        self.store.append_audit(now(), &self.actor, action, detail)?;
+        Ok(())
+    }
+
+    /// Register a document. `format` says which parts are prose.
+    pub fn add_document(&mut self, text: &str, title: Option<&str>, format: Format, source_format: &str) -> Result<DocumentRecord> {
+        if text.len() > MAX_INPUT_BYTES {
+            return Err(telltale_core::Error::TooLarge { size: text.len(), limit: MAX_INPUT_BYTES }.into());
+        }
+        let rules = RuleSet { format, variety: Some(detect_variety(text)), ..RuleSet::default() };
+        let mut gate = HarperGate::new(rules.variety.unwrap_or(telltale_core::Variety::British));
+        let template = rules.build(text, &mut gate)?;
+        let created_at = now();
+        let id = {
+            let mut h = blake3::Hasher::new();
+            h.update(text.as_bytes());
+            h.update(&created_at.to_le_bytes());
+            let mut salt = [0u8; 8];
+            getrandom::fill(&mut salt).map_err(|e| RegistryError::Key(e.to_string()))?;
+            h.update(&salt);
+            format!("d-{}", &hex(h.finalize().as_bytes())[..10])
+        };
+        let title = title.map(str::to_string).unwrap_or_else(|| default_title(text));
+        let doc = DocumentRecord { id, title, created_at, source_format: source_format.into(), template, code_params: CodeParams::default(), rules };
+        self.store.put_document(&doc, &align::template_shingles(&doc.template))?;
+        self.audit("doc.add", &format!("{} \"{}\" ({} slots)", doc.id, doc.title, doc.template.slots.len()))?;
+        Ok(doc)
+    }
+
+    pub fn document(&self, id: &str) -> Result<DocumentRecord> {
+        self.store.document(id)?.ok_or_else(|| StoreError::NotFound(format!("document {id}")).into())
+    }
+
+    pub fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
+        self.store.remove_document(id, force)?;
+        self.audit("doc.remove", &format!("{id}{}", if force { " (forced)" } else { "" }))
+    }
+
+    /// Import recipients from CSV text with a header and columns
+    /// `id,name[,email]`. Bad rows are reported with their line numbers and
+    /// never stop the good ones.
+    pub fn import_recipients(&mut self, csv_text: &str) -> Result<ImportReport> {
+        let mut rd = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
+        let headers: Vec<String> = rd.headers().map_err(|e| RegistryError::Invalid(format!("CSV header: {e}")))?.iter().map(str::to_lowercase).collect();
+        let col = |n: &str| headers.iter().position(|h| h == n);
+        let (Some(ci), Some(cn)) = (col("id"), col("name")) else {
+            return Err(RegistryError::Invalid(format!("the CSV header must name the columns id,name[,email]; it has {}", headers.join(","))));
+        };
+        let ce = col("email");
+        let mut rep = ImportReport::default();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (n, rec) in rd.records().enumerate() {
+            let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(n + 2, |p| p.line() as usize);
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    rep.rejected.push((line, format!("unreadable row: {e}")));
+                    continue;
+                }
+            };
+            let id = rec.get(ci).unwrap_or("").to_string();
+            let name = rec.get(cn).unwrap_or("").to_string();
+            let email = ce.and_then(|c| rec.get(c)).filter(|e| !e.is_empty()).map(str::to_string);
+            if let Err(why) = valid_recipient(&id, &name, email.as_deref()) {
+                rep.rejected.push((line, why));
+                continue;
+            }
+            if let Some(first) = seen.insert(id.clone(), line) {
+                rep.rejected.push((line, format!("id {id} already appears on line {first}")));
+                continue;
+            }
+            match self.store.upsert_recipient(&Recipient { id, name, email })? {
+                Upsert::Added => rep.added += 1,
+                Upsert::Updated => rep.updated += 1,
+                Upsert::Unchanged => rep.unchanged += 1,
+            }
+        }
+        self.audit(
+            "recipients.import",
+            &format!("{} added, {} updated, {} unchanged, {} rejected", rep.added, rep.updated, rep.unchanged, rep.rejected.len()),
+        )?;
+        Ok(rep)
+    }
+
+    pub fn add_recipient(&mut self, r: &Recipient) -> Result<Upsert> {
+        valid_recipient(&r.id, &r.name, r.email.as_deref()).map_err(RegistryError::Invalid)?;
+        let u = self.store.upsert_recipient(r)?;
+        self.audit("recipients.add", &format!("{} ({u:?})", r.id))?;
+        Ok(u)
+    }
+
+    pub fn create_list(&mut self, name: &str, members: &[String]) -> Result<()> {
+        if name.trim().is_empty() {
+            return Err(RegistryError::Invalid("a list needs a name".into()));
+        }
+        self.store.put_list(name, members)?;
+        self.audit("lists.create", &format!("{name}: {} members", members.len()))
+    }
+
+    /// Every recipient of a list, or `NotFound`.
+    pub fn list_members(&self, name: &str) -> Result<Vec<String>> {
+        self.store.list(name)?.ok_or_else(|| StoreError::NotFound(format!("list {name}")).into())
+    }
+
+    /// Write each recipient's copy to `out/<recipient id>.<format>` and record
+    /// the issuance in the same transaction as the file is completed.
+    /// Running it again writes only what is missing.
+    pub fn distribute(
+        &mut self,
+        doc_id: &str,
+        recipients: &[String],
+        out: &Path,
+        format: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<DistributeReport> {
+        if !COPY_FORMATS.contains(&format) {
+            return Err(RegistryError::Invalid(format!("unknown format {format}; choose one of {}", COPY_FORMATS.join(", "))));
+        }
+        let doc = self.document(doc_id)?;
+        for r in recipients {
+            if self.store.recipient(r)?.is_none() {
+                return Err(StoreError::NotFound(format!("recipient {r}")).into());
+            }
+        }
+        std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let issued: HashMap<String, Issuance> =
+            self.store.issuances(Some(doc_id))?.into_iter().map(|i| (i.recipient_id.clone(), i)).collect();
+        let mut rep = DistributeReport::default();
+        let total = recipients.len();
+        for (n, r) in recipients.iter().enumerate() {
+            let path = out.join(format!("{}.{format}", safe_file_name(r)));
+            let copy = doc.template.render(&cb.codeword(r))?;
+            let content_hash = hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]);
+            match issued.get(r) {
+                Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
+                    rep.already += 1;
+                }
+                Some(_) => {
+                    write_atomically(&path, copy.as_bytes())?;
+                    rep.rewritten += 1;
+                }
+                None => {
+                    let iss = Issuance {
+                        document_id: doc.id.clone(),
+                        recipient_id: r.clone(),
+                        format: format.into(),
+                        issued_at: now(),
+                        path: Some(path.to_string_lossy().into_owned()),
+                        content_hash,
+                    };
+                    let mut write = || write_atomically(&path, copy.as_bytes()).map_err(|e| StoreError::Backend(e.to_string()));
+                    self.store.record_issuance(&iss, &self.actor, &mut write)?;
+                    rep.written += 1;
+                }
+            }
+            progress(n + 1, total);
+        }
+        Ok(rep)
+    }
+
+    /// The copy a recipient was (or would be) given.
+    pub fn render_copy(&self, doc_id: &str, recipient: &str) -> Result<String> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        Ok(doc.template.render(&cb.codeword(recipient))?)
+    }
+
+    /// Trace any text against the registry (or one document), record the
+    /// trace, and report in the `trace --json` shape.
+    pub fn trace(&mut self, text: &str, only: Option<&str>, params: AccuseParams) -> Result<TraceReport> {
+        if text.len() > MAX_INPUT_BYTES {
+            return Err(telltale_core::Error::TooLarge { size: text.len(), limit: MAX_INPUT_BYTES }.into());
+        }
+        let ids: Vec<String> = match only {
+            Some(id) => vec![self.document(id)?.id],
+            None => self
+                .store
+                .candidate_documents(&align::text_shingles(text), 64)?
+                .into_iter()
+                .filter(|(_, shared)| *shared >= 2)
+                .map(|(d, _)| d)
+                .collect(),
+        };
+        let docs: Vec<DocumentRecord> = ids.iter().map(|id| self.document(id)).collect::<Result<_>>()?;
+        let mut locator = Locator::new();
+        for d in &docs {
+            locator.add(&d.template);
+        }
+        let templates: Vec<&telltale_core::Template> = docs.iter().map(|d| &d.template).collect();
+        let traces = locator.trace(&templates, text)?;
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        for r in self.store.recipients()? {
+            names.insert(r.id, r.name);
+        }
+        let mut report = TraceReport { threshold: params.threshold, documents: Vec::new(), combined: None };
+        let mut codebooks = Vec::new();
+        let mut holders = Vec::new();
+        for t in &traces {
+            let d = &docs[t.doc];
+            let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
+            let rs: Vec<String> = self.store.issuances(Some(&d.id))?.into_iter().map(|i| i.recipient_id).collect();
+            let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &t.observations, recipients: &rs }], params);
+            report.documents.push(DocumentReport::new(d, t, &acc, &names));
+            codebooks.push(cb);
+            holders.push(rs);
+        }
+        if traces.len() > 1 {
+            let ev: Vec<DocumentEvidence> = traces
+                .iter()
+                .zip(&codebooks)
+                .zip(&holders)
+                .map(|((t, cb), rs)| DocumentEvidence { codebook: cb, observations: &t.observations, recipients: rs })
+                .collect();
+            let acc = accuse(&ev, params);
+            report.combined = Some(report::CombinedReport::new(&acc, &names));
+        }
+        let json = serde_json::to_value(&report).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let input_hash = hex(blake3::hash(text.as_bytes()).as_bytes());
+        let id = self.store.record_trace(now(), &input_hash, text.len(), &json)?;
+        let accused: Vec<String> = report.documents.iter().flat_map(|d| d.accused.clone()).collect();
+        self.audit("trace", &format!("trace {id} of input {} ({} bytes): {} document(s), accused [{}]", &input_hash[..16], text.len(), report.documents.len(), accused.join(",")))?;
+        Ok(report)
+    }
+
+    /// Verify the audit chain: the number of entries, or where it breaks.
+    pub fn verify_audit(&self) -> Result<std::result::Result<usize, (i64, String)>> {
+        Ok(telltale_store::verify_chain(&self.store.audit_log()?))
+    }
+}
+
+fn actor() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into())
+}
+
+fn default_title(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && l.chars().any(char::is_alphabetic)).unwrap_or("Untitled");
+    let t: String = line.trim_start_matches('#').trim().chars().take(80).collect();
+    t
+}
+
+fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Err("the id is empty".into());
+    }
+    if id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@')) || id.starts_with('.') {
+        return Err(format!("id {id:?} may only use letters, digits, '-', '_', '.', '@' (it names the copy's file)"));
+    }
+    if name.is_empty() {
+        return Err(format!("recipient {id} has no name"));
+    }
+    if let Some(e) = email {
+        if !e.contains('@') || e.contains(char::is_whitespace) {
+            return Err(format!("recipient {id}: {e:?} is not an e-mail address"));
+        }
+    }
+    Ok(())
+}
+
+fn safe_file_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') { c } else { '_' }).collect()
+}
+
+/// Write a file so that it either exists complete or not at all.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.partial", path.file_name().map_or("copy".into(), |n| n.to_string_lossy())));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| RegistryError::io(&tmp, e))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| RegistryError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| RegistryError::io(path, e))?;
+    Ok(())
+}

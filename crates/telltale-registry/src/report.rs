@@ -1,0 +1,147 @@
+//! The `trace --json` contract: one object with the threshold and every
+//! registered document the input quotes, best match first. Field names are
+//! stable; scripts rely on them (see the design brief, section 4).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use telltale_core::{Accusation, Trace};
+use telltale_store::DocumentRecord;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceReport {
+    pub threshold: f64,
+    pub documents: Vec<DocumentReport>,
+    /// Evidence from all quoted documents together, for recipients who
+    /// received several of them (present when more than one is quoted).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub combined: Option<CombinedReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentReport {
+    pub id: String,
+    pub title: String,
+    pub aligned_words: usize,
+    pub slots_observed: usize,
+    pub slots_erased: usize,
+    pub accused: Vec<String>,
+    pub suspects: Vec<SuspectReport>,
+    pub evidence: Vec<EvidenceItem>,
+    /// Byte ranges of the input that quote this document.
+    pub passages: Vec<[usize; 2]>,
+    /// Recipients who were issued this document.
+    pub recipients: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuspectReport {
+    pub recipient: String,
+    pub name: String,
+    pub score: f64,
+    pub p_value: f64,
+    pub false_accusation: f64,
+    /// Observed slots where this recipient's copy agrees with the input.
+    pub matches: usize,
+    pub observed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    pub slot: u32,
+    pub class: String,
+    /// Which alternative the input shows (0 is the slot's first form).
+    pub observed: u8,
+    /// The text of that alternative.
+    pub form: String,
+    pub leak_span: [usize; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CombinedReport {
+    pub accused: Vec<String>,
+    pub suspects: Vec<SuspectReport>,
+}
+
+fn suspects(acc: &Accusation, names: &BTreeMap<String, String>) -> Vec<SuspectReport> {
+    acc.suspects
+        .iter()
+        .map(|s| SuspectReport {
+            recipient: s.recipient.clone(),
+            name: names.get(&s.recipient).cloned().unwrap_or_default(),
+            score: s.score,
+            p_value: s.p_value,
+            false_accusation: s.false_accusation,
+            matches: s.matches,
+            observed: s.observed,
+        })
+        .collect()
+}
+
+impl DocumentReport {
+    pub fn new(d: &DocumentRecord, t: &Trace, acc: &Accusation, names: &BTreeMap<String, String>) -> DocumentReport {
+        let tpl = &d.template;
+        DocumentReport {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            aligned_words: t.aligned_words(),
+            slots_observed: t.observations.len(),
+            slots_erased: t.erased,
+            accused: acc.accused.clone(),
+            suspects: suspects(acc, names),
+            evidence: t
+                .observations
+                .iter()
+                .map(|o| EvidenceItem {
+                    slot: o.slot,
+                    class: tpl.slots[o.slot as usize].class.name().to_string(),
+                    observed: o.symbol,
+                    form: tpl.sites[o.site as usize].forms[o.symbol as usize].clone(),
+                    leak_span: [o.leak_span.start, o.leak_span.end],
+                })
+                .collect(),
+            passages: t.passages.iter().map(|p| [p.leak.start, p.leak.end]).collect(),
+            recipients: acc.population,
+        }
+    }
+}
+
+impl CombinedReport {
+    pub fn new(acc: &Accusation, names: &BTreeMap<String, String>) -> CombinedReport {
+        CombinedReport { accused: acc.accused.clone(), suspects: suspects(acc, names) }
+    }
+}
+
+/// A probability in plain words: "1 in 4 billion".
+pub fn odds_in_words(p: f64) -> String {
+    if p >= 0.5 {
+        return "better than even".into();
+    }
+    let inv = 1.0 / p.max(1e-300);
+    let (v, unit) = if inv >= 1e12 {
+        return format!("1 in 10^{}", inv.log10().floor() as i64);
+    } else if inv >= 1e9 {
+        (inv / 1e9, " billion")
+    } else if inv >= 1e6 {
+        (inv / 1e6, " million")
+    } else if inv >= 1e4 {
+        (inv / 1e3, " thousand")
+    } else {
+        (inv, "")
+    };
+    format!("1 in {}{unit}", if v >= 10.0 { format!("{v:.0}") } else { format!("{v:.1}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odds_read_naturally() {
+        assert_eq!(odds_in_words(2.5e-10), "1 in 4.0 billion");
+        assert_eq!(odds_in_words(1e-3), "1 in 1000");
+        assert_eq!(odds_in_words(3e-5), "1 in 33 thousand");
+        assert_eq!(odds_in_words(0.7), "better than even");
+        assert_eq!(odds_in_words(1e-20), "1 in 10^20");
+    }
+}
