@@ -1,20 +1,53 @@
 //! The `telltale` command-line tool. A thin layer: argument parsing and
-//! printing here, every decision in `telltale-core`.
+//! printing here, every decision in `telltale-registry` and `telltale-core`.
 
+mod commands;
 mod demo;
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
 
 /// Fingerprinted copies of confidential text, and leaks traced back to their source.
+///
+/// Every recipient gets a copy that differs from everyone else's in ways a
+/// reader does not notice. When text leaks, `telltale trace` finds the quoted
+/// passages and names the copy they came from — or says the evidence is not
+/// enough. The registry (key, documents, recipients, issuances, audit log)
+/// lives in $TELLTALE_HOME, or ./telltale-data, or --home.
 #[derive(Parser)]
-#[command(name = "telltale", version, about, long_about = None)]
+#[command(name = "telltale", version, about, long_about)]
 struct Cli {
+    /// Registry directory (default: $TELLTALE_HOME, else ./telltale-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a registry and its secret key (encrypted if TELLTALE_PASSPHRASE is set).
+    Init,
+    /// Register, list, inspect and remove documents.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Manage the people who receive copies.
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+    /// Named distribution lists of recipients.
+    #[command(subcommand)]
+    Lists(ListsCommand),
+    /// Write each recipient's copy of a document to DIR/<recipient id>.<ext> and record who got which.
+    ///
+    /// Safe to run again after an interruption: copies already issued are
+    /// skipped and only the missing ones are written.
+    Distribute(DistributeArgs),
+    /// Trace any text — a copy, an excerpt, a news article — back to the recipients it came from.
+    Trace(TraceArgs),
+    /// Inspect and verify the append-only, hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run the whole story on a built-in sample memo: register it, send 200
     /// fingerprinted copies, leak an 80-word quote into a news story, trace it.
     Demo {
@@ -30,13 +63,157 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+pub enum DocCommand {
+    /// Register a document (plain text or Markdown); prints its id last.
+    Add {
+        /// The document file (.txt or .md), or - for standard input.
+        file: PathBuf,
+        /// Title (default: the first line of the document).
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registered documents.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one document with its capacity by layer.
+    Show {
+        id: String,
+        /// List every slot with its alternatives, to review what will change before sending.
+        #[arg(long)]
+        variants: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a document (refused once it has been issued, unless --force).
+    Remove {
+        id: String,
+        /// Remove even though copies were issued: they can then no longer be traced.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RecipientsCommand {
+    /// Import recipients from a CSV file with a header and columns id,name[,email].
+    Import {
+        csv: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add or update one recipient.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List recipients.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ListsCommand {
+    /// Create (or replace) a named list.
+    Create {
+        name: String,
+        /// Comma-separated recipient ids.
+        #[arg(long, value_delimiter = ',', required = true)]
+        members: Vec<String>,
+    },
+    /// List the lists.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the members of a list.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct DistributeArgs {
+    /// Document id.
+    pub doc: String,
+    /// Every registered recipient.
+    #[arg(long, conflicts_with_all = ["to", "list"])]
+    pub all: bool,
+    /// These recipients (comma-separated ids).
+    #[arg(long, value_delimiter = ',', conflicts_with = "list")]
+    pub to: Vec<String>,
+    /// The members of a named list.
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Directory to write the copies to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Format of the copies.
+    #[arg(long, default_value = "txt", value_parser = ["txt", "md"])]
+    pub format: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct TraceArgs {
+    /// The text to trace (any UTF-8 text file), or - for standard input.
+    pub file: PathBuf,
+    /// Only consider this document.
+    #[arg(long)]
+    pub doc: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Largest acceptable probability of accusing any innocent recipient.
+    #[arg(long, default_value_t = 1e-3)]
+    pub threshold: f64,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Print the audit log.
+    Log {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that no entry of the audit log was changed, removed or reordered.
+    Verify,
+}
+
+fn home(cli_home: Option<PathBuf>) -> PathBuf {
+    cli_home
+        .or_else(|| std::env::var_os("TELLTALE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("telltale-data"))
+}
+
 fn main() {
     let cli = Cli::parse();
+    let home = home(cli.home);
     let result = match cli.command {
         Command::Demo { recipients, quote_words, json } => demo::run(recipients, quote_words, json),
+        Command::Init => commands::init(&home),
+        Command::Doc(c) => commands::doc(&home, c),
+        Command::Recipients(c) => commands::recipients(&home, c),
+        Command::Lists(c) => commands::lists(&home, c),
+        Command::Distribute(a) => commands::distribute(&home, a),
+        Command::Trace(a) => commands::trace(&home, a),
+        Command::Audit(c) => commands::audit(&home, c),
     };
     if let Err(e) = result {
-        eprintln!("telltale: {e:#}");
+        let msg = format!("{e:#}").replace('\n', " ");
+        eprintln!("telltale: {msg}");
         std::process::exit(1);
     }
 }

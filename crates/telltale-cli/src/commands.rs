@@ -1,0 +1,362 @@
+//! The registry commands: read arguments and files, call the registry, print.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use telltale_core::rules::Format;
+use telltale_core::{AccuseParams, Layer};
+use telltale_registry::report::odds_in_words;
+use telltale_registry::{Registry, TraceReport};
+use telltale_store::Recipient;
+
+use crate::{AuditCommand, DistributeArgs, DocCommand, ListsCommand, RecipientsCommand, TraceArgs};
+
+fn passphrase() -> Option<String> {
+    std::env::var("TELLTALE_PASSPHRASE").ok().filter(|p| !p.is_empty())
+}
+
+fn open(home: &Path) -> Result<Registry> {
+    Ok(Registry::open(home, passphrase().as_deref())?)
+}
+
+/// Read a text file (or standard input for "-"), refusing binary data and
+/// invalid UTF-8 with a message that says which.
+fn read_text(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
+    } else {
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            bail!("{} is a directory, not a text file", path.display());
+        }
+        if meta.len() > telltale_registry::MAX_INPUT_BYTES as u64 {
+            bail!("{} is {} bytes, more than the limit of {} bytes", path.display(), meta.len(), telltale_registry::MAX_INPUT_BYTES);
+        }
+        bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let name = if path == Path::new("-") { "standard input".to_string() } else { path.display().to_string() };
+    if bytes.len() > telltale_registry::MAX_INPUT_BYTES {
+        bail!("{name} is {} bytes, more than the limit of {} bytes", bytes.len(), telltale_registry::MAX_INPUT_BYTES);
+    }
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        bail!("{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown");
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!("{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first", e.utf8_error().valid_up_to())
+    })?;
+    Ok(text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+pub fn init(home: &Path) -> Result<()> {
+    let r = Registry::init(home, passphrase().as_deref())?;
+    println!("created a registry in {}", home.display());
+    println!("secret key: {} (fingerprint {}){}", home.join(telltale_registry::KEY_FILE).display(), r.key_fingerprint(),
+        if passphrase().is_some() { ", encrypted with TELLTALE_PASSPHRASE" } else { ", readable by you only" });
+    println!("keep a backup of the key: without it no copy can ever be traced");
+    Ok(())
+}
+
+pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
+    match cmd {
+        DocCommand::Add { file, title, json } => {
+            let text = read_text(&file)?;
+            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let (format, source) = match ext.as_str() {
+                "md" | "markdown" => (Format::Markdown, "md"),
+                "txt" | "text" | "" => (Format::Plain, "txt"),
+                other => bail!("cannot register .{other} files yet: give plain text (.txt) or Markdown (.md)"),
+            };
+            let mut r = open(home)?;
+            let d = r.add_document(&text, title.as_deref(), format, source)?;
+            if json {
+                let cap = d.template.capacity();
+                return print_json(&serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len()}));
+            }
+            let cap = d.template.capacity();
+            println!("registered \"{}\": {} words, {} slots", d.title, cap.words, d.template.slots.len());
+            println!("{}", d.id);
+        }
+        DocCommand::List { json } => {
+            let r = open(home)?;
+            let docs = r.store().documents()?;
+            if json {
+                return print_json(&docs);
+            }
+            if docs.is_empty() {
+                println!("no documents registered (add one with `telltale doc add FILE`)");
+            }
+            for d in docs {
+                println!("{}  {:>6} words  {:>5} slots  {:>5} issued  {}", d.id, d.words, d.slots, d.issued, d.title);
+            }
+        }
+        DocCommand::Show { id, variants, json } => {
+            let r = open(home)?;
+            let d = r.document(&id)?;
+            let t = &d.template;
+            let cap = t.capacity();
+            if json {
+                let layers: Vec<serde_json::Value> = Layer::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let (s, b) = cap.per_100_words(*l);
+                        serde_json::json!({"layer": l.name(), "slots": cap.slots[i], "bits": cap.bits[i], "slots_per_100_words": s, "bits_per_100_words": b})
+                    })
+                    .collect();
+                let mut v = serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "variety": d.rules.variety, "capacity": layers});
+                if variants {
+                    v["slots"] = serde_json::json!(t
+                        .sites
+                        .iter()
+                        .map(|s| serde_json::json!({"slot": s.slot, "class": t.slots[s.slot as usize].class.name(), "start": s.start, "end": s.end, "forms": s.forms, "original": t.slots[s.slot as usize].original}))
+                        .collect::<Vec<_>>());
+                }
+                return print_json(&v);
+            }
+            println!("{}  \"{}\"", d.id, d.title);
+            println!("{} words, {:?} English, {} slots", cap.words, d.rules.variety.unwrap_or(telltale_core::Variety::British), t.slots.len());
+            println!("capacity by layer (what survives: lexical — retyping and house style; punctuation — retyping; invisible — copy and paste):");
+            for (i, l) in Layer::ALL.iter().enumerate() {
+                let (s, b) = cap.per_100_words(*l);
+                println!("  {:<12} {:>5} slots {:>8.1} bits   {:>5.1} slots, {:>5.1} bits per 100 words", l.name(), cap.slots[i], cap.bits[i], s, b);
+            }
+            if variants {
+                println!("slots (original form first marked *):");
+                for s in &t.sites {
+                    let slot = &t.slots[s.slot as usize];
+                    if slot.layer() == Layer::Invisible {
+                        continue;
+                    }
+                    let forms: Vec<String> = s
+                        .forms
+                        .iter()
+                        .enumerate()
+                        .map(|(k, f)| format!("{}{:?}", if k == slot.original as usize { "*" } else { "" }, f))
+                        .collect();
+                    let a = t.text.floor_char_boundary(s.start.saturating_sub(30));
+                    let b = t.text.ceil_char_boundary((s.end + 30).min(t.text.len()));
+                    let ctx = format!("…{}[{}]{}…", &t.text[a..s.start], &t.text[s.start..s.end], &t.text[s.end..b]).replace('\n', " ");
+                    println!("  #{:<5} {:<18} {:<40} {}", s.slot, slot.class.name(), forms.join(" / "), ctx);
+                }
+                let invisible = t.slots.iter().filter(|s| s.layer() == Layer::Invisible).count();
+                println!("  (and {invisible} invisible slots: zero-width marks at word boundaries)");
+            }
+        }
+        DocCommand::Remove { id, force } => {
+            let mut r = open(home)?;
+            r.remove_document(&id, force)?;
+            println!("removed {id}");
+        }
+    }
+    Ok(())
+}
+
+pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
+    match cmd {
+        RecipientsCommand::Import { csv, json } => {
+            let text = read_text(&csv)?;
+            let mut r = open(home)?;
+            let rep = r.import_recipients(&text)?;
+            if json {
+                return print_json(&rep);
+            }
+            println!("{} added, {} updated, {} unchanged, {} rejected", rep.added, rep.updated, rep.unchanged, rep.rejected.len());
+            for (line, why) in &rep.rejected {
+                println!("  line {line}: {why}");
+            }
+        }
+        RecipientsCommand::Add { id, name, email } => {
+            let mut r = open(home)?;
+            let u = r.add_recipient(&Recipient { id: id.clone(), name, email })?;
+            println!("{id}: {}", format!("{u:?}").to_lowercase());
+        }
+        RecipientsCommand::List { json } => {
+            let r = open(home)?;
+            let rs = r.store().recipients()?;
+            if json {
+                return print_json(&rs);
+            }
+            for x in rs {
+                println!("{}  {}{}", x.id, x.name, x.email.map(|e| format!("  <{e}>")).unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
+    match cmd {
+        ListsCommand::Create { name, members } => {
+            let mut r = open(home)?;
+            r.create_list(&name, &members)?;
+            println!("list {name}: {} members", members.len());
+        }
+        ListsCommand::List { json } => {
+            let r = open(home)?;
+            let ls = r.store().lists()?;
+            if json {
+                return print_json(&ls.iter().map(|(n, c)| serde_json::json!({"name": n, "members": c})).collect::<Vec<_>>());
+            }
+            for (n, c) in ls {
+                println!("{n}  {c} members");
+            }
+        }
+        ListsCommand::Show { name, json } => {
+            let r = open(home)?;
+            let m = r.list_members(&name)?;
+            if json {
+                return print_json(&m);
+            }
+            for x in m {
+                println!("{x}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
+    let mut r = open(home)?;
+    let who: Vec<String> = if a.all {
+        r.store().recipients()?.into_iter().map(|x| x.id).collect()
+    } else if let Some(l) = &a.list {
+        r.list_members(l)?
+    } else if !a.to.is_empty() {
+        a.to.clone()
+    } else {
+        bail!("say who receives copies: --all, --to ID,ID or --list NAME");
+    };
+    if who.is_empty() {
+        bail!("there is nobody to send copies to (import recipients first)");
+    }
+    let bar = if std::io::stderr().is_terminal() && !a.json {
+        let b = indicatif::ProgressBar::new(who.len() as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} copies  {per_sec}  eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let rep = r.distribute(&a.doc, &who, &a.out, &a.format, &mut |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    if a.json {
+        return print_json(&rep);
+    }
+    println!(
+        "wrote {} copies of {} to {}{}{}",
+        rep.written,
+        a.doc,
+        a.out.display(),
+        if rep.already > 0 { format!("; {} already issued", rep.already) } else { String::new() },
+        if rep.rewritten > 0 { format!("; {} missing files written again", rep.rewritten) } else { String::new() }
+    );
+    Ok(())
+}
+
+pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
+    if !(a.threshold > 0.0 && a.threshold < 1.0) {
+        bail!("--threshold must be a probability between 0 and 1, not {}", a.threshold);
+    }
+    let text = read_text(&a.file)?;
+    let mut r = open(home)?;
+    let rep = r.trace(&text, a.doc.as_deref(), AccuseParams { threshold: a.threshold, ..AccuseParams::default() })?;
+    if a.json {
+        return print_json(&rep);
+    }
+    print_trace(&text, &rep);
+    Ok(())
+}
+
+fn print_trace(text: &str, rep: &TraceReport) {
+    if rep.documents.is_empty() {
+        println!("The text quotes no registered document. Nobody is accused.");
+        return;
+    }
+    let tty = std::io::stdout().is_terminal();
+    let (on, off) = if tty { ("\x1b[7m", "\x1b[0m") } else { ("«", "»") };
+    println!("The text quotes {} registered document(s).", rep.documents.len());
+    for d in &rep.documents {
+        println!("\n== {} \"{}\"", d.id, d.title);
+        for p in &d.passages {
+            let (s, e) = (p[0], p[1]);
+            let a = text.floor_char_boundary(s.saturating_sub(40));
+            let b = text.ceil_char_boundary((e + 40).min(text.len()));
+            println!("  …{}{on}{}{off}{}…", &text[a..s].replace('\n', " "), &text[s..e].replace('\n', " "), &text[e..b].replace('\n', " "));
+        }
+        println!("  {} words matched; {} slots read, {} unreadable; {} recipients hold copies.", d.aligned_words, d.slots_observed, d.slots_erased, d.recipients);
+        println!("  {}", verdict(&d.accused, &d.suspects, d.recipients, rep.threshold));
+        for s in d.suspects.iter().take(5) {
+            println!(
+                "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
+                s.recipient,
+                s.name,
+                s.matches,
+                s.observed,
+                s.p_value,
+                s.false_accusation,
+                if d.accused.contains(&s.recipient) { "  ACCUSED" } else { "" }
+            );
+        }
+        if !d.evidence.is_empty() {
+            println!("  evidence:");
+            for e in d.evidence.iter().filter(|e| !matches!(e.class.as_str(), "zero-width" | "space-variant" | "homoglyph")).take(30) {
+                println!("    slot {:<5} {:<18} {:?}", e.slot, e.class, e.form);
+            }
+            let invisible = d.evidence.iter().filter(|e| matches!(e.class.as_str(), "zero-width" | "space-variant" | "homoglyph")).count();
+            if invisible > 0 {
+                println!("    and {invisible} invisible marks");
+            }
+        }
+    }
+    if let Some(c) = &rep.combined {
+        println!("\n== all quoted documents together");
+        let n = rep.documents.iter().map(|d| d.recipients).max().unwrap_or(0);
+        println!("  {}", verdict(&c.accused, &c.suspects, n, rep.threshold));
+    }
+}
+
+fn verdict(accused: &[String], suspects: &[telltale_registry::SuspectReport], holders: usize, threshold: f64) -> String {
+    if holders == 0 {
+        return "No copies of this document have been issued, so there is nobody to compare.".into();
+    }
+    match (accused.first(), suspects.first()) {
+        (Some(a), Some(s)) => format!(
+            "Strong evidence against {a}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
+            if s.name.is_empty() { String::new() } else { format!(" ({})", s.name) },
+            odds_in_words(s.false_accusation)
+        ),
+        (None, Some(s)) => format!(
+            "Not enough evidence to accuse anyone: the best match could be an innocent recipient's with probability {} (the threshold is {}).",
+            odds_in_words(s.false_accusation),
+            odds_in_words(threshold)
+        ),
+        _ => "No slot could be read, so nobody can be compared.".into(),
+    }
+}
+
+pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
+    let r = open(home)?;
+    match cmd {
+        AuditCommand::Log { json } => {
+            let log = r.store().audit_log()?;
+            if json {
+                return print_json(&log);
+            }
+            for e in log {
+                println!("{:>6}  {}  {:<14} {:<18} {}", e.seq, e.at, e.actor, e.action, e.detail);
+            }
+        }
+        AuditCommand::Verify => match r.verify_audit()? {
+            Ok(n) => println!("audit log intact: {n} entries, chained from the first"),
+            Err((seq, why)) => bail!("audit log tampered with: entry {seq} {why}"),
+        },
+    }
+    Ok(())
+}
+
