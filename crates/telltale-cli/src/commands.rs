@@ -65,23 +65,36 @@ pub fn init(home: &Path) -> Result<()> {
 
 pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
     match cmd {
-        DocCommand::Add { file, title, json } => {
-            let text = read_text(&file)?;
-            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            let (format, source) = match ext.as_str() {
-                "md" | "markdown" => (Format::Markdown, "md"),
-                "txt" | "text" | "" => (Format::Plain, "txt"),
-                other => bail!("cannot register .{other} files yet: give plain text (.txt) or Markdown (.md)"),
-            };
-            let mut r = open(home)?;
-            let d = r.add_document(&text, title.as_deref(), format, source)?;
-            if json {
-                let cap = d.template.capacity();
-                return print_json(&serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len()}));
+        DocCommand::Add { files, title, json } => {
+            if title.is_some() && files.len() > 1 {
+                bail!("--title names one document; give one file with it");
             }
-            let cap = d.template.capacity();
-            println!("registered \"{}\": {} words, {} slots", d.title, cap.words, d.template.slots.len());
-            println!("{}", d.id);
+            // Read and check every file before registering any.
+            let mut inputs = Vec::new();
+            for file in &files {
+                let text = read_text(file)?;
+                let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                let (format, source) = match ext.as_str() {
+                    "md" | "markdown" => (Format::Markdown, "md"),
+                    "txt" | "text" | "" => (Format::Plain, "txt"),
+                    other => bail!("cannot register .{other} files yet: give plain text (.txt) or Markdown (.md)"),
+                };
+                inputs.push((file, text, format, source));
+            }
+            let mut r = open(home)?;
+            let mut added = Vec::new();
+            for (file, text, format, source) in inputs {
+                let d = r.add_document(&text, title.as_deref(), format, source).with_context(|| format!("registering {}", file.display()))?;
+                let cap = d.template.capacity();
+                if !json {
+                    println!("registered \"{}\": {} words, {} slots", d.title, cap.words, d.template.slots.len());
+                    println!("{}", d.id);
+                }
+                added.push(serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len()}));
+            }
+            if json {
+                return print_json(&if added.len() == 1 { added.remove(0) } else { serde_json::Value::Array(added) });
+            }
         }
         DocCommand::List { json } => {
             let r = open(home)?;

@@ -65,11 +65,12 @@ enum Command {
 
 #[derive(Subcommand)]
 pub enum DocCommand {
-    /// Register a document (plain text or Markdown); prints its id last.
+    /// Register documents (plain text or Markdown); prints each new id, the last one last.
     Add {
-        /// The document file (.txt or .md), or - for standard input.
-        file: PathBuf,
-        /// Title (default: the first line of the document).
+        /// The document files (.txt or .md), or - for standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Title (default: the first line of the document); only with one file.
         #[arg(long)]
         title: Option<String>,
         #[arg(long)]

@@ -75,6 +75,9 @@ pub struct Registry {
     store: Box<dyn Store>,
     key: SecretKey,
     actor: String,
+    /// Grammar checkers by variety, loaded on first use (loading the
+    /// dictionary is the slow part of registering a document).
+    gates: Vec<(telltale_core::Variety, HarperGate)>,
 }
 
 /// Result of importing recipients from CSV.
@@ -108,7 +111,7 @@ impl Registry {
         std::fs::create_dir_all(home).map_err(|e| RegistryError::io(home, e))?;
         let key = keyfile::create(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        let mut r = Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor() };
+        let mut r = Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor(), gates: Vec::new() };
         r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
         Ok(r)
     }
@@ -129,7 +132,7 @@ impl Registry {
         }
         let key = keyfile::load(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        Ok(Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor() })
+        Ok(Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor(), gates: Vec::new() })
     }
 
     pub fn home(&self) -> &Path {
@@ -154,9 +157,16 @@ impl Registry {
         if text.len() > MAX_INPUT_BYTES {
             return Err(telltale_core::Error::TooLarge { size: text.len(), limit: MAX_INPUT_BYTES }.into());
         }
-        let rules = RuleSet { format, variety: Some(detect_variety(text)), ..RuleSet::default() };
-        let mut gate = HarperGate::new(rules.variety.unwrap_or(telltale_core::Variety::British));
-        let template = rules.build(text, &mut gate)?;
+        let variety = detect_variety(text);
+        let rules = RuleSet { format, variety: Some(variety), ..RuleSet::default() };
+        let gi = match self.gates.iter().position(|(v, _)| *v == variety) {
+            Some(i) => i,
+            None => {
+                self.gates.push((variety, HarperGate::new(variety)));
+                self.gates.len() - 1
+            }
+        };
+        let template = rules.build(text, &mut self.gates[gi].1)?;
         let created_at = now();
         let id = {
             let mut h = blake3::Hasher::new();
