@@ -38,6 +38,10 @@ pub struct Null {
 
 /// Most lattice points the exact convolution may use.
 const MAX_LATTICE: usize = 200_000;
+/// Work budget of the convolution (points × terms). With many slots the
+/// lattice gets coarse and the Chernoff bound, which is then the tighter
+/// one anyway, decides.
+const MAX_LATTICE_WORK: usize = 40_000_000;
 
 fn up(v: f64, delta: f64) -> i64 {
     (v / delta + 1e-9).ceil() as i64
@@ -46,7 +50,8 @@ fn up(v: f64, delta: f64) -> i64 {
 impl Null {
     pub fn new(terms: Vec<TwoPoint>) -> Null {
         let spread: f64 = terms.iter().map(|t| (t.hit - t.miss).abs()).sum();
-        let delta = (spread / (MAX_LATTICE as f64 - terms.len() as f64 - 1.0).max(1000.0)).max(1e-6);
+        let points = MAX_LATTICE.min(MAX_LATTICE_WORK / terms.len().max(1)).max(terms.len() + 1000);
+        let delta = (spread / (points - terms.len()) as f64).max(1e-6);
         let mut min_index = 0i64;
         let mut pmf = vec![1.0f64];
         for t in &terms {
@@ -116,7 +121,7 @@ impl Null {
         let mut c = b - g * (b - a);
         let mut d = a + g * (b - a);
         let (mut fc, mut fd) = (log_bound(c), log_bound(d));
-        for _ in 0..80 {
+        for _ in 0..48 {
             if fc < fd {
                 b = d;
                 d = c;

@@ -1,0 +1,124 @@
+//! The evaluation harness: every claim telltale makes, measured on real
+//! prose the project did not write (US State of the Union addresses, public
+//! domain; see `corpus/SOURCES.md`), and written up as a Markdown report with
+//! plots.
+//!
+//! Sections: capacity (slots and bits per 100 words by layer and class), a
+//! naturalness sample for blind review, attribution power (quote length at
+//! which the true leaker is accused, per attack and number of recipients),
+//! collusion (against document length, beside the Tardos bounds),
+//! calibration (empirical against nominal false-accusation rates), and speed.
+//! Quick mode runs the same code on less data, for CI.
+
+pub mod plot;
+pub mod sections;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use telltale_core::gate::HarperGate;
+use telltale_core::rules::{detect_variety, RuleSet};
+use telltale_core::{Template, Variety};
+
+/// How much to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub quick: bool,
+    pub out: PathBuf,
+    pub corpus: PathBuf,
+}
+
+impl Config {
+    pub fn default_corpus() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/docs")
+    }
+}
+
+/// A corpus document and its template.
+pub struct Doc {
+    pub name: String,
+    pub template: Template,
+    pub words: usize,
+}
+
+/// Load and build templates for the corpus (a subset in quick mode).
+pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&cfg.corpus)
+        .with_context(|| format!("reading the corpus in {}", cfg.corpus.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no .txt documents in {}", cfg.corpus.display());
+    }
+    if cfg.quick {
+        // An even spread over the years.
+        let step = (files.len() / 12).max(1);
+        files = files.into_iter().step_by(step).take(12).collect();
+    }
+    let mut gates: Vec<(Variety, HarperGate)> = Vec::new();
+    let mut docs = Vec::new();
+    let t0 = Instant::now();
+    let mut total_words = 0usize;
+    for f in files {
+        let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        let v = detect_variety(&text);
+        let gi = match gates.iter().position(|(x, _)| *x == v) {
+            Some(i) => i,
+            None => {
+                gates.push((v, HarperGate::new(v)));
+                gates.len() - 1
+            }
+        };
+        let rules = RuleSet { variety: Some(v), ..RuleSet::default() };
+        let template = rules.build(&text, &mut gates[gi].1).with_context(|| format!("building {}", f.display()))?;
+        let words = template.word_count();
+        total_words += words;
+        let name = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        docs.push(Doc { name, template, words });
+    }
+    let words_per_sec = total_words as f64 / t0.elapsed().as_secs_f64();
+    Ok((docs, words_per_sec))
+}
+
+/// Run every section and write the report. Returns the report's path.
+pub fn run_all(cfg: &Config) -> Result<PathBuf> {
+    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
+    let started = Instant::now();
+    let (docs, build_speed) = prepare(cfg)?;
+    let mut md = String::new();
+    let words: usize = docs.iter().map(|d| d.words).sum();
+    md.push_str(&format!(
+        "# telltale evaluation report\n\nMode: **{}**. Corpus: {} documents, {} words of US State of the Union addresses \
+         (public domain; `crates/telltale-eval/corpus/SOURCES.md`). Reproduce with \
+         `cargo run --release -p telltale-eval -- all{}`.\n\n",
+        if cfg.quick { "quick" } else { "full" },
+        docs.len(),
+        words,
+        if cfg.quick { " --quick" } else { "" }
+    ));
+    let mut json = serde_json::Map::new();
+    let sections: Vec<(&str, Box<dyn Fn(&Config, &[Doc]) -> Result<(String, serde_json::Value)>>)> = vec![
+        ("capacity", Box::new(sections::capacity)),
+        ("naturalness", Box::new(sections::naturalness)),
+        ("attribution", Box::new(sections::attribution)),
+        ("collusion", Box::new(sections::collusion)),
+        ("calibration", Box::new(sections::calibration)),
+        ("speed", Box::new(move |c: &Config, d: &[Doc]| sections::speed(c, d, build_speed))),
+    ];
+    for (name, f) in sections {
+        let t = Instant::now();
+        let (text, value) = f(cfg, &docs).with_context(|| format!("section {name}"))?;
+        md.push_str(&text);
+        md.push('\n');
+        json.insert(name.to_string(), value);
+        eprintln!("{name}: {:.1} s", t.elapsed().as_secs_f64());
+    }
+    md.push_str(&format!("\nTotal run time: {:.0} s; peak memory {}.\n", started.elapsed().as_secs_f64(), sections::peak_memory()));
+    let report = cfg.out.join("report.md");
+    std::fs::write(&report, md)?;
+    std::fs::write(cfg.out.join("results.json"), serde_json::to_string_pretty(&serde_json::Value::Object(json))?)?;
+    Ok(report)
+}

@@ -1,0 +1,46 @@
+//! `telltale-eval`: run the evaluation harness and write the report.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use telltale_eval::{run_all, Config};
+
+/// Measure telltale on real prose and write a Markdown report with plots.
+#[derive(Parser)]
+#[command(name = "telltale-eval", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every section: capacity, naturalness sample, attribution, collusion, calibration, speed.
+    All {
+        /// Less data and fewer trials (for CI; a couple of minutes).
+        #[arg(long)]
+        quick: bool,
+        /// Where to write report.md, results.json, the plots and the naturalness sample.
+        #[arg(long, default_value = "docs/evaluation")]
+        out: PathBuf,
+        /// Directory of corpus documents (.txt).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::All { quick, out, corpus } => {
+            run_all(&Config { quick, out, corpus: corpus.unwrap_or_else(Config::default_corpus) })
+        }
+    };
+    match result {
+        Ok(p) => println!("wrote {}", p.display()),
+        Err(e) => {
+            eprintln!("telltale-eval: {}", format!("{e:#}").replace('\n', " "));
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,528 @@
+//! The report's sections. Each returns its Markdown and its numbers.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+use telltale_core::sim::{self, Merge, SimRng};
+use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, Observation, SecretKey, Template};
+
+use crate::plot::{self, Series};
+use crate::{Config, Doc};
+
+fn key(n: u8) -> SecretKey {
+    SecretKey::from_bytes([n; 32])
+}
+
+fn recipients(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("r-{i:07}")).collect()
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in words.
+pub fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+// ---------------------------------------------------------------- capacity
+
+pub fn capacity(_: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    let words: usize = docs.iter().map(|d| d.words).sum();
+    let per100 = |x: f64| x * 100.0 / words.max(1) as f64;
+    let mut by_layer: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    let mut by_class: BTreeMap<&str, (usize, usize, f64)> = BTreeMap::new();
+    for d in docs {
+        let sites = d.template.sites_by_slot();
+        for (j, s) in d.template.slots.iter().enumerate() {
+            let bits = f64::from(s.q).log2();
+            let e = by_layer.entry(s.layer().name()).or_default();
+            e.0 += 1;
+            e.1 += bits;
+            let c = by_class.entry(s.class.name()).or_default();
+            c.0 += 1;
+            c.1 += sites[j].len();
+            c.2 += bits;
+        }
+    }
+    let mut md = String::from("## Capacity\n\nSlots and bits (log2 of the alternatives a slot offers) per 100 words of the corpus.\n\n| layer | slots / 100 words | bits / 100 words |\n|---|---|---|\n");
+    let mut robust = 0.0;
+    for l in Layer::ALL {
+        let (n, b) = by_layer.get(l.name()).copied().unwrap_or_default();
+        if l != Layer::Invisible {
+            robust += b;
+        }
+        let _ = writeln!(md, "| {} | {:.2} | {:.2} |", l.name(), per100(n as f64), per100(b));
+    }
+    let _ = writeln!(md, "| **retype-robust (lexical + punctuation)** | | **{:.2}** |", per100(robust));
+    md.push_str("\n| class | slots | sites | slots / 100 words | bits / 100 words |\n|---|---|---|---|---|\n");
+    let mut classes: Vec<_> = by_class.iter().collect();
+    classes.sort_by(|a, b| b.1 .2.total_cmp(&a.1 .2));
+    for (c, (n, sites, b)) in &classes {
+        let _ = writeln!(md, "| {c} | {n} | {sites} | {:.2} | {:.2} |", per100(*n as f64), per100(*b));
+    }
+    let v = json!({
+        "words": words,
+        "layers": by_layer.iter().map(|(k, (n, b))| (k.to_string(), json!({"slots_per_100": per100(*n as f64), "bits_per_100": per100(*b)}))).collect::<serde_json::Map<_, _>>(),
+        "retype_robust_bits_per_100": per100(robust),
+        "classes": classes.iter().map(|(k, (n, s, b))| json!({"class": k, "slots": n, "sites": s, "bits_per_100": per100(*b)})).collect::<Vec<_>>(),
+    });
+    Ok((md, v))
+}
+
+// ------------------------------------------------------------- naturalness
+
+/// The sentence around a byte range.
+fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let toks = telltale_core::text::tokenize(text);
+    let sents = telltale_core::text::sentences(text, &toks);
+    sents.iter().find(|r| r.start <= start && end <= r.end).map_or((start.saturating_sub(80), (end + 80).min(text.len())), |r| (r.start, r.end))
+}
+
+pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    let mut pool: Vec<(usize, usize)> = Vec::new();
+    for (di, d) in docs.iter().enumerate() {
+        for (si, s) in d.template.sites.iter().enumerate() {
+            if d.template.slots[s.slot as usize].layer() != Layer::Invisible {
+                pool.push((di, si));
+            }
+        }
+    }
+    let mut rng = SimRng::new("naturalness");
+    let n = pool.len().min(300);
+    let mut items = Vec::new();
+    let mut chosen = std::collections::HashSet::new();
+    while items.len() < n && chosen.len() < pool.len() {
+        let k = rng.below(pool.len());
+        if !chosen.insert(k) {
+            continue;
+        }
+        let (di, si) = pool[k];
+        let t = &docs[di].template;
+        let s = &t.sites[si];
+        let slot = &t.slots[s.slot as usize];
+        let mut alt = rng.below(s.forms.len() - 1);
+        if alt >= slot.original as usize {
+            alt += 1;
+        }
+        let (a, b) = sentence_around(&t.text, s.start, s.end);
+        let (a, b) = (t.text.floor_char_boundary(a), t.text.ceil_char_boundary(b));
+        let before = t.text[a..b].replace('\n', " ");
+        let after = format!("{}{}{}", &t.text[a..s.start], s.forms[alt], &t.text[s.end..b]).replace('\n', " ");
+        items.push(json!({"id": items.len() + 1, "doc": docs[di].name, "class": slot.class.name(), "original": before, "variant": after}));
+    }
+    let mut file = String::from("# Naturalness sample\n\nRandomly drawn visible variants: the original sentence and the sentence with another alternative of one slot. Class names are for analysis only; a blind review shows reviewers the two sentences in random order without them.\n\n");
+    for it in &items {
+        let _ = write!(file, "{}. [{}] {}\n   - original: {}\n   - variant:  {}\n\n", it["id"], it["class"].as_str().unwrap_or(""), it["doc"].as_str().unwrap_or(""), it["original"].as_str().unwrap_or(""), it["variant"].as_str().unwrap_or(""));
+    }
+    std::fs::write(cfg.out.join("naturalness-sample.md"), file)?;
+    std::fs::write(cfg.out.join("naturalness-sample.json"), serde_json::to_string_pretty(&items)?)?;
+    let mut per_class: BTreeMap<String, usize> = BTreeMap::new();
+    for it in &items {
+        *per_class.entry(it["class"].as_str().unwrap_or("").to_string()).or_default() += 1;
+    }
+    let mut md = format!("## Naturalness sample\n\n{} variants drawn at random from the corpus templates are in `naturalness-sample.md` (and `.json`) for review. Per class:\n\n| class | items |\n|---|---|\n", items.len());
+    for (c, k) in &per_class {
+        let _ = writeln!(md, "| {c} | {k} |");
+    }
+    Ok((md, json!({"items": items.len(), "per_class": per_class})))
+}
+
+// ------------------------------------------------------------- attribution
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Attack {
+    Verbatim,
+    HouseStyle,
+    Ocr1,
+    Ocr3,
+    LightEdits,
+    Fragments,
+}
+
+impl Attack {
+    const ALL: [Attack; 6] = [Attack::Verbatim, Attack::HouseStyle, Attack::Ocr1, Attack::Ocr3, Attack::LightEdits, Attack::Fragments];
+    fn name(self) -> &'static str {
+        match self {
+            Attack::Verbatim => "verbatim (pasted)",
+            Attack::HouseStyle => "house style (retyped)",
+            Attack::Ocr1 => "OCR noise 1%",
+            Attack::Ocr3 => "OCR noise 3%",
+            Attack::LightEdits => "light edits",
+            Attack::Fragments => "short fragments",
+        }
+    }
+}
+
+const FILLER: &str = "Officials declined to comment on the record. The committee will meet again next month to consider the matter, a spokesperson said. ";
+
+/// Build a leak of about `words` quoted words of `copy` under `attack`.
+fn make_leak(copy: &str, doc_words: usize, words: usize, attack: Attack, rng: &mut SimRng) -> String {
+    let quote = |start: usize, n: usize| copy[sim::word_window(copy, start, n)].to_string();
+    let start = rng.below(doc_words.saturating_sub(words).max(1));
+    let body = match attack {
+        Attack::Verbatim => quote(start, words),
+        Attack::HouseStyle => sim::house_style(&quote(start, words)),
+        Attack::Ocr1 => sim::ocr_noise(&sim::house_style(&quote(start, words)), 0.01, rng),
+        Attack::Ocr3 => sim::ocr_noise(&sim::house_style(&quote(start, words)), 0.03, rng),
+        Attack::LightEdits => sim::light_edits(&sim::house_style(&quote(start, words)), 20, rng),
+        Attack::Fragments => {
+            let mut parts = Vec::new();
+            let mut total = 0;
+            while total < words {
+                let n = (10 + rng.below(16)).min(words - total).max(1);
+                let s = rng.below(doc_words.saturating_sub(n).max(1));
+                parts.push(format!("\"{}\"", sim::house_style(&quote(s, n))));
+                total += n;
+            }
+            return format!("{FILLER}{} {FILLER}", parts.join(" the memo says, and elsewhere: "));
+        }
+    };
+    format!("{FILLER}\"{body}\" {FILLER}")
+}
+
+/// Fraction of trials in which exactly the leaker is accused, and how many
+/// trials accused an innocent.
+fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[String], words: usize, attack: Attack, trials: usize, seed: &str) -> (f64, usize, usize) {
+    let mut rng = SimRng::new(seed);
+    let eligible: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].words >= words + 5).collect();
+    if eligible.is_empty() {
+        return (f64::NAN, 0, 0);
+    }
+    let (mut ok, mut innocent) = (0usize, 0usize);
+    for _ in 0..trials {
+        let di = eligible[rng.below(eligible.len())];
+        let d = &docs[di];
+        let who = &rs[rng.below(rs.len())];
+        let copy = d.template.render(&cbs[di].codeword(who)).unwrap_or_default();
+        let leak = make_leak(&copy, d.words, words, attack, &mut rng);
+        let traces = locators[di].trace(&[&d.template], &leak).unwrap_or_default();
+        let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
+        let acc = accuse(&[DocumentEvidence { codebook: &cbs[di], observations: &obs, recipients: rs }], AccuseParams::default());
+        ok += usize::from(acc.accused.len() == 1 && &acc.accused[0] == who);
+        innocent += acc.accused.iter().filter(|a| *a != who).count();
+    }
+    (ok as f64 / trials as f64, innocent, trials)
+}
+
+pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    let lengths: Vec<usize> = if cfg.quick { vec![20, 80, 320] } else { vec![10, 15, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960] };
+    let ns: Vec<usize> = if cfg.quick { vec![100, 1000] } else { vec![100, 1000, 10_000] };
+    let locators: Vec<Locator> = docs.iter().map(|d| {
+        let mut l = Locator::new();
+        l.add(&d.template);
+        l
+    }).collect();
+    let k = key(1);
+    let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
+    let mut md = String::from("## Attribution power\n\nQuote length (words) at which exactly the true leaker is accused (false-accusation bound ≤ 1e-3) in 50% / 90% / 99% of trials; “>L” means not reached by the longest length tried. The quote sits inside other prose; *pasted* keeps the copy's bytes, *retyped* attacks pass it through a newspaper house style first (quotes, dashes, spacing normalised, invisible characters gone).\n\n");
+    let mut results = Vec::new();
+    let mut innocents_total = 0usize;
+    let mut trials_total = 0usize;
+    let mut curves: Vec<Series> = Vec::new();
+    md.push_str("| recipients | attack | 50% | 90% | 99% |\n|---|---|---|---|---|\n");
+    for &n in &ns {
+        let rs = recipients(n);
+        let trials = if cfg.quick { 12 } else if n >= 10_000 { 40 } else { 100 };
+        for attack in Attack::ALL {
+            let mut curve = Vec::new();
+            let mut high = 0;
+            for &l in &lengths {
+                let (rate, inn, t) = attribution_rate(docs, &locators, &cbs, &rs, l, attack, trials, &format!("attr-{n}-{attack:?}-{l}"));
+                innocents_total += inn;
+                trials_total += t;
+                if rate.is_nan() {
+                    break;
+                }
+                curve.push((l as f64, rate));
+                high = if rate >= 0.995 { high + 1 } else { 0 };
+                if high >= 2 {
+                    break; // longer quotes only do better
+                }
+            }
+            let at = |p: f64| curve.iter().find(|(_, r)| *r >= p).map_or(format!(">{}", curve.last().map_or(0.0, |c| c.0)), |(l, _)| format!("{l}"));
+            let _ = writeln!(md, "| {n} | {} | {} | {} | {} |", attack.name(), at(0.5), at(0.9), at(0.99));
+            results.push(json!({"recipients": n, "attack": attack.name(), "l50": at(0.5), "l90": at(0.9), "l99": at(0.99), "curve": curve}));
+            if n == 1000 {
+                curves.push(Series { name: attack.name().to_string(), points: curve.iter().map(|(l, r)| (*l, r * 100.0)).collect() });
+            }
+        }
+    }
+    let _ = writeln!(md, "\nInnocent recipients accused over all {trials_total} trials: **{innocents_total}**.\n");
+    plot::lines(&cfg.out.join("attribution.png"), "True leaker accused, N = 1,000, threshold 1e-3", "quoted words", "% of trials", &curves, true, false)?;
+    md.push_str("![attribution](attribution.png)\n");
+    Ok((md, json!({"results": results, "innocents_accused": innocents_total, "trials": trials_total})))
+}
+
+// --------------------------------------------------------------- collusion
+
+/// Slot alphabet sizes of a document of about `words` words, built by
+/// joining corpus templates; visible layers only if `visible`.
+fn slots_for_length(docs: &[Doc], words: usize, visible: bool) -> Vec<u8> {
+    let mut qs = Vec::new();
+    let mut w = 0;
+    for d in docs.iter().cycle().take(docs.len() * 50) {
+        if w >= words {
+            break;
+        }
+        // Take a proportional share of the document's slots.
+        let take = (words - w).min(d.words);
+        let frac = take as f64 / d.words.max(1) as f64;
+        let slots: Vec<u8> = d.template.slots.iter().filter(|s| !visible || s.layer() != Layer::Invisible).map(|s| s.q).collect();
+        qs.extend(slots.iter().take((slots.len() as f64 * frac).round() as usize));
+        w += take;
+    }
+    qs
+}
+
+pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    let n = 1000;
+    let eps: f64 = 1e-3;
+    let rs = recipients(n);
+    let lengths: Vec<usize> = if cfg.quick { vec![500, 2000] } else { vec![250, 500, 1000, 2000, 4000] };
+    let cs: Vec<usize> = if cfg.quick { vec![2, 3, 5] } else { (2..=8).collect() };
+    let strategies = [Merge::Majority, Merge::Minority, Merge::Random, Merge::Interleave, Merge::Drop];
+    let trials = if cfg.quick { 4 } else { 10 };
+    let k = key(2);
+    let mut md = String::from("## Collusion\n\nc colluders merge their copies slot by slot (where they agree they cannot change the symbol); N = 1,000 recipients, threshold 1e-3. Simulated at the level of codewords with the slot alphabets of corpus documents of the given length, assuming every slot is read (a forwarded merged file: all layers) or only the visible layers (a retyped merged text). Cells: share of trials accusing at least one colluder / innocents accused in all trials.\n\n");
+    let mut results = Vec::new();
+    let mut series: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
+    for visible in [false, true] {
+        let _ = writeln!(md, "### {}\n", if visible { "Visible layers only (retyped)" } else { "All layers (forwarded file)" });
+        md.push_str("| words | slots | c | majority | minority | random | interleave | drop |\n|---|---|---|---|---|---|---|---|\n");
+        for &len in &lengths {
+            let qs = slots_for_length(docs, len, visible);
+            for &c in &cs {
+                let mut row = format!("| {len} | {} | {c} |", qs.len());
+                for how in strategies {
+                    let mut rng = SimRng::new(&format!("coll-{visible}-{len}-{c}-{how:?}"));
+                    let (mut caught, mut innocent) = (0usize, 0usize);
+                    for t in 0..trials {
+                        let cb = Codebook::for_slots(&k, &format!("coll-{visible}-{len}-{c}-{how:?}-{t}"), &qs, CodeParams::default())?;
+                        let mut gang: Vec<&String> = Vec::new();
+                        while gang.len() < c {
+                            let g = &rs[rng.below(n)];
+                            if !gang.contains(&g) {
+                                gang.push(g);
+                            }
+                        }
+                        let cws: Vec<Vec<u8>> = gang.iter().map(|g| cb.codeword(g)).collect();
+                        let merged = sim::merge(&cws, how, &mut rng);
+                        let obs: Vec<Observation> = merged
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(j, s)| s.map(|s| Observation { slot: j as u32, symbol: s, site: j as u32, leak_span: 0..0 }))
+                            .collect();
+                        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], AccuseParams::default());
+                        caught += usize::from(acc.accused.iter().any(|a| gang.contains(&a)));
+                        innocent += acc.accused.iter().filter(|a| !gang.contains(a)).count();
+                    }
+                    let share = caught as f64 / trials as f64;
+                    let _ = write!(row, " {:.0}% / {innocent} |", share * 100.0);
+                    results.push(json!({"visible_only": visible, "words": len, "slots": qs.len(), "c": c, "strategy": format!("{how:?}"), "caught": share, "innocents": innocent}));
+                    if !visible && how == Merge::Random {
+                        series.entry(c).or_default().push((len as f64, share * 100.0));
+                    }
+                }
+                md.push_str(&row);
+                md.push('\n');
+            }
+        }
+        md.push('\n');
+    }
+    md.push_str("Tardos code lengths (binary slots) for the same n = 1,000 and ε = 1e-3, for comparison with the slot counts above:\n\n| c | Tardos 100c²ln(n/ε) | symmetric π²/2·c²·ln(n/ε) | capacity ≈ 2c²ln(n/ε) |\n|---|---|---|---|\n");
+    let l = (n as f64 / eps).ln();
+    for &c in &cs {
+        let c2 = (c * c) as f64;
+        let _ = writeln!(md, "| {c} | {:.0} | {:.0} | {:.0} |", 100.0 * c2 * l, std::f64::consts::PI.powi(2) / 2.0 * c2 * l, 2.0 * c2 * l);
+    }
+    let curves: Vec<Series> = series.into_iter().map(|(c, p)| Series { name: format!("c = {c}"), points: p }).collect();
+    plot::lines(&cfg.out.join("collusion.png"), "At least one colluder accused (random merge, all layers)", "document words", "% of trials", &curves, true, false)?;
+    md.push_str("\n![collusion](collusion.png)\n");
+    Ok((md, json!({"results": results})))
+}
+
+// ------------------------------------------------------------- calibration
+
+pub fn calibration(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    let n = 1000;
+    let leaks = if cfg.quick { 100 } else { 1000 };
+    let rs = recipients(n);
+    let (k1, k2) = (key(3), key(4));
+    let locators: Vec<Locator> = docs.iter().map(|d| {
+        let mut l = Locator::new();
+        l.add(&d.template);
+        l
+    }).collect();
+    let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k1, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
+    let others: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k2, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
+    let alphas = [0.5, 0.1, 0.05, 1e-2, 1e-3, 1e-4];
+    let mut p_below = [0usize; 6];
+    let mut fa_below = [0usize; 6];
+    let mut rng = SimRng::new("calibration");
+    let params = AccuseParams { max_suspects: usize::MAX, ..AccuseParams::default() };
+    let mut observed_total = 0usize;
+    for t in 0..leaks {
+        let di = rng.below(docs.len());
+        let d = &docs[di];
+        let copy = d.template.render(&others[di].codeword(&format!("outsider-{t}")))?;
+        let words = 20 + rng.below(d.words.saturating_sub(20).max(1));
+        let attack = if t % 2 == 0 { Attack::Verbatim } else { Attack::HouseStyle };
+        let leak = make_leak(&copy, d.words, words, attack, &mut rng);
+        let traces = locators[di].trace(&[&d.template], &leak)?;
+        let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
+        observed_total += obs.len();
+        let acc = accuse(&[DocumentEvidence { codebook: &cbs[di], observations: &obs, recipients: &rs }], params);
+        for (i, a) in alphas.iter().enumerate() {
+            p_below[i] += acc.suspects.iter().filter(|s| s.p_value <= *a).count();
+            fa_below[i] += usize::from(acc.suspects.iter().any(|s| s.false_accusation <= *a));
+        }
+    }
+    let total = leaks * n;
+    let mut md = format!("## Calibration\n\n{leaks} leaks rendered under an unrelated key (so every one of the {n} recipients is innocent), half pasted, half retyped, 20 words to whole documents: {total} innocent recipient-traces, {:.0} slots observed per leak on average.\n\n| α | P(p-value ≤ α), empirical | share of leaks accusing anyone at threshold α |\n|---|---|---|\n", observed_total as f64 / leaks as f64);
+    let mut pts_p = Vec::new();
+    let mut pts_fa = Vec::new();
+    for (i, a) in alphas.iter().enumerate() {
+        let pe = p_below[i] as f64 / total as f64;
+        let fe = fa_below[i] as f64 / leaks as f64;
+        let _ = writeln!(md, "| {a:e} | {pe:.2e} | {fe:.2e} |");
+        pts_p.push((*a, pe.max(1e-9)));
+        pts_fa.push((*a, fe.max(1e-9)));
+    }
+    md.push_str("\nBoth columns must stay at or below α: p-values are upper bounds, so the empirical rates are conservative (and zero where the evidence from unrelated text is weak).\n");
+    let ideal = Series { name: "nominal (y = α)".into(), points: alphas.iter().map(|a| (*a, *a)).collect() };
+    plot::lines(&cfg.out.join("calibration.png"), "Calibration on innocent recipients", "nominal α", "empirical rate", &[ideal, Series { name: "P(p ≤ α)".into(), points: pts_p }, Series { name: "leaks accusing anyone".into(), points: pts_fa }], true, true)?;
+    md.push_str("\n![calibration](calibration.png)\n");
+    Ok((md, json!({"recipient_traces": total, "leaks": leaks, "p_below": alphas.iter().zip(p_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / total as f64})).collect::<Vec<_>>(), "any_accused": alphas.iter().zip(fa_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / leaks as f64})).collect::<Vec<_>>()})))
+}
+
+// ------------------------------------------------------------------- speed
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..runs {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// A document of about `words` words, joined from the corpus.
+fn long_template(docs: &[Doc], words: usize) -> Template {
+    let mut text = String::new();
+    let mut w = 0;
+    for d in docs.iter().cycle().take(docs.len() * 20) {
+        if w >= words {
+            break;
+        }
+        text.push_str(&d.template.text);
+        text.push_str("\n\n");
+        w += d.words;
+    }
+    let mut gate = telltale_core::gate::NoGate;
+    telltale_core::RuleSet::default().build(&text, &mut gate).expect("corpus text builds")
+}
+
+pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(String, Value)> {
+    let mut md = String::from("## Speed and scaling\n\nWall-clock on this machine (2 cores), single-threaded, best of several runs.\n\n");
+    let _ = writeln!(md, "- Template build (rules + grammar gate): **{build_words_per_sec:.0} words/s**.");
+    let big = long_template(docs, 2000);
+    let k = key(5);
+    let cb = Codebook::new(&k, "speed", &big, CodeParams::default())?;
+    let copies = if cfg.quick { 100 } else { 1000 };
+    let cws: Vec<Vec<u8>> = (0..copies).map(|i| cb.codeword(&format!("r-{i}"))).collect();
+    let bytes = big.text.len() * copies;
+    let render = time(3, || {
+        for cw in &cws {
+            std::hint::black_box(big.render(cw).unwrap_or_default());
+        }
+    });
+    let plain = time(3, || {
+        for _ in 0..copies {
+            let mut s = String::with_capacity(big.text.len());
+            s.push_str(&big.text);
+            std::hint::black_box(s);
+        }
+    });
+    let derive = time(3, || {
+        for i in 0..copies {
+            std::hint::black_box(cb.codeword(&format!("r-{i}")));
+        }
+    });
+    let _ = writeln!(
+        md,
+        "- Copy render ({} words, {} slots): **{:.0} MB/s** ({:.1}× the time of copying the same bytes unmodified, {:.0} MB/s); codeword derivation {:.0} copies/s.",
+        big.word_count(),
+        big.slots.len(),
+        bytes as f64 / render / 1e6,
+        render / plain,
+        bytes as f64 / plain / 1e6,
+        copies as f64 / derive
+    );
+    // Trace latency against article length (N = 1,000).
+    let rs1k = recipients(1000);
+    let mut loc = Locator::new();
+    loc.add(&big);
+    let who = &rs1k[7];
+    let copy = big.render(&cb.codeword(who))?;
+    let mut by_len = Vec::new();
+    md.push_str("\nTrace latency (locate + align + read + accuse), N = 1,000 recipients, one document, half of the article quoted (retyped):\n\n| article words | ms |\n|---|---|\n");
+    for words in [250usize, 500, 1000, 2000] {
+        let q = sim::house_style(&copy[sim::word_window(&copy, 100, words / 2)]);
+        let article = format!("{}\"{q}\" {}", FILLER.repeat(words / 44 + 1), FILLER.repeat(words / 44 + 1));
+        let ms = time(3, || {
+            let tr = loc.trace(&[&big], &article).unwrap_or_default();
+            let obs = tr.first().map(|t| t.observations.clone()).unwrap_or_default();
+            std::hint::black_box(accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs1k }], AccuseParams::default()));
+        }) * 1000.0;
+        let _ = writeln!(md, "| {words} | {ms:.1} |");
+        by_len.push(json!({"words": words, "ms": ms}));
+    }
+    // Against the number of recipients (1,000-word article, pasted quote).
+    let ns: Vec<usize> = if cfg.quick { vec![100, 1000, 10_000] } else { vec![100, 1000, 10_000, 100_000, 1_000_000] };
+    let q = copy[sim::word_window(&copy, 100, 300)].to_string();
+    let article = format!("{}\"{q}\" {}", FILLER.repeat(8), FILLER.repeat(8));
+    md.push_str("\nTrace latency against the number of recipients (1,000-word article, 300 words pasted):\n\n| recipients | ms |\n|---|---|\n");
+    let mut by_n = Vec::new();
+    let mut pts = Vec::new();
+    for &n in &ns {
+        let rs = recipients(n);
+        let ms = time(if n >= 100_000 { 1 } else { 3 }, || {
+            let tr = loc.trace(&[&big], &article).unwrap_or_default();
+            let obs = tr.first().map(|t| t.observations.clone()).unwrap_or_default();
+            std::hint::black_box(accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], AccuseParams::default()));
+        }) * 1000.0;
+        let _ = writeln!(md, "| {n} | {ms:.0} |");
+        by_n.push(json!({"recipients": n, "ms": ms}));
+        pts.push((n as f64, ms));
+    }
+    plot::lines(&cfg.out.join("trace-latency.png"), "Trace latency against recipients", "recipients", "ms", &[Series { name: "1,000-word article".into(), points: pts }], true, true)?;
+    md.push_str("\n![trace latency](trace-latency.png)\n");
+    // Against the number of documents in the index.
+    md.push_str("\nLocating one quoted document among many (in-memory index, 1,000-word article):\n\n| documents | ms |\n|---|---|\n");
+    let mut by_docs = Vec::new();
+    let mut all: Vec<&Template> = docs.iter().map(|d| &d.template).collect();
+    all.push(&big);
+    for count in [1usize, 10, 100, all.len()] {
+        if count > all.len() {
+            continue;
+        }
+        let chosen: Vec<&Template> = all[all.len() - count..].to_vec();
+        let mut l = Locator::new();
+        for t in &chosen {
+            l.add(t);
+        }
+        let ms = time(3, || {
+            std::hint::black_box(l.trace(&chosen, &article).unwrap_or_default());
+        }) * 1000.0;
+        let _ = writeln!(md, "| {count} | {ms:.1} |");
+        by_docs.push(json!({"documents": count, "ms": ms}));
+    }
+    let _ = writeln!(md, "\nPeak memory of the whole run: {}.", peak_memory());
+    Ok((md, json!({"build_words_per_sec": build_words_per_sec, "render_mb_s": bytes as f64 / render / 1e6, "render_vs_plain": render / plain, "trace_by_length": by_len, "trace_by_recipients": by_n, "locate_by_documents": by_docs})))
+}
+
