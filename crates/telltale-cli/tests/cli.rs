@@ -109,6 +109,11 @@ fn the_whole_story_from_init_to_trace() {
     let c7 = std::fs::read_to_string(out.join("r-00007.txt")).unwrap();
     let c8 = std::fs::read_to_string(out.join("r-00008.txt")).unwrap();
     assert_ne!(c7, c8);
+    // A lost file is written again, byte for byte, without a second issuance.
+    std::fs::remove_file(out.join("r-00008.txt")).unwrap();
+    let again = h.json(&["distribute", &doc, "--all", "--out", out.to_str().unwrap(), "--json"]);
+    assert_eq!((again["written"].as_u64(), again["rewritten"].as_u64(), again["already"].as_u64()), (Some(0), Some(1), Some(39)));
+    assert_eq!(std::fs::read_to_string(out.join("r-00008.txt")).unwrap(), c8);
     // A pasted excerpt inside an article names r-00007.
     let leak = format!("Sources say: \"{}\" That is all.", excerpt(&c7, "DETAIL", 1500));
     let f = h.file("leak.txt", &leak);

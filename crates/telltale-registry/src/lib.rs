@@ -287,17 +287,19 @@ impl Registry {
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let copy = doc.template.render(&cb.codeword(r))?;
-            let content_hash = hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]);
+            let render = || doc.template.render(&cb.codeword(r));
             match issued.get(r) {
                 Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
                     rep.already += 1;
                 }
                 Some(_) => {
-                    write_atomically(&path, copy.as_bytes())?;
+                    // Copies are deterministic: the missing file gets the bytes issued.
+                    write_atomically(&path, render()?.as_bytes())?;
                     rep.rewritten += 1;
                 }
                 None => {
+                    let copy = render()?;
+                    let content_hash = hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]);
                     let iss = Issuance {
                         document_id: doc.id.clone(),
                         recipient_id: r.clone(),
