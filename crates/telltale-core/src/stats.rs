@@ -195,3 +195,39 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+
+    /// A recipient who matches every observed slot has exactly the largest
+    /// possible score; floating-point rounding must never push the bound
+    /// below the true probability of that score.
+    #[test]
+    fn the_largest_score_keeps_its_probability() {
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for m in [1usize, 2, 3, 5, 8, 13, 40, 120, 400] {
+            for _ in 0..50 {
+                let terms: Vec<TwoPoint> = (0..m)
+                    .map(|_| {
+                        let p = 0.1 + 0.8 * next();
+                        if next() < 0.5 {
+                            TwoPoint { hit: ((1.0 - 0.1) / p + 0.1).ln(), miss: 0.1f64.ln(), p }
+                        } else {
+                            TwoPoint { hit: ((1.0 - p) / p).sqrt(), miss: -(p / (1.0 - p)).sqrt(), p }
+                        }
+                    })
+                    .collect();
+                let all_hit: f64 = terms.iter().rev().map(|t| t.hit).sum();
+                let prob: f64 = terms.iter().map(|t| t.p).product();
+                let null = Null::new(terms);
+                let bound = null.tail(all_hit);
+                assert!(bound >= prob * (1.0 - 1e-9), "m = {m}: bound {bound} below the true probability {prob}");
+            }
+        }
+    }
+}

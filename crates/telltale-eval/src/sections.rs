@@ -251,7 +251,7 @@ pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
             }
         }
     }
-    let _ = writeln!(md, "\nInnocent recipients accused over all {trials_total} trials: **{innocents_total}**.\n");
+    let _ = writeln!(md, "\nInnocent recipients accused over all {trials_total} trials: **{innocents_total}** (the threshold allows up to {:.1} in expectation).\n", trials_total as f64 * 1e-3);
     plot::lines(&cfg.out.join("attribution.png"), "True leaker accused, N = 1,000, threshold 1e-3", "quoted words", "% of trials", &curves, true, false)?;
     md.push_str("![attribution](attribution.png)\n");
     Ok((md, json!({"results": results, "innocents_accused": innocents_total, "trials": trials_total})))
@@ -290,6 +290,7 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let mut md = String::from("## Collusion\n\nc colluders merge their copies slot by slot (where they agree they cannot change the symbol); N = 1,000 recipients, threshold 1e-3. Simulated at the level of codewords with the slot alphabets of corpus documents of the given length, assuming every slot is read (a forwarded merged file: all layers) or only the visible layers (a retyped merged text). Cells: share of trials accusing at least one colluder / innocents accused in all trials.\n\n");
     let mut results = Vec::new();
     let mut series: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
+    let (mut all_trials, mut all_innocents) = (0usize, 0usize);
     for visible in [false, true] {
         let _ = writeln!(md, "### {}\n", if visible { "Visible layers only (retyped)" } else { "All layers (forwarded file)" });
         md.push_str("| words | slots | c | majority | minority | random | interleave | drop |\n|---|---|---|---|---|---|---|---|\n");
@@ -321,6 +322,8 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
                         innocent += acc.accused.iter().filter(|a| !gang.contains(a)).count();
                     }
                     let share = caught as f64 / trials as f64;
+                    all_trials += trials;
+                    all_innocents += innocent;
                     let _ = write!(row, " {:.0}% / {innocent} |", share * 100.0);
                     results.push(json!({"visible_only": visible, "words": len, "slots": qs.len(), "c": c, "strategy": format!("{how:?}"), "caught": share, "innocents": innocent}));
                     if !visible && how == Merge::Random {
@@ -333,6 +336,11 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         }
         md.push('\n');
     }
+    let _ = writeln!(
+        md,
+        "Innocent recipients accused over all {all_trials} collusion trials: **{all_innocents}**. The threshold bounds the chance that a trial accuses any innocent at 1e-3, so up to {:.1} are expected; because the p-values are nearly exact for few slots, the observed rate sits close to that bound rather than far below it.\n",
+        all_trials as f64 * 1e-3
+    );
     md.push_str("Tardos code lengths (binary slots) for the same n = 1,000 and ε = 1e-3, for comparison with the slot counts above:\n\n| c | Tardos 100c²ln(n/ε) | symmetric π²/2·c²·ln(n/ε) | capacity ≈ 2c²ln(n/ε) |\n|---|---|---|---|\n");
     let l = (n as f64 / eps).ln();
     for &c in &cs {
@@ -342,7 +350,7 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let curves: Vec<Series> = series.into_iter().map(|(c, p)| Series { name: format!("c = {c}"), points: p }).collect();
     plot::lines(&cfg.out.join("collusion.png"), "At least one colluder accused (random merge, all layers)", "document words", "% of trials", &curves, true, false)?;
     md.push_str("\n![collusion](collusion.png)\n");
-    Ok((md, json!({"results": results})))
+    Ok((md, json!({"results": results, "trials": all_trials, "innocents_accused": all_innocents})))
 }
 
 // ------------------------------------------------------------- calibration
