@@ -70,11 +70,14 @@ fn curated_synonyms_in_their_contexts() {
 
 #[test]
 fn number_words_and_digits_as_one_convention() {
-    let t = build_as("The three ministers met five officials on the border.", UK, Profile::Natural);
-    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::NumberStyle).map(|s| s.slot).collect();
-    assert_eq!(slots.len(), 2);
-    assert_eq!(slots[0], slots[1], "one slot for the whole document");
-    silent("Three ministers met the officials. One of them left.", UK, Class::NumberStyle);
+    let t = build_as("The 3 ministers met 5 officials on the border.", UK, Profile::Natural);
+    let sites: Vec<&telltale_core::Site> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::NumberStyle).collect();
+    assert_eq!(sites.len(), 2);
+    assert_eq!(sites[0].slot, sites[1].slot, "one slot for the whole document");
+    assert_eq!(sites[0].forms, ["three", "3"]);
+    // Never words to digits, never at a sentence start, never before units.
+    silent("The three ministers met five officials on the border.", UK, Class::NumberStyle);
+    silent("3 ministers met the officials. It took 4 years and 2 days.", UK, Class::NumberStyle);
 }
 
 #[test]
@@ -83,6 +86,13 @@ fn coordination_order_only_where_order_carries_no_meaning() {
     silent("They discussed law and order at length in the chamber.", UK, Class::CoordinationOrder);
     silent("Prices rose and fell during the week after the vote.", UK, Class::CoordinationOrder);
     silent("He travelled between Paris and Rome by train last year.", UK, Class::CoordinationOrder);
+    // Cases a blind review caught: conjuncts that are not single words.
+    silent("Their homecoming was deferred and seemed doomed to be ignored.", US, Class::CoordinationOrder);
+    silent("The best way to address the deficit and move toward a balanced budget is growth.", US, Class::CoordinationOrder);
+    silent("We must improve teacher quality and student achievement in every state.", US, Class::CoordinationOrder);
+    silent("We will fight terrorists at home and abroad with every tool we have.", US, Class::CoordinationOrder);
+    silent("It reduces nuclear arms and establishes the strictest verification regime.", US, Class::CoordinationOrder);
+    silent("We will stop drug smugglers and criminals at the border this year.", US, Class::CoordinationOrder);
 }
 
 #[test]
@@ -121,9 +131,17 @@ fn variety_is_detected_from_spelling() {
 
 #[test]
 fn serial_comma_in_lists_of_three_or_more() {
-    fires("Kestrian policymakers are cautious, tired and distracted by quarrels.", UK, Class::SerialComma, "", &["", ","]);
+    fires("The talks covered trade, energy, fisheries and security in detail.", UK, Class::SerialComma, "", &["", ","]);
+    silent("Kestrian policymakers are cautious, tired and distracted by quarrels.", UK, Class::SerialComma);
     fires("We met the French, the Germans, and the Dutch on Monday.", UK, Class::SerialComma, ",", &[",", ""]);
     silent("We met the French and the Germans on Monday morning.", UK, Class::SerialComma);
+    // Commas doing another job: apposition, clauses, paired phrases.
+    silent("So all taxpayers, big and small, are treated more fairly.", US, Class::SerialComma);
+    silent("Our greatest hope for the future, are the minds and hearts of our people.", US, Class::SerialComma);
+    silent("With our allies, we revitalized NATO and increased our cooperation.", US, Class::SerialComma);
+    silent("To meet it, the United States and other nations have reduced rates.", US, Class::SerialComma);
+    silent("Every one of them, Republican or Democrat, agreed on one thing.", US, Class::SerialComma);
+    silent("Across the oceans and continents, on mountaintops and in caves, you will find them.", US, Class::SerialComma);
 }
 
 #[test]
@@ -132,6 +150,9 @@ fn comma_after_short_introductory_phrases() {
     fires("Last week the Prime Minister invited me to lunch.", UK, Class::IntroComma, "", &[","]);
     silent("However, the minister resigned after the vote.", UK, Class::IntroComma);
     silent("When the minister resigned, the talks collapsed.", UK, Class::IntroComma);
+    silent("In New York City, murders are down by a quarter.", US, Class::IntroComma);
+    silent("In fact, if you earn a million dollars a year, you pay less.", US, Class::IntroComma);
+    silent("On receiving this news, Megan's father fought back.", US, Class::IntroComma);
 }
 
 #[test]

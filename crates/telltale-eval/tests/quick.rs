@@ -27,6 +27,8 @@ fn quick_mode_writes_a_sane_report() {
         assert!(r <= a * 1.1 + 1e-4, "P(p ≤ {a}) = {r}");
     }
     let items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(dir.path().join("naturalness-sample.json")).unwrap()).unwrap();
-    assert_eq!(items.len(), 300);
+    // Up to 300; the quick corpus may hold fewer visible variants.
+    assert!(items.len() >= 150 && items.len() <= 300, "{} items", items.len());
+    assert_eq!(v["naturalness"]["items"], items.len());
     assert!(items.iter().all(|i| i["original"] != i["variant"]));
 }

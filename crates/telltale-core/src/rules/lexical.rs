@@ -1,7 +1,7 @@
 //! Lexical rules: word choices that survive retyping and most house styles.
 
 use super::data::{self, FormTable, DETERMINERS, PRONOUNS};
-use super::{cand, Candidate, Ctx, Profile, Variety};
+use super::{cand, Candidate, Ctx, Pos, Profile, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
 
@@ -22,8 +22,6 @@ const CONTRACTIONS: &[(&str, &str)] = &[
     ("should not", "shouldn't"),
     ("could not", "couldn't"),
     ("cannot", "can't"),
-    ("must not", "mustn't"),
-    ("need not", "needn't"),
     ("it is", "it's"),
     ("that is", "that's"),
     ("there is", "there's"),
@@ -76,7 +74,9 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 continue;
             }
             let nw = ctx.folded(n);
-            if short.ends_with("n't") && PRONOUNS.contains(&nw.as_str()) {
+            // "don't you", "isn't this": the negative is inverted before its
+            // subject, and the full form would be ungrammatical there.
+            if short.ends_with("n't") && (PRONOUNS.contains(&nw.as_str()) || matches!(nw.as_str(), "this" | "that" | "there" | "these" | "those")) {
                 continue;
             }
             // "there is" / "that is" introducing a list or "i.e." are fine; "is"
@@ -91,7 +91,11 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
             if forms[original] != orig {
                 continue;
             }
-            out.push(cand(Class::Contraction, range, forms, original));
+            // One choice per sentence: "it does not …, it doesn't …" in
+            // parallel clauses reads as a slip.
+            let mut c = cand(Class::Contraction, range, forms, original);
+            c.group = Some(format!("contraction:{}", ctx.sentence_of(c.range.start).map_or(c.range.start, |r| r.start)));
+            out.push(c);
             break;
         }
     }
@@ -158,6 +162,11 @@ pub(crate) fn complementiser(ctx: &Ctx, out: &mut Vec<Candidate>) {
             j += 1;
         }
         if words > 25 || words < 3 {
+            continue;
+        }
+        // "say that X, that Y": the parallel needs every "that".
+        let rest = &ctx.src[ctx.tokens[n].start..ctx.sentence_of(ctx.tokens[i].start).map_or(ctx.src.len(), |r| r.end)];
+        if rest.contains(", that ") || rest.contains(" and that ") || rest.contains(" or that ") {
             continue;
         }
         let range = ctx.tokens[i].start..ctx.tokens[n].start;
@@ -292,62 +301,42 @@ pub(crate) fn irregular_pasts(ctx: &Ctx, out: &mut Vec<Candidate>) {
 
 const SMALL_NUMBERS: &[&str] = &["two", "three", "four", "five", "six", "seven", "eight", "nine"];
 
-/// "three ministers" / "3 ministers" (document-wide: a reader notices a
-/// document that mixes them), and "4,500" / "4500" for four-digit numbers.
-/// Never at the start of a sentence, never in dates or before units that
-/// always take digits.
+/// "3 ministers" / "three ministers": a document that writes small counts
+/// as digits may spell them out (the usual style); the other direction puts
+/// digits into running prose, which careful editors reject, so it is never
+/// proposed. One convention for the whole document.
 pub(crate) fn number_style(ctx: &Ctx, out: &mut Vec<Candidate>) {
     for i in 0..ctx.tokens.len() {
         let t = ctx.tokens[i];
-        let txt = ctx.text(i);
-        match t.kind {
-            Kind::Word => {
-                let w = ctx.folded(i);
-                let Some(k) = SMALL_NUMBERS.iter().position(|x| *x == w) else { continue };
-                if ctx.starts_sentence(i) || text::is_capitalised(txt) {
-                    continue;
-                }
-                // Counting a following plural noun: "three ministers", not
-                // "three of them", "the three", "two-thirds".
-                let Some(n) = ctx.next(i) else { continue };
-                if !ctx.single_space_between(i, n) || ctx.tokens[n].kind != Kind::Word {
-                    continue;
-                }
-                let nw = ctx.folded(n);
-                if !nw.ends_with('s') || nw.ends_with("ss") || matches!(nw.as_str(), "is" | "was" | "has" | "this" | "its" | "us" | "as" | "thus" | "plus" | "times" | "percent") {
-                    continue;
-                }
-                if ctx.prev(i).is_some_and(|p| matches!(ctx.text(p), "-" | "‑") || matches!(ctx.folded(p).as_str(), "one" | "or" | "and" | "to")) {
-                    continue;
-                }
-                let mut c = cand(Class::NumberStyle, t.range(), vec![txt.to_string(), (k + 2).to_string()], 0);
-                c.group = Some("number-words".into());
-                out.push(c);
-            }
-            Kind::Number => {
-                // "4,500" / "4500": four digits only, not years or codes.
-                let plain: String = txt.chars().filter(|c| *c != ',').collect();
-                let is_four = plain.len() == 4 && plain.chars().all(|c| c.is_ascii_digit());
-                if !is_four {
-                    continue;
-                }
-                let value: u32 = plain.parse().unwrap_or(0);
-                let with_comma = txt.contains(',');
-                if !with_comma && (1000..=2100).contains(&value) {
-                    continue; // could be a year
-                }
-                if let Some(p) = ctx.prev(i) {
-                    if matches!(ctx.folded(p).as_str(), "no" | "number" | "room" | "code" | "page" | "ref" | "reference" | "in" | "since" | "of" | "until" | "by") && !with_comma {
-                        continue;
-                    }
-                }
-                let forms = vec![format!("{},{}", &plain[..1], &plain[1..]), plain.clone()];
-                let mut c = cand(Class::NumberStyle, t.range(), forms, usize::from(!with_comma));
-                c.group = Some("thousands-comma".into());
-                out.push(c);
-            }
-            _ => {}
+        if t.kind != Kind::Number {
+            continue;
         }
+        let txt = ctx.text(i);
+        let Some(k) = txt.parse::<usize>().ok().filter(|v| (2..=9).contains(v)) else { continue };
+        if ctx.starts_sentence(i) {
+            continue;
+        }
+        // Counting a following plural noun: "3 ministers", not "3 per cent",
+        // "3 March", "page 3", "3-year", "3.5".
+        let Some(n) = ctx.next(i) else { continue };
+        if !ctx.single_space_between(i, n) || ctx.tokens[n].kind != Kind::Word {
+            continue;
+        }
+        let nw = ctx.folded(n);
+        let pos = ctx.pos(n);
+        if !nw.ends_with('s') || nw.ends_with("ss") || !pos.noun || pos.verb && !pos.noun {
+            continue;
+        }
+        if matches!(nw.as_str(), "percent" | "times" | "hours" | "minutes" | "seconds" | "years" | "months" | "weeks" | "days" | "miles" | "dollars" | "points" | "pounds" | "euros") {
+            continue; // units and time spans keep digits in most styles
+        }
+        if ctx.prev(i).is_some_and(|p| matches!(ctx.text(p), "-" | "‑" | "$" | "£" | "€" | "#") || matches!(ctx.folded(p).as_str(), "page" | "no" | "number" | "chapter" | "article" | "section" | "grade" | "phase" | "level")) {
+            continue;
+        }
+        let word = SMALL_NUMBERS[k - 2];
+        let mut c = cand(Class::NumberStyle, t.range(), vec![word.to_string(), txt.to_string()], 1);
+        c.group = Some("number-words".into());
+        out.push(c);
     }
 }
 
@@ -426,6 +415,48 @@ pub(crate) fn coordination(ctx: &Ctx, out: &mut Vec<Candidate>) {
         }
         // Plurality must match, or agreement with a following verb may change.
         if wa.ends_with('s') != wb.ends_with('s') {
+            continue;
+        }
+        // Only two words of one kind that are the whole of their conjuncts:
+        // two adjectives, or two nouns that are not also verbs. Anything the
+        // dictionary cannot vouch for stays as it is.
+        let (pa, pb) = (ctx.pos(a), ctx.pos(b));
+        // After a copula a participle is an adjective ("is chaotic and divided").
+        let adj_like = |x: Pos, w: &str| x.adjective && (!x.verb || predicative && w.ends_with("ed"));
+        let both_adjectives = adj_like(pa, &wa) && adj_like(pb, &wb);
+        let both_nouns = pa.noun && pb.noun && !pa.verb && !pb.verb && !pa.adjective && !pb.adjective;
+        if !(both_adjectives || both_nouns) || pa.adverb || pb.adverb {
+            continue;
+        }
+        // The left edge: a determiner, preposition, copula or degree word,
+        // or punctuation — not a modifier that might scope over one conjunct.
+        let pp = ctx.pos(p);
+        let left_ok = ctx.tokens[p].kind == Kind::Punct
+            || pp.determiner
+            || pp.preposition
+            || predicative
+            || matches!(pw.as_str(), "and" | "or" | "but" | "as" | "so" | "too");
+        if !left_ok {
+            continue;
+        }
+        // The right edge: punctuation, end, or a word that cannot continue a
+        // compound (no noun right after two nouns; adjectives may modify one).
+        let right_ok = match ctx.next(b) {
+            None => true,
+            Some(n) if ctx.tokens[n].kind == Kind::Punct => true,
+            Some(n) => {
+                let pn = ctx.pos(n);
+                let linking = matches!(ctx.folded(n).as_str(), "to" | "than" | "that" | "as" | "but" | "in" | "on" | "about" | "for" | "with" | "of");
+                if both_nouns {
+                    !pn.noun || pn.preposition || pn.determiner || pn.pronoun
+                } else {
+                    // After two adjectives: a preposition, or the noun they
+                    // modify — not another verb or adjective.
+                    linking || pn.preposition || (pn.noun && !pn.verb && !pn.adjective)
+                }
+            }
+        };
+        if !right_ok {
             continue;
         }
         let range = ctx.tokens[a].start..ctx.tokens[b].end;

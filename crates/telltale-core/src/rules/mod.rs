@@ -101,6 +101,20 @@ pub struct Ctx<'a> {
     /// The document already uses contractions somewhere.
     pub uses_contractions: bool,
     prose: Vec<Range<usize>>,
+    dict: std::sync::Arc<harper_core::spell::FstDictionary>,
+}
+
+/// What the dictionary says a word can be. A word may be several.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pos {
+    pub known: bool,
+    pub noun: bool,
+    pub verb: bool,
+    pub adjective: bool,
+    pub adverb: bool,
+    pub preposition: bool,
+    pub pronoun: bool,
+    pub determiner: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -134,6 +148,25 @@ impl<'a> Ctx<'a> {
     pub fn is_prose(&self, r: &Range<usize>) -> bool {
         self.prose.iter().any(|p| p.start <= r.start && r.end <= p.end)
     }
+    /// Parts of speech of the word at token `i`, from harper's dictionary.
+    pub fn pos(&self, i: usize) -> Pos {
+        use harper_core::spell::Dictionary;
+        let w = self.folded(i);
+        match self.dict.get_word_metadata_str(&w) {
+            None => Pos::default(),
+            Some(m) => Pos {
+                known: true,
+                noun: m.is_noun(),
+                verb: m.is_verb(),
+                adjective: m.is_adjective(),
+                adverb: m.is_adverb(),
+                preposition: m.preposition,
+                pronoun: m.is_pronoun(),
+                determiner: m.is_determiner(),
+            },
+        }
+    }
+
     /// Sentence that contains byte offset `at`.
     pub fn sentence_of(&self, at: usize) -> Option<Range<usize>> {
         self.sentences.iter().find(|r| r.start <= at && at <= r.end).cloned()
@@ -271,7 +304,8 @@ impl RuleSet {
         let tokens = text::tokenize(src);
         let sentences = text::sentences(src, &tokens);
         let uses_contractions = tokens.iter().any(|t| t.kind == Kind::Word && lexical::is_contraction(&text::fold(t.text(src))));
-        let ctx = Ctx { src, tokens, sentences, variety, profile: self.profile, uses_contractions, prose: prose_ranges(src, self.format) };
+        let dict = harper_core::spell::FstDictionary::curated();
+        let ctx = Ctx { src, tokens, sentences, variety, profile: self.profile, uses_contractions, prose: prose_ranges(src, self.format), dict };
         let mut c = Vec::new();
         lexical::contractions(&ctx, &mut c);
         lexical::complementiser(&ctx, &mut c);
@@ -390,6 +424,10 @@ impl RuleSet {
             .map(|c| Pending { class: c.class, original: c.original, sites: vec![(c.range, c.forms)] })
             .collect();
         for (_, members) in groups {
+            if !covers_every_occurrence(src, &members) {
+                report.inconsistent += members.len();
+                continue;
+            }
             let q = members[0].forms.len();
             let mut votes: HashMap<usize, usize> = HashMap::new();
             for m in &members {
@@ -421,6 +459,39 @@ impl RuleSet {
         let t = Template::new(src.to_string(), slots, sites)?;
         Ok((t, report))
     }
+}
+
+/// A document-wide convention may only vary if it covers every place the
+/// document uses it: one occurrence left out (because a rule could not
+/// handle it there) would stay in the original style while the others
+/// change, and the copy would mix conventions the original did not.
+fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
+    let class = members[0].class;
+    if matches!(class, Class::SerialComma | Class::IntroComma | Class::Complementiser | Class::Contraction) {
+        return true; // grouped for consistency, not conventions of a form
+    }
+    let mut per_form: HashMap<&str, usize> = HashMap::new();
+    for m in members {
+        *per_form.entry(m.forms[m.original].as_str()).or_default() += 1;
+    }
+    per_form.into_iter().all(|(form, sites)| {
+        let f = form.trim();
+        if f.is_empty() {
+            return true;
+        }
+        let is_word = f.chars().next().is_some_and(char::is_alphanumeric);
+        let count = src
+            .match_indices(f)
+            .filter(|(at, _)| {
+                !is_word || {
+                    let before = src[..*at].chars().next_back();
+                    let after = src[at + f.len()..].chars().next();
+                    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+                }
+            })
+            .count();
+        count <= sites
+    })
 }
 
 /// Two ranges clash when they share a byte, when an empty range sits strictly

@@ -42,7 +42,31 @@ pub(crate) fn compounds(ctx: &Ctx, out: &mut Vec<Candidate>) {
 }
 
 fn is_list_word(ctx: &Ctx, i: usize) -> bool {
-    ctx.tokens[i].is_word() && !matches!(ctx.folded(i).as_str(), "and" | "or" | "but" | "which" | "who" | "that" | "while" | "whilst")
+    ctx.tokens[i].is_word() && !matches!(ctx.folded(i).as_str(), "and" | "or" | "but" | "nor" | "which" | "who" | "that" | "while" | "whilst")
+}
+
+/// A word that can belong to a list item: a noun, adjective, determiner,
+/// number or name; never a verb, pronoun, preposition or adverb, whose
+/// presence means the commas are doing some other job.
+fn is_item_word(ctx: &Ctx, i: usize) -> bool {
+    if ctx.tokens[i].kind == Kind::Number {
+        return true;
+    }
+    let w = ctx.folded(i);
+    if PRONOUNS.contains(&w.as_str()) {
+        return false;
+    }
+    let p = ctx.pos(i);
+    if !p.known {
+        return text::is_capitalised(ctx.text(i));
+    }
+    // Participles ("tired and distracted") serve as adjectives in lists.
+    let participle = p.verb && w.ends_with("ed");
+    (p.noun || p.adjective || p.determiner || participle)
+        && !(p.verb && !p.noun && !p.adjective && !participle)
+        && !p.pronoun
+        && !p.preposition
+        && !(p.adverb && !p.adjective && !p.noun)
 }
 
 /// Serial comma: "A, B, and C" / "A, B and C", in lists of three or more
@@ -56,63 +80,87 @@ pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let has_comma = ctx.text(p) == ",";
         let last_item_end = if has_comma { ctx.prev(p) } else { Some(p) };
         let Some(mut j) = last_item_end else { continue };
-        // Walk back over the items: words, separated by commas. Items
-        // between commas have at most three words; the leftmost item may
-        // be longer (we stop counting at four).
-        let mut items = 0;
+        // Walk back over the items: at most three words each, separated by
+        // commas, every word one that can belong to a list item.
+        let mut items: Vec<Vec<usize>> = Vec::new();
         let ok = loop {
-            let mut words = 0;
-            let mut leftmost = false;
-            while is_list_word(ctx, j) && words < 4 {
-                words += 1;
+            let mut item = Vec::new();
+            let mut at_start = false;
+            while is_list_word(ctx, j) && is_item_word(ctx, j) && item.len() < 4 {
+                item.push(j);
                 match ctx.prev(j) {
                     Some(k) => j = k,
                     None => {
-                        leftmost = true;
+                        at_start = true;
                         break;
                     }
                 }
             }
-            if words == 0 {
+            if item.is_empty() {
                 break false;
             }
-            items += 1;
-            if words >= 4 || leftmost || ctx.text(j) != "," {
-                break items >= 2;
+            if item.len() > 3 {
+                // Too long to sit between commas: the leftmost item, whose
+                // start we need not find.
+                items.push(item);
+                break items.len() >= 2;
             }
-            match ctx.prev(j) {
-                Some(k) => j = k,
-                None => break false,
+            items.push(item);
+            if !at_start && ctx.text(j) == "," {
+                match ctx.prev(j) {
+                    Some(k) => {
+                        j = k;
+                        continue;
+                    }
+                    None => break false,
+                }
             }
+            // The leftmost item: it must not continue another coordination.
+            break items.len() >= 2 && (at_start || !matches!(ctx.folded(j).as_str(), "and" | "or" | "nor"));
         };
-        // The last item after "and" must be short too.
+        if !ok {
+            continue;
+        }
+        // The last item after "and": one to three item words, then a boundary
+        // that does not continue the coordination.
         let mut after = 0;
         let mut k = ctx.next(i);
         while let Some(x) = k {
-            if !is_list_word(ctx, x) {
+            if after == 3 || !is_list_word(ctx, x) || !is_item_word(ctx, x) {
                 break;
             }
             after += 1;
             k = ctx.next(x);
         }
-        if !ok || items < 2 || after == 0 {
+        if after == 0 || k.is_some_and(|x| matches!(ctx.folded(x).as_str(), "and" | "or" | "nor")) {
+            continue;
+        }
+        // "X, Y and Z" may be an apposition ("taxpayers, big and small");
+        // a serial comma is only added where the list is unmistakable: three
+        // or more items before the conjunction. Removing an existing serial
+        // comma is safe, since that comma itself marked the list.
+        if !has_comma && items.len() < 3 {
+            continue;
+        }
+        // Items should be alike: all ending in nouns, or all in adjectives.
+        let head_noun = |w: usize| ctx.pos(w).noun || !ctx.pos(w).known;
+        let heads: Vec<bool> = items.iter().map(|it| head_noun(it[0])).collect();
+        if heads.iter().any(|h| *h != heads[0]) {
             continue;
         }
         // With a comma: remove it; without: insert one right after the last item.
+        // Same convention order for every site, [no comma, comma], so that
+        // lists in one sentence (or, strictly, one document) agree.
         let mut c = if has_comma {
-            cand(Class::SerialComma, ctx.tokens[p].range(), vec![",".into(), String::new()], 0)
+            cand(Class::SerialComma, ctx.tokens[p].range(), vec![String::new(), ",".into()], 1)
         } else {
             let at = ctx.tokens[p].end;
             cand(Class::SerialComma, at..at, vec![String::new(), ",".into()], 0)
         };
-        if ctx.profile == Profile::Strict {
-            // Same convention order for every site: [no comma, comma].
-            if has_comma {
-                c.forms.reverse();
-                c.original = 1;
-            }
-            c.group = Some("serial-comma".into());
-        }
+        c.group = Some(match ctx.profile {
+            Profile::Strict => "serial-comma".into(),
+            _ => format!("serial-comma:{}", ctx.sentence_of(c.range.start).map_or(c.range.start, |r| r.start)),
+        });
         out.push(c);
     }
 }
@@ -167,8 +215,16 @@ pub(crate) fn intro_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 if words.len() > 4 || words.len() < 2 && !matches!(folded[0].as_str(), "today" | "yesterday" | "meanwhile" | "separately" | "initially" | "finally" | "privately" | "publicly" | "recently" | "currently" | "elsewhere" | "historically" | "traditionally" | "officially" | "overall" | "locally") {
                     continue;
                 }
-                let after = ctx.next(cm);
-                if after.is_none_or(|a| !ctx.tokens[a].is_word()) {
+                // Without the comma the clause must still start cleanly: a
+                // determiner, pronoun or name, never a noun that the phrase
+                // could swallow ("In New York City murders …").
+                let Some(after) = ctx.next(cm) else { continue };
+                let aw = ctx.folded(after);
+                let clean_start = ctx.tokens[after].kind == Kind::Word
+                    && (PRONOUNS.contains(&aw.as_str())
+                        || matches!(aw.as_str(), "the" | "this" | "these" | "those" | "our" | "their" | "his" | "her" | "its" | "my" | "a" | "an" | "there")
+                        || text::is_capitalised(ctx.text(after)) && !ctx.text(after).contains('\'') && !ctx.text(after).contains('’'));
+                if !clean_start || folded.iter().any(|w| w.ends_with("ing") || w == "fact" || w == "addition" || w == "short" || w == "particular" || w == "general") {
                     continue;
                 }
                 cand(Class::IntroComma, ctx.tokens[cm].range(), vec![",".into(), String::new()], 0)
@@ -224,6 +280,10 @@ pub(crate) fn abbreviation_dots(ctx: &Ctx, out: &mut Vec<Candidate>) {
         }
         let w = ctx.text(i);
         if TITLES.contains(&w) {
+            // American style requires the dot after Mr, Mrs, Dr.
+            if ctx.variety == Variety::American {
+                continue;
+            }
             // Must be followed by a name.
             let next = ctx.tokens.get(i + 1).map(|t| t.text(ctx.src));
             let (range, dotted) = if next == Some(".") { (ctx.tokens[i].start..ctx.tokens[i + 1].end, true) } else { (ctx.tokens[i].range(), false) };
@@ -255,6 +315,9 @@ pub(crate) fn abbreviation_dots(ctx: &Ctx, out: &mut Vec<Candidate>) {
         // Not inside names ("US Open"): a following capitalised word must be
         // one of the institutions above.
         let after = &ctx.src[range.end..];
+        if after.starts_with(char::is_alphanumeric) {
+            continue; // "U.S.A." or a longer run of initials
+        }
         if after.starts_with(['.', '-', '\'', '’']) && original == 0 {
             continue; // sentence-final or joined; the dots would collide
         }
@@ -380,7 +443,7 @@ pub(crate) fn semicolon(ctx: &Ctx, out: &mut Vec<Candidate>) {
             continue;
         }
         let nw = ctx.folded(n);
-        let subject = PRONOUNS.contains(&nw.as_str()) || matches!(nw.as_str(), "the" | "this" | "that" | "these" | "those" | "there" | "its" | "their" | "our" | "his" | "her" | "neither" | "none" | "most" | "some" | "many" | "few");
+        let subject = PRONOUNS.contains(&nw.as_str()) || matches!(nw.as_str(), "the" | "this" | "these" | "those" | "there" | "its" | "their" | "our" | "his" | "her" | "neither" | "none" | "most" | "some" | "many" | "few");
         if !subject || text::is_capitalised(ctx.text(n)) {
             continue;
         }
