@@ -31,7 +31,11 @@ fn fires(text: &str, v: Variety, class: Class, at: &str, want: &[&str]) {
 }
 
 fn silent(text: &str, v: Variety, class: Class) {
-    let t = build_as(text, v, Profile::Natural);
+    silent_in(text, v, class, Profile::Natural);
+}
+
+fn silent_in(text: &str, v: Variety, class: Class, profile: Profile) {
+    let t = build_as(text, v, profile);
     let got: Vec<String> =
         t.sites.iter().filter(|s| t.slots[s.slot as usize].class == class).map(|s| t.text[s.range()].to_string()).collect();
     assert!(got.is_empty(), "{class:?} must not fire in {text:?}; fired at {got:?}");
@@ -46,6 +50,11 @@ fn contractions_only_where_the_document_uses_them() {
     // Never clause-final, never before a subject in a question.
     silent("They don't. I know what it is.", US, Class::Contraction);
     silent("Don't you think so? They don't.", US, Class::Contraction);
+    // "'s" that may be "has", and contractions that would end a clause.
+    let t = build_as("They don't know. He's given no evidence at all.", US, Profile::Natural);
+    assert!(offered(&t, Class::Contraction, "He's").is_empty());
+    let t = build_as("We don't know where we're and where we must go.", US, Profile::Natural);
+    assert!(offered(&t, Class::Contraction, "we're").is_empty());
 }
 
 #[test]
@@ -82,17 +91,21 @@ fn number_words_and_digits_as_one_convention() {
 
 #[test]
 fn coordination_order_only_where_order_carries_no_meaning() {
-    fires("The coalition is chaotic and divided on most questions.", UK, Class::CoordinationOrder, "chaotic and divided", &["divided and chaotic"]);
-    silent("They discussed law and order at length in the chamber.", UK, Class::CoordinationOrder);
-    silent("Prices rose and fell during the week after the vote.", UK, Class::CoordinationOrder);
-    silent("He travelled between Paris and Rome by train last year.", UK, Class::CoordinationOrder);
+    // Only in the dense profile (a blind review found too many reorderings
+    // that change emphasis); these cases check the rule itself.
+    let t = build_as("The coalition is chaotic and divided on most questions.", UK, Profile::Dense);
+    assert!(offered(&t, Class::CoordinationOrder, "chaotic and divided").iter().any(|f| f.contains(&"divided and chaotic".to_string())));
+    silent("The coalition is chaotic and divided on most questions.", UK, Class::CoordinationOrder);
+    silent_in("They discussed law and order at length in the chamber.", UK, Class::CoordinationOrder, Profile::Dense);
+    silent_in("Prices rose and fell during the week after the vote.", UK, Class::CoordinationOrder, Profile::Dense);
+    silent_in("He travelled between Paris and Rome by train last year.", UK, Class::CoordinationOrder, Profile::Dense);
     // Cases a blind review caught: conjuncts that are not single words.
-    silent("Their homecoming was deferred and seemed doomed to be ignored.", US, Class::CoordinationOrder);
-    silent("The best way to address the deficit and move toward a balanced budget is growth.", US, Class::CoordinationOrder);
-    silent("We must improve teacher quality and student achievement in every state.", US, Class::CoordinationOrder);
-    silent("We will fight terrorists at home and abroad with every tool we have.", US, Class::CoordinationOrder);
-    silent("It reduces nuclear arms and establishes the strictest verification regime.", US, Class::CoordinationOrder);
-    silent("We will stop drug smugglers and criminals at the border this year.", US, Class::CoordinationOrder);
+    silent_in("Their homecoming was deferred and seemed doomed to be ignored.", US, Class::CoordinationOrder, Profile::Dense);
+    silent_in("The best way to address the deficit and move toward a balanced budget is growth.", US, Class::CoordinationOrder, Profile::Dense);
+    silent_in("We must improve teacher quality and student achievement in every state.", US, Class::CoordinationOrder, Profile::Dense);
+    silent_in("We will fight terrorists at home and abroad with every tool we have.", US, Class::CoordinationOrder, Profile::Dense);
+    silent_in("It reduces nuclear arms and establishes the strictest verification regime.", US, Class::CoordinationOrder, Profile::Dense);
+    silent_in("We will stop drug smugglers and criminals at the border this year.", US, Class::CoordinationOrder, Profile::Dense);
 }
 
 #[test]
@@ -153,12 +166,19 @@ fn comma_after_short_introductory_phrases() {
     silent("In New York City, murders are down by a quarter.", US, Class::IntroComma);
     silent("In fact, if you earn a million dollars a year, you pay less.", US, Class::IntroComma);
     silent("On receiving this news, Megan's father fought back.", US, Class::IntroComma);
+    silent("In other words, the plan has failed.", US, Class::IntroComma);
+    silent("Finally, the minister resigned.", US, Class::IntroComma);
 }
 
 #[test]
 fn compounds_from_the_table() {
     fires("The decision-making in the ministry was slow and opaque.", UK, Class::Compound, "decision-making", &["decision-making"]);
     fires("Policymakers in the capital are cautious about the plan.", UK, Class::Compound, "Policymakers", &["Policy-makers"]);
+    // Never inside a longer hyphenated word, and one spelling per document.
+    silent("Our grade-school children read well.", US, Class::Compound);
+    let t = build_as("Health care costs rose. We must make health care cheaper.", US, Profile::Natural);
+    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::Compound).map(|s| s.slot).collect();
+    assert!(slots.len() == 2 && slots[0] == slots[1], "{slots:?}");
 }
 
 #[test]
@@ -181,7 +201,8 @@ fn title_capitals_but_not_inside_names() {
 #[test]
 fn per_cent_follows_the_variety() {
     fires("Growth slowed to 1.1 per cent last year in the north.", UK, Class::PerCent, " per cent", &["%"]);
-    fires("Growth slowed to 1.1 percent last year in the north.", US, Class::PerCent, " percent", &["%"]);
+    // American formal prose keeps "percent" (reviewers rejected "%").
+    silent("Growth slowed to 1.1 percent last year in the north.", US, Class::PerCent);
     silent("Growth slowed to 1.1 percent last year in the north.", UK, Class::PerCent);
 }
 

@@ -17,8 +17,13 @@ fn quick_mode_writes_a_sane_report() {
         assert!(bytes.starts_with(b"\x89PNG"), "{png} is not a PNG");
     }
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap()).unwrap();
-    // Nobody innocent is ever accused, and pasted quotes are attributed.
-    assert_eq!(v["attribution"]["innocents_accused"], 0);
+    // Innocents are accused at most at the nominal rate: the threshold bounds
+    // the chance that a trial accuses anyone innocent at 1e-3, so a few
+    // hundred trials should see at most one or two (and pasted quotes are
+    // attributed).
+    let trials = v["attribution"]["trials"].as_u64().unwrap();
+    let innocents = v["attribution"]["innocents_accused"].as_u64().unwrap();
+    assert!(innocents <= 2 + trials / 1000, "{innocents} innocents accused in {trials} trials");
     let verbatim = v["attribution"]["results"].as_array().unwrap().iter().find(|r| r["attack"] == "verbatim (pasted)" && r["recipients"] == 1000).unwrap();
     assert_ne!(verbatim["l90"], ">320", "pasted quotes must be attributed");
     // Calibration: empirical rates at or below nominal (with sampling slack at the large alphas).

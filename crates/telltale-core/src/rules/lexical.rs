@@ -79,8 +79,16 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
             if short.ends_with("n't") && (PRONOUNS.contains(&nw.as_str()) || matches!(nw.as_str(), "this" | "that" | "there" | "these" | "those")) {
                 continue;
             }
-            // "there is" / "that is" introducing a list or "i.e." are fine; "is"
-            // forms of he/she/what before "got"/"been" could be "has": skip.
+            // Never before a word that ends the clause ("where we're and",
+            // "you're too.").
+            if matches!(nw.as_str(), "and" | "or" | "but" | "nor" | "so" | "because" | "if" | "when" | "while" | "than" | "as" | "too" | "either") {
+                continue;
+            }
+            // "'s" may be "has" ("he's given"): expand only where "is" is
+            // certain, before a determiner, "not" or a degree word.
+            if short.ends_with("'s") && original == 1 && !(DETERMINERS.contains(&nw.as_str()) || matches!(nw.as_str(), "not" | "very" | "so" | "still" | "also" | "now" | "clear" | "true" | "time" | "likely" | "important" | "possible" | "hard" | "easy" | "right" | "wrong")) {
+                continue;
+            }
             if short.ends_with("'s") && matches!(nw.as_str(), "been" | "got" | "had") {
                 continue;
             }

@@ -313,7 +313,11 @@ impl RuleSet {
         lexical::british_pairs(&ctx, &mut c);
         lexical::irregular_pasts(&ctx, &mut c);
         lexical::number_style(&ctx, &mut c);
-        lexical::coordination(&ctx, &mut c);
+        if self.profile == Profile::Dense {
+            // Blind review found reordered pairs change emphasis or break
+            // natural order too often (58% passed); only on request.
+            lexical::coordination(&ctx, &mut c);
+        }
         spelling::spelling(&ctx, &mut c);
         punct::compounds(&ctx, &mut c);
         punct::serial_comma(&ctx, &mut c);
@@ -368,6 +372,7 @@ impl RuleSet {
 
         // The grammar gate, on visible alternatives.
         let mut gated = Vec::with_capacity(kept.len());
+        let mut refused_groups: std::collections::HashSet<String> = std::collections::HashSet::new();
         for mut c in kept {
             if c.class.layer() != Layer::Invisible {
                 let Some(sent) = ctx.sentence_of(c.range.start) else {
@@ -384,11 +389,12 @@ impl RuleSet {
                     let variant = format!("{}{}{}", &src[sent.start..c.range.start], f, &src[c.range.end..sent.end]);
                     ok[k] = gate.accepts(original, &variant);
                 }
-                if c.group.is_some() {
+                if let Some(g) = &c.group {
                     // A convention must be available at every site or at none:
-                    // mark the rejected forms so the group step can drop them.
+                    // one refused site takes its whole group down.
                     if ok.iter().any(|x| !x) {
                         report.gate_rejected += 1;
+                        refused_groups.insert(g.clone());
                         continue;
                     }
                 } else {
@@ -409,6 +415,10 @@ impl RuleSet {
         let mut groups: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
         let mut singles = Vec::new();
         for c in gated {
+            if c.group.as_ref().is_some_and(|g| refused_groups.contains(g)) {
+                report.gate_rejected += 1;
+                continue;
+            }
             match &c.group {
                 Some(g) => groups.entry(g.clone()).or_default().push(c),
                 None => singles.push(c),

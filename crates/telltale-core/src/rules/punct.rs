@@ -37,6 +37,12 @@ pub(crate) fn compounds(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 }
             }
         }
+        // Not part of a longer hyphenated word ("grade-school children").
+        if ctx.src[..c.range.start].ends_with(['-', '‑']) || ctx.src[c.range.end..].starts_with(['-', '‑']) {
+            continue;
+        }
+        // One spelling of a compound for the whole document.
+        c.group = Some(format!("compound:{}", c.forms.iter().map(|f| f.to_lowercase()).collect::<Vec<_>>().join("|")));
         out.push(c);
     }
 }
@@ -212,7 +218,14 @@ pub(crate) fn intro_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let mut c = match comma {
             Some(cm) => {
                 // "In March, the …": the phrase is everything before the comma.
-                if words.len() > 4 || words.len() < 2 && !matches!(folded[0].as_str(), "today" | "yesterday" | "meanwhile" | "separately" | "initially" | "finally" | "privately" | "publicly" | "recently" | "currently" | "elsewhere" | "historically" | "traditionally" | "officially" | "overall" | "locally") {
+                // Only phrases of time or date ("In March", "Last week",
+                // "In 2019"); discourse markers ("In other words",
+                // "Finally", "On the contrary") keep their comma.
+                let timed = words.len() >= 2
+                    && words.len() <= 3
+                    && matches!(folded[0].as_str(), "in" | "on" | "at" | "by" | "during" | "since" | "until" | "after" | "before" | "last" | "this" | "next" | "early" | "late")
+                    && (ctx.tokens[*words.last().unwrap_or(&first)].kind == Kind::Number || TIME_WORDS.contains(&folded[folded.len() - 1].as_str()));
+                if !timed {
                     continue;
                 }
                 // Without the comma the clause must still start cleanly: a
@@ -378,9 +391,11 @@ pub(crate) fn title_capitals(ctx: &Ctx, out: &mut Vec<Candidate>) {
 
 /// "12 per cent" / "12%" (British) or "12 percent" / "12%" (American).
 pub(crate) fn per_cent(ctx: &Ctx, out: &mut Vec<Candidate>) {
+    // American formal prose spells "percent" out; reviewers rejected "%"
+    // there. British style accepts both "per cent" and "%".
     let spelled = match ctx.variety {
         Variety::British => " per cent",
-        Variety::American => " percent",
+        Variety::American => return,
     };
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Number {
@@ -409,6 +424,11 @@ pub(crate) fn per_cent(ctx: &Ctx, out: &mut Vec<Candidate>) {
 /// hyphens are not dashes here.
 pub(crate) fn dash_style(ctx: &Ctx, out: &mut Vec<Candidate>) {
     const FORMS: [&str; 3] = [" – ", "—", " — "];
+    // A document that also writes dashes as "--" or " - " would end up
+    // mixing styles; and American style has no spaced en dash.
+    if ctx.src.contains("--") || ctx.src.contains(" - ") || ctx.variety == Variety::American {
+        return;
+    }
     for i in 0..ctx.tokens.len() {
         let t = ctx.text(i);
         if ctx.tokens[i].kind != Kind::Punct || !matches!(t, "–" | "—") {
