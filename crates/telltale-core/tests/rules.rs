@@ -21,6 +21,11 @@ fn offered(t: &Template, class: Class, at: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Slot numbers of every site of `class`, in text order.
+fn slots_of(t: &Template, class: Class) -> Vec<u32> {
+    t.sites.iter().filter(|s| t.slots[s.slot as usize].class == class).map(|s| s.slot).collect()
+}
+
 fn fires(text: &str, v: Variety, class: Class, at: &str, want: &[&str]) {
     let t = build_as(text, v, Profile::Natural);
     let got = offered(&t, class, at);
@@ -126,7 +131,7 @@ fn irregular_pasts_as_verbs_only() {
 #[test]
 fn ise_ize_is_one_document_wide_slot_in_british_english() {
     let t = build_as("The ministry will organise the talks. Officials recognise the risk and prioritise the budget.", UK, Profile::Natural);
-    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::Spelling).map(|s| s.slot).collect();
+    let slots: Vec<u32> = slots_of(&t, Class::Spelling);
     assert_eq!(slots.len(), 3);
     assert!(slots.iter().all(|&s| s == slots[0]));
     // American documents never get -ise; always-ise words never change.
@@ -177,14 +182,14 @@ fn compounds_from_the_table() {
     // Never inside a longer hyphenated word, and one spelling per document.
     silent("Our grade-school children read well.", US, Class::Compound);
     let t = build_as("Health care costs rose. We must make health care cheaper.", US, Profile::Natural);
-    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::Compound).map(|s| s.slot).collect();
+    let slots: Vec<u32> = slots_of(&t, Class::Compound);
     assert!(slots.len() == 2 && slots[0] == slots[1], "{slots:?}");
 }
 
 #[test]
 fn abbreviation_dots_per_convention() {
     let t = build_as("Mr Smith met Dr Jones. Mr Brown was late.", UK, Profile::Natural);
-    let slots: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::AbbreviationDots).map(|s| s.slot).collect();
+    let slots: Vec<u32> = slots_of(&t, Class::AbbreviationDots);
     assert_eq!(slots.len(), 3);
     assert!(slots.iter().all(|&s| s == slots[0]));
     fires("The US Ambassador met the team in Berlin on Monday.", UK, Class::AbbreviationDots, "US", &["U.S."]);
@@ -255,6 +260,6 @@ fn markdown_code_and_urls_never_vary() {
 #[test]
 fn strict_profile_makes_commas_one_convention() {
     let t = build_as("In March, the minister resigned. In April, the deputy left. We met Ann, Bob and Cy.", UK, Profile::Strict);
-    let intro: Vec<u32> = t.sites.iter().filter(|s| t.slots[s.slot as usize].class == Class::IntroComma).map(|s| s.slot).collect();
+    let intro: Vec<u32> = slots_of(&t, Class::IntroComma);
     assert!(intro.len() >= 2 && intro.iter().all(|&s| s == intro[0]));
 }

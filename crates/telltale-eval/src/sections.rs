@@ -12,6 +12,17 @@ use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence
 use crate::plot::{self, Series};
 use crate::{Config, Doc};
 
+/// One locator per document, for trials that know which document leaked.
+fn single_locators(docs: &[Doc]) -> Vec<Locator> {
+    docs.iter()
+        .map(|d| {
+            let mut l = Locator::new();
+            l.add(&d.template);
+            l
+        })
+        .collect()
+}
+
 fn key(n: u8) -> SecretKey {
     SecretKey::from_bytes([n; 32])
 }
@@ -211,11 +222,7 @@ fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[
 pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let lengths: Vec<usize> = if cfg.quick { vec![20, 80, 320] } else { vec![10, 15, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960] };
     let ns: Vec<usize> = if cfg.quick { vec![100, 1000] } else { vec![100, 1000, 10_000] };
-    let locators: Vec<Locator> = docs.iter().map(|d| {
-        let mut l = Locator::new();
-        l.add(&d.template);
-        l
-    }).collect();
+    let locators = single_locators(docs);
     let k = key(1);
     let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
     let mut md = String::from("## Attribution power\n\nQuote length (words) at which exactly the true leaker is accused (false-accusation bound ≤ 1e-3) in 50% / 90% / 99% of trials; “>L” means not reached by the longest length tried. The quote sits inside other prose; *pasted* keeps the copy's bytes, *retyped* attacks pass it through a newspaper house style first (quotes, dashes, spacing normalised, invisible characters gone).\n\n");
@@ -360,11 +367,7 @@ pub fn calibration(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let leaks = if cfg.quick { 100 } else { 1000 };
     let rs = recipients(n);
     let (k1, k2) = (key(3), key(4));
-    let locators: Vec<Locator> = docs.iter().map(|d| {
-        let mut l = Locator::new();
-        l.add(&d.template);
-        l
-    }).collect();
+    let locators = single_locators(docs);
     let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k1, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
     let others: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k2, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
     let alphas = [0.5, 0.1, 0.05, 1e-2, 1e-3, 1e-4];
