@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::{json, Value};
 use telltale_core::sim::{self, Merge, SimRng};
-use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, Observation, SecretKey, Template};
+use telltale_core::{accuse, Accusation, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, Observation, SecretKey, Template};
 
 use crate::plot::{self, Series};
 use crate::{Config, Doc};
@@ -21,6 +21,14 @@ fn single_locators(docs: &[Doc]) -> Vec<Locator> {
             l
         })
         .collect()
+}
+
+/// Trace `text` against one document and score its recipients: the path
+/// every trial and timing shares.
+fn trace_one(loc: &Locator, t: &Template, cb: &Codebook, rs: &[String], text: &str, params: AccuseParams) -> Accusation {
+    let traces = loc.trace(&[t], text).unwrap_or_default();
+    let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
+    accuse(&[DocumentEvidence { codebook: cb, observations: &obs, recipients: rs }], params)
 }
 
 fn key(n: u8) -> SecretKey {
@@ -210,9 +218,7 @@ fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[
         let who = &rs[rng.below(rs.len())];
         let copy = d.template.render(&cbs[di].codeword(who)).unwrap_or_default();
         let leak = make_leak(&copy, d.words, words, attack, &mut rng);
-        let traces = locators[di].trace(&[&d.template], &leak).unwrap_or_default();
-        let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
-        let acc = accuse(&[DocumentEvidence { codebook: &cbs[di], observations: &obs, recipients: rs }], AccuseParams::default());
+        let acc = trace_one(&locators[di], &d.template, &cbs[di], rs, &leak, AccuseParams::default());
         ok += usize::from(acc.accused.len() == 1 && &acc.accused[0] == who);
         innocent += acc.accused.iter().filter(|a| *a != who).count();
     }
@@ -383,10 +389,8 @@ pub fn calibration(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         let words = 20 + rng.below(d.words.saturating_sub(20).max(1));
         let attack = if t % 2 == 0 { Attack::Verbatim } else { Attack::HouseStyle };
         let leak = make_leak(&copy, d.words, words, attack, &mut rng);
-        let traces = locators[di].trace(&[&d.template], &leak)?;
-        let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
-        observed_total += obs.len();
-        let acc = accuse(&[DocumentEvidence { codebook: &cbs[di], observations: &obs, recipients: &rs }], params);
+        let acc = trace_one(&locators[di], &d.template, &cbs[di], &rs, &leak, params);
+        observed_total += acc.observed;
         for (i, a) in alphas.iter().enumerate() {
             p_below[i] += acc.suspects.iter().filter(|s| s.p_value <= *a).count();
             fa_below[i] += usize::from(acc.suspects.iter().any(|s| s.false_accusation <= *a));
@@ -486,9 +490,7 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
         let q = sim::house_style(&copy[sim::word_window(&copy, 100, words / 2)]);
         let article = format!("{}\"{q}\" {}", FILLER.repeat(words / 44 + 1), FILLER.repeat(words / 44 + 1));
         let ms = time(3, || {
-            let tr = loc.trace(&[&big], &article).unwrap_or_default();
-            let obs = tr.first().map(|t| t.observations.clone()).unwrap_or_default();
-            std::hint::black_box(accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs1k }], AccuseParams::default()));
+            std::hint::black_box(trace_one(&loc, &big, &cb, &rs1k, &article, AccuseParams::default()));
         }) * 1000.0;
         let _ = writeln!(md, "| {words} | {ms:.1} |");
         by_len.push(json!({"words": words, "ms": ms}));
@@ -503,9 +505,7 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
     for &n in &ns {
         let rs = recipients(n);
         let ms = time(if n >= 100_000 { 1 } else { 3 }, || {
-            let tr = loc.trace(&[&big], &article).unwrap_or_default();
-            let obs = tr.first().map(|t| t.observations.clone()).unwrap_or_default();
-            std::hint::black_box(accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], AccuseParams::default()));
+            std::hint::black_box(trace_one(&loc, &big, &cb, &rs, &article, AccuseParams::default()));
         }) * 1000.0;
         let _ = writeln!(md, "| {n} | {ms:.0} |");
         by_n.push(json!({"recipients": n, "ms": ms}));
