@@ -13,7 +13,9 @@ use telltale_store::Recipient;
 use crate::{AuditCommand, DistributeArgs, DocCommand, ListsCommand, RecipientsCommand, TraceArgs};
 
 fn passphrase() -> Option<String> {
-    std::env::var("TELLTALE_PASSPHRASE").ok().filter(|p| !p.is_empty())
+    std::env::var("TELLTALE_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 fn open(home: &Path) -> Result<Registry> {
@@ -25,28 +27,50 @@ fn open(home: &Path) -> Result<Registry> {
 fn read_text(path: &Path) -> Result<String> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
     } else {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if meta.is_dir() {
             bail!("{} is a directory, not a text file", path.display());
         }
         if meta.len() > telltale_registry::MAX_INPUT_BYTES as u64 {
-            bail!("{} is {} bytes, more than the limit of {} bytes", path.display(), meta.len(), telltale_registry::MAX_INPUT_BYTES);
+            bail!(
+                "{} is {} bytes, more than the limit of {} bytes",
+                path.display(),
+                meta.len(),
+                telltale_registry::MAX_INPUT_BYTES
+            );
         }
         bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     }
-    let name = if path == Path::new("-") { "standard input".to_string() } else { path.display().to_string() };
+    let name = if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
     if bytes.len() > telltale_registry::MAX_INPUT_BYTES {
-        bail!("{name} is {} bytes, more than the limit of {} bytes", bytes.len(), telltale_registry::MAX_INPUT_BYTES);
+        bail!(
+            "{name} is {} bytes, more than the limit of {} bytes",
+            bytes.len(),
+            telltale_registry::MAX_INPUT_BYTES
+        );
     }
     if let Some(p) = bytes.iter().position(|&b| b == 0) {
         bail!("{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown");
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first", e.utf8_error().valid_up_to())
+        anyhow::anyhow!(
+            "{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first",
+            e.utf8_error().valid_up_to()
+        )
     })?;
-    Ok(text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text))
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -57,8 +81,16 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 pub fn init(home: &Path) -> Result<()> {
     let r = Registry::init(home, passphrase().as_deref())?;
     println!("created a registry in {}", home.display());
-    println!("secret key: {} (fingerprint {}){}", home.join(telltale_registry::KEY_FILE).display(), r.key_fingerprint(),
-        if passphrase().is_some() { ", encrypted with TELLTALE_PASSPHRASE" } else { ", readable by you only" });
+    println!(
+        "secret key: {} (fingerprint {}){}",
+        home.join(telltale_registry::KEY_FILE).display(),
+        r.key_fingerprint(),
+        if passphrase().is_some() {
+            ", encrypted with TELLTALE_PASSPHRASE"
+        } else {
+            ", readable by you only"
+        }
+    );
     println!("keep a backup of the key: without it no copy can ever be traced");
     Ok(())
 }
@@ -73,7 +105,11 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut inputs = Vec::new();
             for file in &files {
                 let text = read_text(file)?;
-                let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                let ext = file
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 let (format, source) = match ext.as_str() {
                     "md" | "markdown" => (Format::Markdown, "md"),
                     "txt" | "text" | "" => (Format::Plain, "txt"),
@@ -84,16 +120,27 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut r = open(home)?;
             let mut added = Vec::new();
             for (file, text, format, source) in inputs {
-                let d = r.add_document(&text, title.as_deref(), format, source).with_context(|| format!("registering {}", file.display()))?;
+                let d = r
+                    .add_document(&text, title.as_deref(), format, source)
+                    .with_context(|| format!("registering {}", file.display()))?;
                 let cap = d.template.capacity();
                 if !json {
-                    println!("registered \"{}\": {} words, {} slots", d.title, cap.words, d.template.slots.len());
+                    println!(
+                        "registered \"{}\": {} words, {} slots",
+                        d.title,
+                        cap.words,
+                        d.template.slots.len()
+                    );
                     println!("{}", d.id);
                 }
                 added.push(serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len()}));
             }
             if json {
-                return print_json(&if added.len() == 1 { added.remove(0) } else { serde_json::Value::Array(added) });
+                return print_json(&if added.len() == 1 {
+                    added.remove(0)
+                } else {
+                    serde_json::Value::Array(added)
+                });
             }
         }
         DocCommand::List { json } => {
@@ -106,7 +153,10 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                 println!("no documents registered (add one with `telltale doc add FILE`)");
             }
             for d in docs {
-                println!("{}  {:>6} words  {:>5} slots  {:>5} issued  {}", d.id, d.words, d.slots, d.issued, d.title);
+                println!(
+                    "{}  {:>6} words  {:>5} slots  {:>5} issued  {}",
+                    d.id, d.words, d.slots, d.issued, d.title
+                );
             }
         }
         DocCommand::Show { id, variants, json } => {
@@ -134,11 +184,23 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                 return print_json(&v);
             }
             println!("{}  \"{}\"", d.id, d.title);
-            println!("{} words, {:?} English, {} slots", cap.words, d.rules.variety.unwrap_or(telltale_core::Variety::British), t.slots.len());
+            println!(
+                "{} words, {:?} English, {} slots",
+                cap.words,
+                d.rules.variety.unwrap_or(telltale_core::Variety::British),
+                t.slots.len()
+            );
             println!("capacity by layer (what survives: lexical — retyping and house style; punctuation — retyping; invisible — copy and paste):");
             for (i, l) in Layer::ALL.iter().enumerate() {
                 let (s, b) = cap.per_100_words(*l);
-                println!("  {:<12} {:>5} slots {:>8.1} bits   {:>5.1} slots, {:>5.1} bits per 100 words", l.name(), cap.slots[i], cap.bits[i], s, b);
+                println!(
+                    "  {:<12} {:>5} slots {:>8.1} bits   {:>5.1} slots, {:>5.1} bits per 100 words",
+                    l.name(),
+                    cap.slots[i],
+                    cap.bits[i],
+                    s,
+                    b
+                );
             }
             if variants {
                 println!("slots (original form first marked *):");
@@ -151,15 +213,39 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                         .forms
                         .iter()
                         .enumerate()
-                        .map(|(k, f)| format!("{}{:?}", if k == slot.original as usize { "*" } else { "" }, f))
+                        .map(|(k, f)| {
+                            format!(
+                                "{}{:?}",
+                                if k == slot.original as usize { "*" } else { "" },
+                                f
+                            )
+                        })
                         .collect();
                     let a = t.text.floor_char_boundary(s.start.saturating_sub(30));
                     let b = t.text.ceil_char_boundary((s.end + 30).min(t.text.len()));
-                    let ctx = format!("…{}[{}]{}…", &t.text[a..s.start], &t.text[s.start..s.end], &t.text[s.end..b]).replace('\n', " ");
-                    println!("  #{:<5} {:<18} {:<40} {}", s.slot, slot.class.name(), forms.join(" / "), ctx);
+                    let ctx = format!(
+                        "…{}[{}]{}…",
+                        &t.text[a..s.start],
+                        &t.text[s.start..s.end],
+                        &t.text[s.end..b]
+                    )
+                    .replace('\n', " ");
+                    println!(
+                        "  #{:<5} {:<18} {:<40} {}",
+                        s.slot,
+                        slot.class.name(),
+                        forms.join(" / "),
+                        ctx
+                    );
                 }
-                let invisible = t.slots.iter().filter(|s| s.layer() == Layer::Invisible).count();
-                println!("  (and {invisible} invisible slots: zero-width marks at word boundaries)");
+                let invisible = t
+                    .slots
+                    .iter()
+                    .filter(|s| s.layer() == Layer::Invisible)
+                    .count();
+                println!(
+                    "  (and {invisible} invisible slots: zero-width marks at word boundaries)"
+                );
             }
         }
         DocCommand::Remove { id, force } => {
@@ -180,14 +266,24 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
             if json {
                 return print_json(&rep);
             }
-            println!("{} added, {} updated, {} unchanged, {} rejected", rep.added, rep.updated, rep.unchanged, rep.rejected.len());
+            println!(
+                "{} added, {} updated, {} unchanged, {} rejected",
+                rep.added,
+                rep.updated,
+                rep.unchanged,
+                rep.rejected.len()
+            );
             for (line, why) in &rep.rejected {
                 println!("  line {line}: {why}");
             }
         }
         RecipientsCommand::Add { id, name, email } => {
             let mut r = open(home)?;
-            let u = r.add_recipient(&Recipient { id: id.clone(), name, email })?;
+            let u = r.add_recipient(&Recipient {
+                id: id.clone(),
+                name,
+                email,
+            })?;
             println!("{id}: {}", format!("{u:?}").to_lowercase());
         }
         RecipientsCommand::List { json } => {
@@ -197,7 +293,12 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
                 return print_json(&rs);
             }
             for x in rs {
-                println!("{}  {}{}", x.id, x.name, x.email.map(|e| format!("  <{e}>")).unwrap_or_default());
+                println!(
+                    "{}  {}{}",
+                    x.id,
+                    x.name,
+                    x.email.map(|e| format!("  <{e}>")).unwrap_or_default()
+                );
             }
         }
     }
@@ -215,7 +316,11 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
             let r = open(home)?;
             let ls = r.store().lists()?;
             if json {
-                return print_json(&ls.iter().map(|(n, c)| serde_json::json!({"name": n, "members": c})).collect::<Vec<_>>());
+                return print_json(
+                    &ls.iter()
+                        .map(|(n, c)| serde_json::json!({"name": n, "members": c}))
+                        .collect::<Vec<_>>(),
+                );
             }
             for (n, c) in ls {
                 println!("{n}  {c} members");
@@ -251,12 +356,19 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
     }
     let bar = if std::io::stderr().is_terminal() && !a.json {
         let b = indicatif::ProgressBar::new(who.len() as u64);
-        b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} copies  {per_sec}  eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} copies  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         b
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let rep = r.distribute(&a.doc, &who, &a.out, &a.format, &mut |done, _| bar.set_position(done as u64))?;
+    let rep = r.distribute(&a.doc, &who, &a.out, &a.format, &mut |done, _| {
+        bar.set_position(done as u64)
+    })?;
     bar.finish_and_clear();
     if a.json {
         return print_json(&rep);
@@ -266,19 +378,38 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
         rep.written,
         a.doc,
         a.out.display(),
-        if rep.already > 0 { format!("; {} already issued", rep.already) } else { String::new() },
-        if rep.rewritten > 0 { format!("; {} missing files written again", rep.rewritten) } else { String::new() }
+        if rep.already > 0 {
+            format!("; {} already issued", rep.already)
+        } else {
+            String::new()
+        },
+        if rep.rewritten > 0 {
+            format!("; {} missing files written again", rep.rewritten)
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
 
 pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
     if !(a.threshold > 0.0 && a.threshold < 1.0) {
-        bail!("--threshold must be a probability between 0 and 1, not {}", a.threshold);
+        bail!(
+            "--threshold must be a probability between 0 and 1, not {}",
+            a.threshold
+        );
     }
     let text = read_text(&a.file)?;
     let mut r = open(home)?;
-    let rep = r.trace(&text, a.doc.as_deref(), AccuseParams { threshold: a.threshold, ..AccuseParams::default() })?;
+    let rep = r.trace_case(
+        &text,
+        a.doc.as_deref(),
+        a.case.as_deref(),
+        AccuseParams {
+            threshold: a.threshold,
+            ..AccuseParams::default()
+        },
+    )?;
     if a.json {
         return print_json(&rep);
     }
@@ -289,21 +420,40 @@ pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
 fn print_trace(text: &str, rep: &TraceReport) {
     if rep.documents.is_empty() {
         println!("The text quotes no registered document. Nobody is accused.");
+        print_running(rep);
         return;
     }
     let tty = std::io::stdout().is_terminal();
-    let (on, off) = if tty { ("\x1b[7m", "\x1b[0m") } else { ("«", "»") };
-    println!("The text quotes {} registered document(s).", rep.documents.len());
+    let (on, off) = if tty {
+        ("\x1b[7m", "\x1b[0m")
+    } else {
+        ("«", "»")
+    };
+    println!(
+        "The text quotes {} registered document(s).",
+        rep.documents.len()
+    );
     for d in &rep.documents {
         println!("\n== {} \"{}\"", d.id, d.title);
         for p in &d.passages {
             let (s, e) = (p[0], p[1]);
             let a = text.floor_char_boundary(s.saturating_sub(40));
             let b = text.ceil_char_boundary((e + 40).min(text.len()));
-            println!("  …{}{on}{}{off}{}…", &text[a..s].replace('\n', " "), &text[s..e].replace('\n', " "), &text[e..b].replace('\n', " "));
+            println!(
+                "  …{}{on}{}{off}{}…",
+                &text[a..s].replace('\n', " "),
+                &text[s..e].replace('\n', " "),
+                &text[e..b].replace('\n', " ")
+            );
         }
-        println!("  {} words matched; {} slots read, {} unreadable; {} recipients hold copies.", d.aligned_words, d.slots_observed, d.slots_erased, d.recipients);
-        println!("  {}", verdict(&d.accused, &d.suspects, d.recipients, rep.threshold));
+        println!(
+            "  {} words matched; {} slots read, {} unreadable; {} recipients hold copies.",
+            d.aligned_words, d.slots_observed, d.slots_erased, d.recipients
+        );
+        println!(
+            "  {}",
+            verdict(&d.accused, &d.suspects, d.recipients, rep.threshold)
+        );
         for s in d.suspects.iter().take(5) {
             println!(
                 "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
@@ -313,15 +463,38 @@ fn print_trace(text: &str, rep: &TraceReport) {
                 s.observed,
                 s.p_value,
                 s.false_accusation,
-                if d.accused.contains(&s.recipient) { "  ACCUSED" } else { "" }
+                if d.accused.contains(&s.recipient) {
+                    "  ACCUSED"
+                } else {
+                    ""
+                }
             );
         }
         if !d.evidence.is_empty() {
             println!("  evidence:");
-            for e in d.evidence.iter().filter(|e| !matches!(e.class.as_str(), "zero-width" | "space-variant" | "homoglyph")).take(30) {
+            for e in d
+                .evidence
+                .iter()
+                .filter(|e| {
+                    !matches!(
+                        e.class.as_str(),
+                        "zero-width" | "space-variant" | "homoglyph"
+                    )
+                })
+                .take(30)
+            {
                 println!("    slot {:<5} {:<18} {:?}", e.slot, e.class, e.form);
             }
-            let invisible = d.evidence.iter().filter(|e| matches!(e.class.as_str(), "zero-width" | "space-variant" | "homoglyph")).count();
+            let invisible = d
+                .evidence
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.class.as_str(),
+                        "zero-width" | "space-variant" | "homoglyph"
+                    )
+                })
+                .count();
             if invisible > 0 {
                 println!("    and {invisible} invisible marks");
             }
@@ -329,14 +502,64 @@ fn print_trace(text: &str, rep: &TraceReport) {
     }
     if let Some(c) = &rep.combined {
         println!("\n== all quoted documents together");
-        let n = rep.documents.iter().map(|d| d.recipients).max().unwrap_or(0);
+        let n = rep
+            .documents
+            .iter()
+            .map(|d| d.recipients)
+            .max()
+            .unwrap_or(0);
         println!("  {}", verdict(&c.accused, &c.suspects, n, rep.threshold));
+    }
+    print_running(rep);
+}
+
+fn print_running(rep: &TraceReport) {
+    let Some(run) = &rep.running else { return };
+    println!(
+        "\n== case {:?}: {} leak(s) read together, {} distinct slots",
+        run.case, run.leaks, run.slots_observed
+    );
+    println!(
+        "  (held to {} at this look, so that every look at the case together stays within {})",
+        odds_in_words(run.threshold),
+        odds_in_words(rep.threshold)
+    );
+    let n = rep
+        .documents
+        .iter()
+        .map(|d| d.recipients)
+        .max()
+        .unwrap_or(usize::from(!run.suspects.is_empty()));
+    println!(
+        "  {}",
+        verdict(&run.accused, &run.suspects, n.max(1), run.threshold)
+    );
+    for s in run.suspects.iter().take(3) {
+        println!(
+            "    {:<14} {:<22} agrees on {:>3} of {:<3}  any innocent: {:.2e}{}",
+            s.recipient,
+            s.name,
+            s.matches,
+            s.observed,
+            s.false_accusation,
+            if run.accused.contains(&s.recipient) {
+                "  ACCUSED"
+            } else {
+                ""
+            }
+        );
     }
 }
 
-fn verdict(accused: &[String], suspects: &[telltale_registry::SuspectReport], holders: usize, threshold: f64) -> String {
+fn verdict(
+    accused: &[String],
+    suspects: &[telltale_registry::SuspectReport],
+    holders: usize,
+    threshold: f64,
+) -> String {
     if holders == 0 {
-        return "No copies of this document have been issued, so there is nobody to compare.".into();
+        return "No copies of this document have been issued, so there is nobody to compare."
+            .into();
     }
     match (accused.first(), suspects.first()) {
         (Some(a), Some(s)) => format!(
@@ -362,7 +585,10 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
                 return print_json(&log);
             }
             for e in log {
-                println!("{:>6}  {}  {:<14} {:<18} {}", e.seq, e.at, e.actor, e.action, e.detail);
+                println!(
+                    "{:>6}  {}  {:<14} {:<18} {}",
+                    e.seq, e.at, e.actor, e.action, e.detail
+                );
             }
         }
         AuditCommand::Verify => match r.verify_audit()? {
@@ -372,4 +598,3 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
     }
     Ok(())
 }
-

@@ -5,10 +5,19 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use telltale_core::gate::HarperGate;
 use telltale_core::rules::detect_variety;
-use telltale_core::{accuse, sample, sim, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, RuleSet, SecretKey};
+use telltale_core::{
+    accuse, sample, sim, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator,
+    RuleSet, SecretKey,
+};
 
-const FIRST: &[&str] = &["Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Kim", "Lee", "Morgan", "Casey", "Jamie", "Taylor", "Ashley", "Drew", "Jordan", "Avery", "Quinn", "Reese", "Rowan", "Sasha"];
-const LAST: &[&str] = &["Holm", "Varga", "Berg", "Lind", "Novak", "Dahl", "Stern", "Ferro", "Kass", "Moor", "Rask", "Thorne", "Vale", "Wren", "Ibsen", "Kerr", "Lund", "Marsh", "Nyberg", "Orr"];
+const FIRST: &[&str] = &[
+    "Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Kim", "Lee", "Morgan", "Casey", "Jamie",
+    "Taylor", "Ashley", "Drew", "Jordan", "Avery", "Quinn", "Reese", "Rowan", "Sasha",
+];
+const LAST: &[&str] = &[
+    "Holm", "Varga", "Berg", "Lind", "Novak", "Dahl", "Stern", "Ferro", "Kass", "Moor", "Rask",
+    "Thorne", "Vale", "Wren", "Ibsen", "Kerr", "Lund", "Marsh", "Nyberg", "Orr",
+];
 
 pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     if n < 2 {
@@ -19,7 +28,9 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     let variety = detect_variety(memo);
     let rules = RuleSet::default();
     let mut gate = HarperGate::new(variety);
-    let template = rules.build(memo, &mut gate).context("building the sample template")?;
+    let template = rules
+        .build(memo, &mut gate)
+        .context("building the sample template")?;
     let cap = template.capacity();
     // A fixed, published demo key so the story is the same on every run.
     // Real registries generate theirs from the operating system's CSPRNG.
@@ -29,9 +40,16 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     let recipients: Vec<String> = (1..=n).map(|i| format!("r-{i:04}")).collect();
     let name = |id: &str| {
         let i: usize = id[2..].parse().unwrap_or(0);
-        format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()])
+        format!(
+            "{} {}",
+            FIRST[i % FIRST.len()],
+            LAST[(i / FIRST.len()) % LAST.len()]
+        )
     };
-    let copies: Vec<String> = recipients.iter().map(|r| template.render(&codebook.codeword(r))).collect::<Result<_, _>>()?;
+    let copies: Vec<String> = recipients
+        .iter()
+        .map(|r| template.render(&codebook.codeword(r)))
+        .collect::<Result<_, _>>()?;
     let t_build = t0.elapsed();
 
     // The leaker quotes the passage of their copy that the story needs.
@@ -58,8 +76,15 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     let run = |text: &str| -> Result<(Vec<telltale_core::Trace>, telltale_core::Accusation, f64)> {
         let t = Instant::now();
         let traces = locator.trace(&[&template], text)?;
-        let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
-        let evidence = [DocumentEvidence { codebook: &codebook, observations: &obs, recipients: &recipients }];
+        let obs = traces
+            .first()
+            .map(|t| t.observations.clone())
+            .unwrap_or_default();
+        let evidence = [DocumentEvidence {
+            codebook: &codebook,
+            observations: &obs,
+            recipients: &recipients,
+        }];
         let acc = accuse(&evidence, AccuseParams::default());
         Ok((traces, acc, t.elapsed().as_secs_f64()))
     };
@@ -80,30 +105,56 @@ pub fn run(n: usize, quote_words: usize, json: bool) -> Result<()> {
     for l in Layer::ALL {
         let (s, b) = cap.per_100_words(l);
         let i = Layer::ALL.iter().position(|x| *x == l).unwrap_or(0);
-        println!("   {:<12} {:>4} slots, {:>6.1} bits   ({s:.1} slots, {b:.1} bits per 100 words)", l.name(), cap.slots[i], cap.bits[i]);
+        println!(
+            "   {:<12} {:>4} slots, {:>6.1} bits   ({s:.1} slots, {b:.1} bits per 100 words)",
+            l.name(),
+            cap.slots[i],
+            cap.bits[i]
+        );
     }
     println!("\n2. {n} copies are rendered, each with its own secret combination, and sent ({:.2}s so far).", t_build.as_secs_f64());
-    println!("   Copy of {leaker} and copy of {} differ at {} of {} slots; a reader sees the same memo.",
+    println!(
+        "   Copy of {leaker} and copy of {} differ at {} of {} slots; a reader sees the same memo.",
         recipients[0],
-        codebook.codeword(leaker).iter().zip(codebook.codeword(&recipients[0])).filter(|(a, b)| *a != b).count(),
-        template.slots.len());
+        codebook
+            .codeword(leaker)
+            .iter()
+            .zip(codebook.codeword(&recipients[0]))
+            .filter(|(a, b)| *a != b)
+            .count(),
+        template.slots.len()
+    );
     println!("\n3. Weeks later a newspaper prints an {quote_words}-word quote, pasted from the leaked file into its system,");
     println!("   which put it into house style (straight quotes, hyphens for dashes):\n");
     for line in wrap(&retyped, 92) {
         println!("   | {line}");
     }
-    println!("\n4. telltale traces the article ({:.0} ms):", secs * 1000.0);
+    println!(
+        "\n4. telltale traces the article ({:.0} ms):",
+        secs * 1000.0
+    );
     report(&template, &traces, &acc, leaker, &name, n);
     println!("\n5. Had the journalist retyped the quote instead, only word choice and punctuation would survive:");
     report(&template, &traces_retyped, &acc_retyped, leaker, &name, n);
     Ok(())
 }
 
-fn report(template: &telltale_core::Template, traces: &[telltale_core::Trace], acc: &telltale_core::Accusation, leaker: &str, name: &dyn Fn(&str) -> String, n: usize) {
+fn report(
+    template: &telltale_core::Template,
+    traces: &[telltale_core::Trace],
+    acc: &telltale_core::Accusation,
+    leaker: &str,
+    name: &dyn Fn(&str) -> String,
+    n: usize,
+) {
     match traces.first() {
         None => println!("   it quotes no registered document."),
         Some(t) => {
-            let visible = t.observations.iter().filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible).count();
+            let visible = t
+                .observations
+                .iter()
+                .filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible)
+                .count();
             println!(
                 "   it quotes the memo: {} passage(s), {} words aligned; {} slots read ({} visible, {} invisible), {} unreadable.",
                 t.passages.len(),
@@ -114,10 +165,19 @@ fn report(template: &telltale_core::Template, traces: &[telltale_core::Trace], a
                 t.erased
             );
             println!("   Visible evidence (slot, rule, what the leak shows):");
-            for o in t.observations.iter().filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible) {
+            for o in t
+                .observations
+                .iter()
+                .filter(|o| template.slots[o.slot as usize].layer() != Layer::Invisible)
+            {
                 let site = &template.sites[o.site as usize];
                 let class = template.slots[o.slot as usize].class;
-                println!("     #{:<4} {:<18} {:?}", o.slot, class.name(), site.forms[o.symbol as usize]);
+                println!(
+                    "     #{:<4} {:<18} {:?}",
+                    o.slot,
+                    class.name(),
+                    site.forms[o.symbol as usize]
+                );
             }
         }
     }
@@ -131,7 +191,11 @@ fn report(template: &telltale_core::Template, traces: &[telltale_core::Trace], a
             s.observed,
             s.p_value,
             s.false_accusation,
-            if acc.accused.contains(&s.recipient) { "ACCUSED" } else { "" }
+            if acc.accused.contains(&s.recipient) {
+                "ACCUSED"
+            } else {
+                ""
+            }
         );
     }
     if acc.accused.is_empty() {
@@ -144,7 +208,14 @@ fn report(template: &telltale_core::Template, traces: &[telltale_core::Trace], a
             name(&acc.accused[0]),
             plain_odds(s.false_accusation)
         );
-        println!("   The copy was in fact leaked by {leaker}: {}.", if acc.accused.iter().any(|a| a == leaker) { "correct" } else { "WRONG" });
+        println!(
+            "   The copy was in fact leaked by {leaker}: {}.",
+            if acc.accused.iter().any(|a| a == leaker) {
+                "correct"
+            } else {
+                "WRONG"
+            }
+        );
     }
 }
 
@@ -153,7 +224,10 @@ fn find_quote_start(copy: &str) -> usize {
     // Invisible marks do not change word counts, so search a stripped copy.
     let plain = sim::strip_invisible(copy);
     let at = plain.find("In private").unwrap_or(plain.len() / 3);
-    telltale_core::text::tokenize(&plain[..at]).iter().filter(|t| t.is_word()).count()
+    telltale_core::text::tokenize(&plain[..at])
+        .iter()
+        .filter(|t| t.is_word())
+        .count()
 }
 
 fn plain_odds(p: f64) -> String {

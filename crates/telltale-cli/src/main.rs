@@ -180,6 +180,11 @@ pub struct TraceArgs {
     /// Largest acceptable probability of accusing any innocent recipient.
     #[arg(long, default_value_t = 1e-3)]
     pub threshold: f64,
+    /// File this leak under a case: the evidence of every leak in the case is
+    /// then also read together, with a threshold that stays valid however
+    /// often the case is looked at.
+    #[arg(long)]
+    pub case: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -195,7 +200,11 @@ pub enum AuditCommand {
 
 fn home(cli_home: Option<PathBuf>) -> PathBuf {
     cli_home
-        .or_else(|| std::env::var_os("TELLTALE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("TELLTALE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
         .unwrap_or_else(|| PathBuf::from("telltale-data"))
 }
 
@@ -203,7 +212,11 @@ fn main() {
     let cli = Cli::parse();
     let home = home(cli.home);
     let result = match cli.command {
-        Command::Demo { recipients, quote_words, json } => demo::run(recipients, quote_words, json),
+        Command::Demo {
+            recipients,
+            quote_words,
+            json,
+        } => demo::run(recipients, quote_words, json),
         Command::Init => commands::init(&home),
         Command::Doc(c) => commands::doc(&home, c),
         Command::Recipients(c) => commands::recipients(&home, c),

@@ -14,7 +14,9 @@ struct Home {
 
 impl Home {
     fn new() -> Home {
-        Home { dir: tempfile::tempdir().unwrap() }
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn path(&self) -> PathBuf {
         self.dir.path().join("home")
@@ -26,7 +28,10 @@ impl Home {
     }
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_telltale"));
-        c.args(args).env("TELLTALE_HOME", self.path()).env_remove("TELLTALE_PASSPHRASE").current_dir(self.dir.path());
+        c.args(args)
+            .env("TELLTALE_HOME", self.path())
+            .env_remove("TELLTALE_PASSPHRASE")
+            .current_dir(self.dir.path());
         c
     }
     fn run(&self, args: &[&str]) -> Output {
@@ -35,7 +40,11 @@ impl Home {
     /// Run and require success; return stdout.
     fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "telltale {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "telltale {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
     fn json(&self, args: &[&str]) -> Value {
@@ -55,7 +64,11 @@ impl Home {
 }
 
 fn paragraphs(range: std::ops::Range<usize>) -> String {
-    MEMO.split("\n\n").skip(range.start).take(range.len()).collect::<Vec<_>>().join("\n\n")
+    MEMO.split("\n\n")
+        .skip(range.start)
+        .take(range.len())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 fn csv(n: usize) -> String {
@@ -69,13 +82,20 @@ fn csv(n: usize) -> String {
 /// `doc add` prints the new id last.
 fn add_doc(h: &Home, name: &str, text: &str) -> String {
     let f = h.file(name, text);
-    h.ok(&["doc", "add", f.to_str().unwrap()]).lines().last().unwrap().trim().to_string()
+    h.ok(&["doc", "add", f.to_str().unwrap()])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 fn excerpt(copy: &str, from: &str, bytes: usize) -> String {
     // Copies carry invisible marks between words; find the anchor in a
     // stripped view, then cut the same words from the copy.
-    let start = copy.find(from).unwrap_or_else(|| panic!("{from:?} not in copy"));
+    let start = copy
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} not in copy"));
     let end = copy.ceil_char_boundary((start + bytes).min(copy.len()));
     copy[start..end].to_string()
 }
@@ -89,7 +109,10 @@ fn the_whole_story_from_init_to_trace() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let key_text = std::fs::read_to_string(&key).unwrap();
     let doc = add_doc(&h, "memo.txt", MEMO);
@@ -100,8 +123,17 @@ fn the_whole_story_from_init_to_trace() {
     let r = h.file("people.csv", &csv(40));
     let imp = h.json(&["recipients", "import", r.to_str().unwrap(), "--json"]);
     assert_eq!(imp["added"], 40);
-    h.ok(&["lists", "create", "board", "--members", "r-00001,r-00002,r-00003"]);
-    assert_eq!(h.json(&["lists", "show", "board", "--json"]), serde_json::json!(["r-00001", "r-00002", "r-00003"]));
+    h.ok(&[
+        "lists",
+        "create",
+        "board",
+        "--members",
+        "r-00001,r-00002,r-00003",
+    ]);
+    assert_eq!(
+        h.json(&["lists", "show", "board", "--json"]),
+        serde_json::json!(["r-00001", "r-00002", "r-00003"])
+    );
     let out = h.dir.path().join("out");
     h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 40);
@@ -111,17 +143,45 @@ fn the_whole_story_from_init_to_trace() {
     assert_ne!(c7, c8);
     // A lost file is written again, byte for byte, without a second issuance.
     std::fs::remove_file(out.join("r-00008.txt")).unwrap();
-    let again = h.json(&["distribute", &doc, "--all", "--out", out.to_str().unwrap(), "--json"]);
-    assert_eq!((again["written"].as_u64(), again["rewritten"].as_u64(), again["already"].as_u64()), (Some(0), Some(1), Some(39)));
-    assert_eq!(std::fs::read_to_string(out.join("r-00008.txt")).unwrap(), c8);
+    let again = h.json(&[
+        "distribute",
+        &doc,
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        (
+            again["written"].as_u64(),
+            again["rewritten"].as_u64(),
+            again["already"].as_u64()
+        ),
+        (Some(0), Some(1), Some(39))
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("r-00008.txt")).unwrap(),
+        c8
+    );
     // A pasted excerpt inside an article names r-00007.
-    let leak = format!("Sources say: \"{}\" That is all.", excerpt(&c7, "DETAIL", 1500));
+    let leak = format!(
+        "Sources say: \"{}\" That is all.",
+        excerpt(&c7, "DETAIL", 1500)
+    );
     let f = h.file("leak.txt", &leak);
     let rep = h.json(&["trace", f.to_str().unwrap(), "--json"]);
     assert_eq!(rep["threshold"], 0.001);
     let d = &rep["documents"][0];
     assert_eq!(d["id"], doc.as_str());
-    for field in ["title", "aligned_words", "slots_observed", "slots_erased", "accused", "suspects", "evidence"] {
+    for field in [
+        "title",
+        "aligned_words",
+        "slots_observed",
+        "slots_erased",
+        "accused",
+        "suspects",
+        "evidence",
+    ] {
         assert!(d.get(field).is_some(), "missing field {field}");
     }
     assert_eq!(d["accused"], serde_json::json!(["r-00007"]));
@@ -135,7 +195,11 @@ fn the_whole_story_from_init_to_trace() {
         assert!(e.get(field).is_some(), "missing evidence field {field}");
     }
     // The human report says it in words; stdin works too.
-    let human = h.cmd(&["trace", "-"]).stdin(std::fs::File::open(&f).unwrap()).output().unwrap();
+    let human = h
+        .cmd(&["trace", "-"])
+        .stdin(std::fs::File::open(&f).unwrap())
+        .output()
+        .unwrap();
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.contains("Strong evidence against r-00007"), "{text}");
     // Removing an issued document is refused.
@@ -144,7 +208,10 @@ fn the_whole_story_from_init_to_trace() {
     assert!(h.ok(&["audit", "verify"]).contains("intact"));
     let log = h.ok(&["audit", "log"]);
     assert!(log.contains("doc.add") && log.contains("issue") && log.contains("trace"));
-    let hexkey: String = serde_json::from_str::<Value>(&key_text).unwrap()["key"].as_str().unwrap().to_string();
+    let hexkey: String = serde_json::from_str::<Value>(&key_text).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for output in [log, h.ok(&["doc", "list", "--json"]), text] {
         assert!(!output.contains(&hexkey));
     }
@@ -156,9 +223,16 @@ fn an_interrupted_distribution_resumes_without_duplicates_or_gaps() {
     h.ok(&["init"]);
     let doc = add_doc(&h, "memo.txt", &paragraphs(0..6));
     let n = 3000;
-    h.ok(&["recipients", "import", h.file("r.csv", &csv(n)).to_str().unwrap()]);
+    h.ok(&[
+        "recipients",
+        "import",
+        h.file("r.csv", &csv(n)).to_str().unwrap(),
+    ]);
     let out = h.dir.path().join("out");
-    let mut child = h.cmd(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]).spawn().unwrap();
+    let mut child = h
+        .cmd(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()])
+        .spawn()
+        .unwrap();
     // Wait until it is well under way, then kill it hard.
     let t0 = std::time::Instant::now();
     loop {
@@ -171,24 +245,66 @@ fn an_interrupted_distribution_resumes_without_duplicates_or_gaps() {
     child.kill().unwrap();
     child.wait().unwrap();
     let db = h.db();
-    let before: i64 = db.query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0)).unwrap();
-    assert!(before > 0 && (before as usize) < n, "the interruption came too late to test anything ({before})");
-    let rerun = h.json(&["distribute", &doc, "--all", "--out", out.to_str().unwrap(), "--json"]);
-    assert_eq!(rerun["already"].as_u64().unwrap() + rerun["written"].as_u64().unwrap() + rerun["rewritten"].as_u64().unwrap(), n as u64);
-    let (count, distinct): (i64, i64) =
-        db.query_row("SELECT COUNT(*), COUNT(DISTINCT recipient_id) FROM issuances", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let before: i64 = db
+        .query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        before > 0 && (before as usize) < n,
+        "the interruption came too late to test anything ({before})"
+    );
+    let rerun = h.json(&[
+        "distribute",
+        &doc,
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        rerun["already"].as_u64().unwrap()
+            + rerun["written"].as_u64().unwrap()
+            + rerun["rewritten"].as_u64().unwrap(),
+        n as u64
+    );
+    let (count, distinct): (i64, i64) = db
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT recipient_id) FROM issuances",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
     assert_eq!((count, distinct), (n as i64, n as i64));
-    let files: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(files.iter().filter(|f| f.ends_with(".txt") && !f.starts_with('.')).count(), n);
-    assert!(files.iter().all(|f| !f.ends_with(".partial")), "a partial file was left behind");
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.ends_with(".txt") && !f.starts_with('.'))
+            .count(),
+        n
+    );
+    assert!(
+        files.iter().all(|f| !f.ends_with(".partial")),
+        "a partial file was left behind"
+    );
     // Every file is the copy its issuance records.
     let hashes: Vec<(String, String)> = {
-        let mut st = db.prepare("SELECT recipient_id, content_hash FROM issuances").unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        let mut st = db
+            .prepare("SELECT recipient_id, content_hash FROM issuances")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     for (r, hash) in hashes.iter().step_by(97) {
         let bytes = std::fs::read(out.join(format!("{r}.txt"))).unwrap();
-        let got: String = blake3::hash(&bytes).as_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let got: String = blake3::hash(&bytes).as_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(&got, hash, "{r}");
     }
     assert!(h.ok(&["audit", "verify"]).contains("intact"));
@@ -204,14 +320,28 @@ fn a_registry_from_the_previous_schema_is_upgraded_and_a_newer_one_refused() {
         let _ = std::fs::remove_file(h.path().join(format!("registry.db{ext}")));
     }
     {
-        let _v1 = telltale_store_sqlite::SqliteStore::open_at_version(&db_path, telltale_store_sqlite::SCHEMA_VERSION - 1).unwrap();
+        let _v1 = telltale_store_sqlite::SqliteStore::open_at_version(
+            &db_path,
+            telltale_store_sqlite::SCHEMA_VERSION - 1,
+        )
+        .unwrap();
         let c = rusqlite::Connection::open(&db_path).unwrap();
-        c.execute("INSERT INTO recipients (id, name, email) VALUES ('r-old', 'Old Friend', NULL)", []).unwrap();
+        c.execute(
+            "INSERT INTO recipients (id, name, email) VALUES ('r-old', 'Old Friend', NULL)",
+            [],
+        )
+        .unwrap();
     }
-    let v: u32 = h.db().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: u32 = h
+        .db()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, telltale_store_sqlite::SCHEMA_VERSION - 1);
     assert!(h.ok(&["recipients", "list"]).contains("r-old"));
-    let v: u32 = h.db().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: u32 = h
+        .db()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, telltale_store_sqlite::SCHEMA_VERSION);
     h.ok(&["lists", "create", "old", "--members", "r-old"]);
     h.db().execute_batch("PRAGMA user_version = 99").unwrap();
@@ -226,8 +356,18 @@ fn tampering_with_the_audit_log_is_detected() {
     h.ok(&["recipients", "add", "r-2", "--name", "Bo"]);
     assert!(h.ok(&["audit", "verify"]).contains("3 entries"));
     let db = h.db();
-    assert!(db.execute("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2", []).is_err(), "the log refuses updates");
-    db.execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing happened' WHERE seq = 2;").unwrap();
+    assert!(
+        db.execute(
+            "UPDATE audit SET detail = 'nothing happened' WHERE seq = 2",
+            []
+        )
+        .is_err(),
+        "the log refuses updates"
+    );
+    db.execute_batch(
+        "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing happened' WHERE seq = 2;",
+    )
+    .unwrap();
     let e = h.fails(&["audit", "verify"]);
     assert!(e.contains("tampered") && e.contains("entry 2"), "{e}");
 }
@@ -242,11 +382,25 @@ fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
     );
     let rep = h.json(&["recipients", "import", f.to_str().unwrap(), "--json"]);
     assert_eq!(rep["added"], 2);
-    let lines: Vec<u64> = rep["rejected"].as_array().unwrap().iter().map(|r| r[0].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = rep["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, vec![3, 4, 5, 6]);
     let human = h.ok(&["recipients", "import", f.to_str().unwrap()]);
-    assert!(human.contains("line 3:") && human.contains("2 unchanged"), "{human}");
-    assert!(h.fails(&["recipients", "import", h.file("bad.csv", "who,what\n1,2\n").to_str().unwrap()]).contains("id,name"));
+    assert!(
+        human.contains("line 3:") && human.contains("2 unchanged"),
+        "{human}"
+    );
+    assert!(h
+        .fails(&[
+            "recipients",
+            "import",
+            h.file("bad.csv", "who,what\n1,2\n").to_str().unwrap()
+        ])
+        .contains("id,name"));
 }
 
 #[test]
@@ -257,36 +411,69 @@ fn text_that_quotes_nothing_registered_accuses_nobody() {
     let f = h.file("news.txt", "Farmers in the northern valleys reported a good harvest of barley this year, and prices at the autumn markets were steady.");
     let rep = h.json(&["trace", f.to_str().unwrap(), "--json"]);
     assert_eq!(rep["documents"], serde_json::json!([]));
-    assert!(h.ok(&["trace", f.to_str().unwrap()]).contains("quotes no registered document"));
+    assert!(h
+        .ok(&["trace", f.to_str().unwrap()])
+        .contains("quotes no registered document"));
 }
 
 #[test]
 fn an_article_quoting_three_memos_reports_all_three_and_combines_evidence() {
     let h = Home::new();
     h.ok(&["init"]);
-    let docs: Vec<String> = [0..5, 5..9, 9..14].into_iter().enumerate().map(|(i, r)| add_doc(&h, &format!("m{i}.txt"), &paragraphs(r))).collect();
-    h.ok(&["recipients", "import", h.file("r.csv", &csv(300)).to_str().unwrap()]);
+    let docs: Vec<String> = [0..5, 5..9, 9..14]
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| add_doc(&h, &format!("m{i}.txt"), &paragraphs(r)))
+        .collect();
+    h.ok(&[
+        "recipients",
+        "import",
+        h.file("r.csv", &csv(300)).to_str().unwrap(),
+    ]);
     let out = h.dir.path().join("out");
     for d in &docs {
-        h.ok(&["distribute", d, "--all", "--out", out.join(d).to_str().unwrap()]);
+        h.ok(&[
+            "distribute",
+            d,
+            "--all",
+            "--out",
+            out.join(d).to_str().unwrap(),
+        ]);
     }
     // Short pasted quotes, one from each memo, of recipient r-00123's copies.
     let mut article = String::from("Three memos have reached this newspaper. ");
     for d in &docs {
         let copy = std::fs::read_to_string(out.join(d).join("r-00123.txt")).unwrap();
         let body = copy.split("\n\n").max_by_key(|p| p.len()).unwrap();
-        article.push_str(&format!("One reads: \"{}\" ", &body[..body.ceil_char_boundary(160)]));
+        article.push_str(&format!(
+            "One reads: \"{}\" ",
+            &body[..body.ceil_char_boundary(160)]
+        ));
     }
     let f = h.file("article.txt", &article);
     let rep = h.json(&["trace", f.to_str().unwrap(), "--json"]);
-    let found: Vec<&str> = rep["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let found: Vec<&str> = rep["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     for d in &docs {
         assert!(found.contains(&d.as_str()), "{d} not reported: {found:?}");
     }
     let combined = &rep["combined"];
-    assert_eq!(combined["accused"], serde_json::json!(["r-00123"]), "{combined}");
+    assert_eq!(
+        combined["accused"],
+        serde_json::json!(["r-00123"]),
+        "{combined}"
+    );
     // The combined evidence is stronger than any single memo's.
-    let best_single = rep["documents"].as_array().unwrap().iter().map(|d| d["suspects"][0]["p_value"].as_f64().unwrap()).fold(1.0, f64::min);
+    let best_single = rep["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["suspects"][0]["p_value"].as_f64().unwrap())
+        .fold(1.0, f64::min);
     assert!(combined["suspects"][0]["p_value"].as_f64().unwrap() < best_single);
     // --doc restricts the search.
     let one = h.json(&["trace", f.to_str().unwrap(), "--doc", &docs[1], "--json"]);
@@ -300,16 +487,33 @@ fn bad_input_gets_a_clear_one_line_error() {
     h.ok(&["init"]);
     let bin = h.dir.path().join("blob.txt");
     std::fs::write(&bin, b"PK\x03\x04\x00\x00binary").unwrap();
-    assert!(h.fails(&["doc", "add", bin.to_str().unwrap()]).contains("binary"));
+    assert!(h
+        .fails(&["doc", "add", bin.to_str().unwrap()])
+        .contains("binary"));
     let latin1 = h.dir.path().join("latin1.txt");
     std::fs::write(&latin1, b"caf\xe9 au lait, said the minister").unwrap();
-    assert!(h.fails(&["trace", latin1.to_str().unwrap()]).contains("not UTF-8"));
-    assert!(h.fails(&["doc", "add", h.file("empty.txt", "").to_str().unwrap()]).contains("empty"));
-    assert!(h.fails(&["doc", "add", "/no/such/file.txt"]).contains("/no/such/file.txt"));
+    assert!(h
+        .fails(&["trace", latin1.to_str().unwrap()])
+        .contains("not UTF-8"));
+    assert!(h
+        .fails(&["doc", "add", h.file("empty.txt", "").to_str().unwrap()])
+        .contains("empty"));
+    assert!(h
+        .fails(&["doc", "add", "/no/such/file.txt"])
+        .contains("/no/such/file.txt"));
     assert!(h.fails(&["doc", "show", "d-nope"]).contains("d-nope"));
     h.ok(&["recipients", "add", "r-1", "--name", "Ann"]);
-    assert!(h.fails(&["distribute", "d-nope", "--all", "--out", "x"]).contains("d-nope"));
-    assert!(h.fails(&["trace", h.file("t.txt", "x").to_str().unwrap(), "--threshold", "2"]).contains("threshold"));
+    assert!(h
+        .fails(&["distribute", "d-nope", "--all", "--out", "x"])
+        .contains("d-nope"));
+    assert!(h
+        .fails(&[
+            "trace",
+            h.file("t.txt", "x").to_str().unwrap(),
+            "--threshold",
+            "2"
+        ])
+        .contains("threshold"));
     // A half-written registry: the key is there, the database is not.
     std::fs::remove_file(h.path().join("registry.db")).unwrap();
     assert!(h.fails(&["doc", "list"]).contains("incomplete"));
@@ -318,12 +522,24 @@ fn bad_input_gets_a_clear_one_line_error() {
 #[test]
 fn an_encrypted_key_needs_its_passphrase() {
     let h = Home::new();
-    let o = h.cmd(&["init"]).env("TELLTALE_PASSPHRASE", "correct horse battery").output().unwrap();
+    let o = h
+        .cmd(&["init"])
+        .env("TELLTALE_PASSPHRASE", "correct horse battery")
+        .output()
+        .unwrap();
     assert!(o.status.success());
     assert!(h.fails(&["doc", "list"]).contains("TELLTALE_PASSPHRASE"));
-    let wrong = h.cmd(&["doc", "list"]).env("TELLTALE_PASSPHRASE", "wrong").output().unwrap();
+    let wrong = h
+        .cmd(&["doc", "list"])
+        .env("TELLTALE_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("does not unlock"));
-    let right = h.cmd(&["doc", "list"]).env("TELLTALE_PASSPHRASE", "correct horse battery").output().unwrap();
+    let right = h
+        .cmd(&["doc", "list"])
+        .env("TELLTALE_PASSPHRASE", "correct horse battery")
+        .output()
+        .unwrap();
     assert!(right.status.success());
 }
 
@@ -331,22 +547,52 @@ fn an_encrypted_key_needs_its_passphrase() {
 fn home_flag_before_or_after_the_subcommand() {
     let h = Home::new();
     let other = h.dir.path().join("elsewhere");
-    let o = h.cmd(&["--home", other.to_str().unwrap(), "init"]).output().unwrap();
+    let o = h
+        .cmd(&["--home", other.to_str().unwrap(), "init"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     assert!(other.join("secret.key").exists());
-    let o = h.cmd(&["doc", "list", "--home", other.to_str().unwrap()]).output().unwrap();
+    let o = h
+        .cmd(&["doc", "list", "--home", other.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!Path::new(&h.path()).exists(), "TELLTALE_HOME must be overridden by --home");
+    assert!(
+        !Path::new(&h.path()).exists(),
+        "TELLTALE_HOME must be overridden by --home"
+    );
 }
 
 /// A distinct, plausible-looking memo for padding a registry.
 fn filler_memo(i: usize) -> String {
     use telltale_core::sim::SimRng;
     let mut rng = SimRng::new(&format!("filler-{i}"));
-    const SYL: &[&str] = &["var", "kel", "dor", "min", "sal", "tor", "bre", "lun", "ost", "ria", "gan", "vel", "mar", "nik", "hal"];
-    const NOUNS: &[&str] = &["budget", "treaty", "harbour", "election", "council", "pipeline", "tariff", "reform", "ministry", "border", "census", "railway", "loan", "strike", "summit", "inquiry", "cabinet", "alliance", "subsidy", "mandate"];
-    const VERBS: &[&str] = &["delay", "approve", "review", "reject", "extend", "fund", "block", "revise", "support", "announce", "suspend", "renew"];
-    const ADJS: &[&str] = &["cautious", "divided", "weary", "confident", "restless", "united", "anxious", "hostile", "pragmatic", "quiet"];
+    const SYL: &[&str] = &[
+        "var", "kel", "dor", "min", "sal", "tor", "bre", "lun", "ost", "ria", "gan", "vel", "mar",
+        "nik", "hal",
+    ];
+    const NOUNS: &[&str] = &[
+        "budget", "treaty", "harbour", "election", "council", "pipeline", "tariff", "reform",
+        "ministry", "border", "census", "railway", "loan", "strike", "summit", "inquiry",
+        "cabinet", "alliance", "subsidy", "mandate",
+    ];
+    const VERBS: &[&str] = &[
+        "delay", "approve", "review", "reject", "extend", "fund", "block", "revise", "support",
+        "announce", "suspend", "renew",
+    ];
+    const ADJS: &[&str] = &[
+        "cautious",
+        "divided",
+        "weary",
+        "confident",
+        "restless",
+        "united",
+        "anxious",
+        "hostile",
+        "pragmatic",
+        "quiet",
+    ];
     const MONTHS: &[&str] = &["January", "March", "April", "June", "September", "November"];
     fn pick(rng: &mut SimRng, xs: &[&'static str]) -> &'static str {
         xs[rng.below(xs.len())]
@@ -354,14 +600,25 @@ fn filler_memo(i: usize) -> String {
     fn name(rng: &mut SimRng) -> String {
         let s: String = (0..3).map(|_| pick(rng, SYL)).collect();
         let mut c = s.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
     }
     let r = &mut rng;
     let mut text = format!("Subject: the {} question\n\n", name(r));
     for _ in 0..14 {
         let (n1, n2, n3) = (name(r), name(r), name(r));
-        let w: Vec<&str> =
-            vec![pick(r, ADJS), pick(r, NOUNS), pick(r, NOUNS), pick(r, VERBS), pick(r, MONTHS), pick(r, VERBS), pick(r, NOUNS), pick(r, VERBS), pick(r, NOUNS)];
+        let w: Vec<&str> = vec![
+            pick(r, ADJS),
+            pick(r, NOUNS),
+            pick(r, NOUNS),
+            pick(r, VERBS),
+            pick(r, MONTHS),
+            pick(r, VERBS),
+            pick(r, NOUNS),
+            pick(r, VERBS),
+            pick(r, NOUNS),
+        ];
         text.push_str(&format!(
             "The {} {} of {n1} said that the {} would {} before {}, and officials in {n2} believe that {n3} will {} the {} in order to {} its {}. ",
             w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
@@ -380,14 +637,30 @@ fn trace_with_ten_thousand_recipients_and_a_hundred_documents() {
     }
     files.push(h.file("memo.txt", MEMO));
     let mut args = vec!["doc", "add"];
-    let names: Vec<String> = files.iter().map(|f| f.to_str().unwrap().to_string()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.to_str().unwrap().to_string())
+        .collect();
     args.extend(names.iter().map(String::as_str));
     let added = h.ok(&args);
     let memo_id = added.lines().last().unwrap().trim().to_string();
-    assert_eq!(h.json(&["doc", "list", "--json"]).as_array().unwrap().len(), 100);
-    h.ok(&["recipients", "import", h.file("r.csv", &csv(10_000)).to_str().unwrap()]);
+    assert_eq!(
+        h.json(&["doc", "list", "--json"]).as_array().unwrap().len(),
+        100
+    );
+    h.ok(&[
+        "recipients",
+        "import",
+        h.file("r.csv", &csv(10_000)).to_str().unwrap(),
+    ]);
     let out = h.dir.path().join("out");
-    h.ok(&["distribute", &memo_id, "--all", "--out", out.to_str().unwrap()]);
+    h.ok(&[
+        "distribute",
+        &memo_id,
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     // A 1,000-word article: an excerpt of one copy, pasted, in other prose.
     let copy = std::fs::read_to_string(out.join("r-04321.txt")).unwrap();
     let quote = excerpt(&copy, "SUMMARY", 1200);
@@ -396,10 +669,120 @@ fn trace_with_ten_thousand_recipients_and_a_hundred_documents() {
     let f = h.file("article.txt", &article);
     let t0 = std::time::Instant::now();
     let rep = h.json(&["trace", f.to_str().unwrap(), "--json"]);
-    eprintln!("trace of a {}-byte article against 100 documents and 10,000 recipients: {:?}", article.len(), t0.elapsed());
+    eprintln!(
+        "trace of a {}-byte article against 100 documents and 10,000 recipients: {:?}",
+        article.len(),
+        t0.elapsed()
+    );
     let docs = rep["documents"].as_array().unwrap();
-    assert_eq!(docs.len(), 1, "only the memo is quoted: {:?}", docs.iter().map(|d| &d["id"]).collect::<Vec<_>>());
+    assert_eq!(
+        docs.len(),
+        1,
+        "only the memo is quoted: {:?}",
+        docs.iter().map(|d| &d["id"]).collect::<Vec<_>>()
+    );
     assert_eq!(docs[0]["id"], memo_id.as_str());
     assert_eq!(docs[0]["recipients"], 10_000);
     assert_eq!(docs[0]["accused"], serde_json::json!(["r-04321"]));
+}
+
+/// What a journalist's retyping leaves: no invisible characters, plain quotes.
+fn retyped(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{034F}'
+            )
+        })
+        .map(|c| match c {
+            '\u{2019}' | '\u{2018}' => '\'',
+            '\u{201C}' | '\u{201D}' => '"',
+            c => c,
+        })
+        .collect()
+}
+
+#[test]
+fn leaks_filed_under_one_case_are_read_together_with_a_bound_that_holds() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    let doc = add_doc(&h, "memo.txt", MEMO);
+    let r = h.file("people.csv", &csv(40));
+    h.ok(&["recipients", "import", r.to_str().unwrap()]);
+    let out = h.dir.path().join("out");
+    h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
+    let copy = retyped(&std::fs::read_to_string(out.join("r-00007.txt")).unwrap());
+    // Three separate retyped leaks, each a different part of the copy.
+    let paras: Vec<&str> = copy.split("\n\n").collect();
+    let third = paras.len().div_ceil(3);
+    let mut last = Value::Null;
+    for (k, chunk) in paras.chunks(third).enumerate() {
+        let f = h.file(
+            &format!("leak{k}.txt"),
+            &format!("A reader sent us this: {} End of quote.", chunk.join(" ")),
+        );
+        last = h.json(&[
+            "trace",
+            f.to_str().unwrap(),
+            "--case",
+            "embassy-leaks",
+            "--json",
+        ]);
+        let run = &last["running"];
+        assert_eq!(run["case"], "embassy-leaks");
+        assert_eq!(run["leaks"], k + 1);
+        // The k-th look is held to ε·6/(π²k²).
+        let want = 1e-3 * 6.0 / (std::f64::consts::PI.powi(2) * ((k + 1) as f64).powi(2));
+        assert!((run["threshold"].as_f64().unwrap() - want).abs() < 1e-12);
+        assert!(
+            run["accused"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a == "r-00007"),
+            "{run}"
+        );
+    }
+    let observed = last["running"]["slots_observed"].as_u64().unwrap();
+    let per_leak: u64 = last["documents"][0]["slots_observed"].as_u64().unwrap();
+    assert!(
+        observed > per_leak,
+        "running evidence should pool slots: {observed} vs {per_leak}"
+    );
+    assert_eq!(
+        last["running"]["accused"],
+        serde_json::json!(["r-00007"]),
+        "{}",
+        last["running"]
+    );
+    // The same leak seen again adds a look but no evidence.
+    let f = h.file(
+        "leak0.txt",
+        &std::fs::read_to_string(h.dir.path().join("leak0.txt")).unwrap(),
+    );
+    let again = h.json(&[
+        "trace",
+        f.to_str().unwrap(),
+        "--case",
+        "embassy-leaks",
+        "--json",
+    ]);
+    assert_eq!(again["running"]["leaks"], 4);
+    assert_eq!(again["running"]["slots_observed"].as_u64(), Some(observed));
+    // Another case starts from nothing; no case, no running evidence.
+    let other = h.json(&["trace", f.to_str().unwrap(), "--case", "other", "--json"]);
+    assert_eq!(other["running"]["leaks"], 1);
+    assert!(h
+        .json(&["trace", f.to_str().unwrap(), "--json"])
+        .get("running")
+        .is_none());
+    let human = h.ok(&["trace", f.to_str().unwrap(), "--case", "embassy-leaks"]);
+    assert!(
+        human.contains("case \"embassy-leaks\": 5 leak(s) read together"),
+        "{human}"
+    );
+    assert!(h
+        .fails(&["trace", f.to_str().unwrap(), "--case", ""])
+        .contains("case name"));
 }

@@ -8,7 +8,10 @@ use std::time::Instant;
 
 use telltale_core::gate::HarperGate;
 use telltale_core::rules::detect_variety;
-use telltale_core::{accuse, sample, sim, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, RuleSet, SecretKey};
+use telltale_core::{
+    accuse, sample, sim, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator,
+    RuleSet, SecretKey,
+};
 
 fn main() {
     let memo = sample::MEMO;
@@ -20,7 +23,12 @@ fn main() {
     println!("sample: {} words, template built in {:.2} s ({:.0} words/s, grammar gate checked {} variants)", cap.words, build, cap.words as f64 / build, gate.checked);
     for l in Layer::ALL {
         let (s, b) = cap.per_100_words(l);
-        println!("  {:<12} {:6.1} slots/100 words  {:6.1} bits/100 words", l.name(), s, b);
+        println!(
+            "  {:<12} {:6.1} slots/100 words  {:6.1} bits/100 words",
+            l.name(),
+            s,
+            b
+        );
     }
 
     let key = SecretKey::from_bytes([7; 32]);
@@ -30,7 +38,10 @@ fn main() {
     let t1 = Instant::now();
     let mut bytes = 0usize;
     for i in 0..n {
-        bytes += template.render(&cb.codeword(&format!("r-{i}"))).expect("render").len();
+        bytes += template
+            .render(&cb.codeword(&format!("r-{i}")))
+            .expect("render")
+            .len();
     }
     let secs = t1.elapsed().as_secs_f64();
     let cws: Vec<Vec<u8>> = (0..n).map(|i| cb.codeword(&format!("r-{i}"))).collect();
@@ -54,8 +65,15 @@ fn main() {
     let quote = sim::house_style(&copy[sim::word_window(&copy, 400, 300)]);
     let filler = "The committee heard evidence from regional officials about transport, housing and the cost of living in the north. ";
     let other: String = filler.repeat(700 / 19 + 1);
-    let article = format!("{}\"{quote}\" {}", &other[..other.len() / 2], &other[other.len() / 2..]);
-    let words = telltale_core::text::tokenize(&article).iter().filter(|t| t.is_word()).count();
+    let article = format!(
+        "{}\"{quote}\" {}",
+        &other[..other.len() / 2],
+        &other[other.len() / 2..]
+    );
+    let words = telltale_core::text::tokenize(&article)
+        .iter()
+        .filter(|t| t.is_word())
+        .count();
     let mut loc = Locator::new();
     loc.add(&template);
     let runs = 5;
@@ -64,8 +82,18 @@ fn main() {
     for _ in 0..runs {
         let t3 = Instant::now();
         let traces = loc.trace(&[&template], &article).expect("trace");
-        let obs = traces.first().map(|t| t.observations.clone()).unwrap_or_default();
-        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &recipients }], AccuseParams::default());
+        let obs = traces
+            .first()
+            .map(|t| t.observations.clone())
+            .unwrap_or_default();
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook: &cb,
+                observations: &obs,
+                recipients: &recipients,
+            }],
+            AccuseParams::default(),
+        );
         best = best.min(t3.elapsed().as_secs_f64());
         result = Some((obs.len(), acc));
     }

@@ -30,9 +30,15 @@ fn main() {
         _ => detect_variety(&text),
     };
     let mut gate = Logged(HarperGate::new(variety));
-    let rules = RuleSet { variety: Some(variety), ..RuleSet::default() };
+    let rules = RuleSet {
+        variety: Some(variety),
+        ..RuleSet::default()
+    };
     let (t, report) = rules.build_with_report(&text, &mut gate).expect("template");
-    println!("{report:?} gate checked {} rejected {}", gate.0.checked, gate.0.rejected);
+    println!(
+        "{report:?} gate checked {} rejected {}",
+        gate.0.checked, gate.0.rejected
+    );
     for s in &t.sites {
         let slot = &t.slots[s.slot as usize];
         if slot.layer() == Layer::Invisible {
@@ -41,6 +47,14 @@ fn main() {
         let a = s.start.saturating_sub(30);
         let b = (s.end + 30).min(t.text.len());
         let (a, b) = (t.text.floor_char_boundary(a), t.text.ceil_char_boundary(b));
-        println!("#{:<4} {:<18} {:?}  …{}[{}]{}…", s.slot, slot.class.name(), s.forms, &t.text[a..s.start].replace('\n', " "), &t.text[s.start..s.end], &t.text[s.end..b].replace('\n', " "));
+        println!(
+            "#{:<4} {:<18} {:?}  …{}[{}]{}…",
+            s.slot,
+            slot.class.name(),
+            s.forms,
+            &t.text[a..s.start].replace('\n', " "),
+            &t.text[s.start..s.end],
+            &t.text[s.end..b].replace('\n', " ")
+        );
     }
 }

@@ -6,12 +6,21 @@
 //! `cargo run --release -p telltale-core --example tradeoff`
 
 use telltale_core::sim::{self, Merge, SimRng};
-use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Observation, SecretKey};
+use telltale_core::{
+    accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Observation, SecretKey,
+};
 
 fn observe(symbols: &[Option<u8>], slots: &[u32]) -> Vec<Observation> {
     slots
         .iter()
-        .filter_map(|&j| symbols[j as usize].map(|s| Observation { slot: j, symbol: s, site: j, leak_span: 0..0 }))
+        .filter_map(|&j| {
+            symbols[j as usize].map(|s| Observation {
+                slot: j,
+                symbol: s,
+                site: j,
+                leak_span: 0..0,
+            })
+        })
         .collect()
 }
 
@@ -24,7 +33,10 @@ fn main() {
     println!("| cutoff | 50% accused | 90% accused | innocents accused |");
     println!("|---|---|---|---|");
     for &t in &cutoffs {
-        let cp = CodeParams { cutoff: t, ..CodeParams::default() };
+        let cp = CodeParams {
+            cutoff: t,
+            ..CodeParams::default()
+        };
         let mut rng = SimRng::new(&format!("single-{t}"));
         let (mut m50, mut m90) = (None, None);
         let mut innocents = 0;
@@ -32,12 +44,21 @@ fn main() {
             let trials = 100;
             let mut ok = 0;
             for trial in 0..trials {
-                let cb = Codebook::for_slots(&key, &format!("s-{t}-{m}-{trial}"), &vec![2u8; m], cp).unwrap();
+                let cb =
+                    Codebook::for_slots(&key, &format!("s-{t}-{m}-{trial}"), &vec![2u8; m], cp)
+                        .unwrap();
                 let who = &recipients[rng.below(recipients.len())];
                 let cw: Vec<Option<u8>> = cb.codeword(who).into_iter().map(Some).collect();
                 let slots: Vec<u32> = (0..m as u32).collect();
                 let obs = observe(&cw, &slots);
-                let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &recipients }], params);
+                let acc = accuse(
+                    &[DocumentEvidence {
+                        codebook: &cb,
+                        observations: &obs,
+                        recipients: &recipients,
+                    }],
+                    params,
+                );
                 ok += usize::from(acc.accused == [who.clone()]);
                 innocents += acc.accused.iter().filter(|a| *a != who).count();
             }
@@ -58,15 +79,29 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     let m = 400;
     for &t in &cutoffs {
-        let cp = CodeParams { cutoff: t, ..CodeParams::default() };
+        let cp = CodeParams {
+            cutoff: t,
+            ..CodeParams::default()
+        };
         let mut rng = SimRng::new(&format!("collusion-{t}"));
         for c in [2usize, 3, 4] {
             let mut row = format!("| {t} | {c} |");
-            for how in [Merge::Majority, Merge::Minority, Merge::Random, Merge::Interleave] {
+            for how in [
+                Merge::Majority,
+                Merge::Minority,
+                Merge::Random,
+                Merge::Interleave,
+            ] {
                 let trials = 20;
                 let (mut caught, mut innocents) = (0, 0);
                 for trial in 0..trials {
-                    let cb = Codebook::for_slots(&key, &format!("c-{t}-{c}-{how:?}-{trial}"), &vec![2u8; m], cp).unwrap();
+                    let cb = Codebook::for_slots(
+                        &key,
+                        &format!("c-{t}-{c}-{how:?}-{trial}"),
+                        &vec![2u8; m],
+                        cp,
+                    )
+                    .unwrap();
                     let mut gang: Vec<String> = Vec::new();
                     while gang.len() < c {
                         let g = recipients[rng.below(recipients.len())].clone();
@@ -78,7 +113,14 @@ fn main() {
                     let merged = sim::merge(&cws, how, &mut rng);
                     let slots: Vec<u32> = (0..m as u32).collect();
                     let obs = observe(&merged, &slots);
-                    let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &recipients }], params);
+                    let acc = accuse(
+                        &[DocumentEvidence {
+                            codebook: &cb,
+                            observations: &obs,
+                            recipients: &recipients,
+                        }],
+                        params,
+                    );
                     caught += usize::from(acc.accused.iter().any(|a| gang.contains(a)));
                     innocents += acc.accused.iter().filter(|a| !gang.contains(a)).count();
                 }

@@ -48,7 +48,11 @@ pub struct AccuseParams {
 
 impl Default for AccuseParams {
     fn default() -> Self {
-        AccuseParams { threshold: 1e-3, eta: 0.1, max_suspects: 10 }
+        AccuseParams {
+            threshold: 1e-3,
+            eta: 0.1,
+            max_suspects: 10,
+        }
     }
 }
 
@@ -102,16 +106,31 @@ fn terms(cb: &Codebook, obs: &Observation, eta: f64) -> SlotTerm {
     SlotTerm {
         slot: obs.slot,
         symbol: obs.symbol,
-        single: TwoPoint { hit: ((1.0 - eta) / p + eta).ln(), miss: eta.ln(), p },
-        tardos: TwoPoint { hit: ((1.0 - p) / p).sqrt(), miss: -(p / (1.0 - p)).sqrt(), p },
+        single: TwoPoint {
+            hit: ((1.0 - eta) / p + eta).ln(),
+            miss: eta.ln(),
+            p,
+        },
+        tardos: TwoPoint {
+            hit: ((1.0 - p) / p).sqrt(),
+            miss: -(p / (1.0 - p)).sqrt(),
+            p,
+        },
     }
 }
 
 /// Score every recipient and decide whom the evidence accuses.
 pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation {
     let eta = params.eta.clamp(1e-6, 0.5);
-    let slot_terms: Vec<Vec<SlotTerm>> =
-        evidence.iter().map(|e| e.observations.iter().map(|o| terms(e.codebook, o, eta)).collect()).collect();
+    let slot_terms: Vec<Vec<SlotTerm>> = evidence
+        .iter()
+        .map(|e| {
+            e.observations
+                .iter()
+                .map(|o| terms(e.codebook, o, eta))
+                .collect()
+        })
+        .collect();
     let observed: usize = slot_terms.iter().map(Vec::len).sum();
 
     // Which documents each recipient received.
@@ -123,7 +142,13 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
     }
     let population = received.len();
     if observed == 0 || population == 0 {
-        return Accusation { threshold: params.threshold, population, observed, suspects: Vec::new(), accused: Vec::new() };
+        return Accusation {
+            threshold: params.threshold,
+            population,
+            observed,
+            suspects: Vec::new(),
+            accused: Vec::new(),
+        };
     }
 
     // One null distribution per distinct set of documents received.
@@ -157,7 +182,11 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         scored.push((r.to_string(), key, s1, s2, p1, p2, matches, n));
     }
     // Refine the most suspicious with the Chernoff bound too.
-    scored.sort_by(|a, b| a.4.min(a.5).total_cmp(&b.4.min(b.5)).then(b.2.total_cmp(&a.2)));
+    scored.sort_by(|a, b| {
+        a.4.min(a.5)
+            .total_cmp(&b.4.min(b.5))
+            .then(b.2.total_cmp(&a.2))
+    });
     let refine = scored.len().min(params.max_suspects.max(50));
     for s in scored.iter_mut().take(refine) {
         let null = &nulls[&s.1];
@@ -167,14 +196,40 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
     let mut suspects: Vec<Suspect> = scored
         .into_iter()
         .map(|(recipient, _, s1, s2, p1, p2, matches, observed)| {
-            let (score, test, p) = if p1 <= p2 { (s1, Test::SingleLeaker, p1) } else { (s2, Test::Collusion, p2) };
+            let (score, test, p) = if p1 <= p2 {
+                (s1, Test::SingleLeaker, p1)
+            } else {
+                (s2, Test::Collusion, p2)
+            };
             let p_value = (2.0 * p).min(1.0);
-            Suspect { recipient, score, test, p_value, false_accusation: (population as f64 * p_value).min(1.0), matches, observed }
+            Suspect {
+                recipient,
+                score,
+                test,
+                p_value,
+                false_accusation: (population as f64 * p_value).min(1.0),
+                matches,
+                observed,
+            }
         })
         .collect();
-    suspects.sort_by(|a, b| a.p_value.total_cmp(&b.p_value).then(b.score.total_cmp(&a.score)).then(a.recipient.cmp(&b.recipient)));
-    let accused: Vec<String> =
-        suspects.iter().filter(|s| s.false_accusation <= params.threshold).map(|s| s.recipient.clone()).collect();
+    suspects.sort_by(|a, b| {
+        a.p_value
+            .total_cmp(&b.p_value)
+            .then(b.score.total_cmp(&a.score))
+            .then(a.recipient.cmp(&b.recipient))
+    });
+    let accused: Vec<String> = suspects
+        .iter()
+        .filter(|s| s.false_accusation <= params.threshold)
+        .map(|s| s.recipient.clone())
+        .collect();
     suspects.truncate(params.max_suspects.max(accused.len()));
-    Accusation { threshold: params.threshold, population, observed, suspects, accused }
+    Accusation {
+        threshold: params.threshold,
+        population,
+        observed,
+        suspects,
+        accused,
+    }
 }

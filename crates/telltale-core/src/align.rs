@@ -55,7 +55,9 @@ impl Norm {
 
 fn norm_punct(c: char) -> char {
     match c {
-        '"' | '“' | '”' | '„' | '«' | '»' | '\'' | '‘' | '’' | '‚' | '`' | '´' | '‹' | '›' => '"',
+        '"' | '“' | '”' | '„' | '«' | '»' | '\'' | '‘' | '’' | '‚' | '`' | '´' | '‹' | '›' => {
+            '"'
+        }
         '–' | '—' | '―' | '−' | '‐' | '‑' | '‒' => '-',
         c => c,
     }
@@ -104,7 +106,10 @@ fn normalise(src: &str, raw: &[Token], range: Range<usize>) -> Vec<(Norm, usize)
 
 fn norm_forms(s: &str) -> Vec<Norm> {
     let raw = text::tokenize(s);
-    normalise(s, &raw, 0..s.len()).into_iter().map(|(n, _)| n).collect()
+    normalise(s, &raw, 0..s.len())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// A template position: a fixed token, or a slot site read by branching.
@@ -137,7 +142,14 @@ struct IndexedDoc {
 }
 
 fn is_transparent(class: Class) -> bool {
-    matches!(class, Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph | Class::DashStyle | Class::TitleCapitals)
+    matches!(
+        class,
+        Class::ZeroWidth
+            | Class::SpaceVariant
+            | Class::Homoglyph
+            | Class::DashStyle
+            | Class::TitleCapitals
+    )
 }
 
 impl IndexedDoc {
@@ -146,8 +158,9 @@ impl IndexedDoc {
         let mut units = Vec::new();
         let mut unit_span = Vec::new();
         let mut pos = 0;
-        let branch_sites: Vec<usize> =
-            (0..t.sites.len()).filter(|&i| !is_transparent(t.slots[t.sites[i].slot as usize].class)).collect();
+        let branch_sites: Vec<usize> = (0..t.sites.len())
+            .filter(|&i| !is_transparent(t.slots[t.sites[i].slot as usize].class))
+            .collect();
         let push_fixed = |units: &mut Vec<Unit>, spans: &mut Vec<Range<usize>>, r: Range<usize>| {
             for (n, i) in normalise(&t.text, &raw, r.clone()) {
                 // A raw token straddling the range edge belongs to the site.
@@ -161,7 +174,10 @@ impl IndexedDoc {
         for &si in &branch_sites {
             let s = &t.sites[si];
             push_fixed(&mut units, &mut unit_span, pos..s.start);
-            units.push(Unit::Branch { site: si, alts: s.forms.iter().map(|f| norm_forms(f)).collect() });
+            units.push(Unit::Branch {
+                site: si,
+                alts: s.forms.iter().map(|f| norm_forms(f)).collect(),
+            });
             unit_span.push(s.range());
             pos = s.end;
         }
@@ -171,7 +187,12 @@ impl IndexedDoc {
         let mut transparent = Vec::new();
         let fixed_at = |byte: usize, containing: bool| -> Option<usize> {
             unit_span.iter().enumerate().position(|(u, r)| {
-                matches!(units[u], Unit::Fixed { .. }) && if containing { r.start <= byte && byte < r.end } else { r.start >= byte }
+                matches!(units[u], Unit::Fixed { .. })
+                    && if containing {
+                        r.start <= byte && byte < r.end
+                    } else {
+                        r.start >= byte
+                    }
             })
         };
         for (si, s) in t.sites.iter().enumerate() {
@@ -181,28 +202,47 @@ impl IndexedDoc {
             }
             let (anchor, before, char_offset) = match class {
                 Class::Homoglyph => {
-                    let Some(a) = fixed_at(s.start, true) else { continue };
+                    let Some(a) = fixed_at(s.start, true) else {
+                        continue;
+                    };
                     (a, None, t.text[unit_span[a].start..s.start].chars().count())
                 }
                 Class::ZeroWidth | Class::SpaceVariant => {
                     // The word right after the mark.
-                    let Some(a) = fixed_at(s.end, false).filter(|&a| unit_span[a].start == s.end) else { continue };
+                    let Some(a) = fixed_at(s.end, false).filter(|&a| unit_span[a].start == s.end)
+                    else {
+                        continue;
+                    };
                     (a, None, 0)
                 }
                 Class::TitleCapitals => {
-                    let Some(a) = fixed_at(s.start, true) else { continue };
+                    let Some(a) = fixed_at(s.start, true) else {
+                        continue;
+                    };
                     (a, None, 0)
                 }
                 Class::DashStyle => {
-                    let Some(a) = fixed_at(s.end, false) else { continue };
+                    let Some(a) = fixed_at(s.end, false) else {
+                        continue;
+                    };
                     let b = (0..a).rev().find(|&u| unit_span[u].end <= s.start);
                     (a, b, 0)
                 }
                 _ => continue,
             };
-            transparent.push(Transparent { site: si, class, anchor, before, char_offset });
+            transparent.push(Transparent {
+                site: si,
+                class,
+                anchor,
+                before,
+                char_offset,
+            });
         }
-        IndexedDoc { units, unit_span, transparent }
+        IndexedDoc {
+            units,
+            unit_span,
+            transparent,
+        }
     }
 }
 
@@ -213,11 +253,16 @@ fn doc_shingles(doc: &IndexedDoc) -> Vec<(u64, usize)> {
     let mut run: Vec<(usize, &str)> = Vec::new();
     for (u, unit) in doc.units.iter().enumerate() {
         match unit {
-            Unit::Fixed { norm: Norm::Word(w) } => {
+            Unit::Fixed {
+                norm: Norm::Word(w),
+            } => {
                 run.push((u, w));
                 if run.len() >= 3 {
                     let n = run.len();
-                    out.push((shingle_hash(&[run[n - 3].1, run[n - 2].1, run[n - 1].1]), run[n - 3].0));
+                    out.push((
+                        shingle_hash(&[run[n - 3].1, run[n - 2].1, run[n - 1].1]),
+                        run[n - 3].0,
+                    ));
                 }
             }
             Unit::Fixed { .. } => {}
@@ -230,7 +275,10 @@ fn doc_shingles(doc: &IndexedDoc) -> Vec<(u64, usize)> {
 /// Shingle hashes of a template, for a persistent index that finds which
 /// registered documents a text may quote without loading them all.
 pub fn template_shingles(t: &Template) -> Vec<u64> {
-    let mut v: Vec<u64> = doc_shingles(&IndexedDoc::new(t)).into_iter().map(|x| x.0).collect();
+    let mut v: Vec<u64> = doc_shingles(&IndexedDoc::new(t))
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
     v.sort_unstable();
     v.dedup();
     v
@@ -240,7 +288,16 @@ pub fn template_shingles(t: &Template) -> Vec<u64> {
 pub fn text_shingles(text: &str) -> Vec<u64> {
     let raw = text::tokenize(text);
     let toks = normalise(text, &raw, 0..text.len());
-    let words: Vec<&str> = toks.iter().filter_map(|(n, _)| if let Norm::Word(w) = n { Some(&**w) } else { None }).collect();
+    let words: Vec<&str> = toks
+        .iter()
+        .filter_map(|(n, _)| {
+            if let Norm::Word(w) = n {
+                Some(&**w)
+            } else {
+                None
+            }
+        })
+        .collect();
     let mut v: Vec<u64> = words.windows(3).map(shingle_hash).collect();
     v.sort_unstable();
     v.dedup();
@@ -309,14 +366,19 @@ impl Trace {
 enum Op {
     Stop,
     /// Leak token aligned to a fixed unit (exact or fuzzy).
-    Match { exact: bool },
+    Match {
+        exact: bool,
+    },
     Sub,
     /// Leak token not in the template.
     LeakGap,
     /// Template unit missing from the leak.
     UnitGap,
     /// Branch passed through alternative `k` (consuming its tokens).
-    Branch { k: u8, len: u8 },
+    Branch {
+        k: u8,
+        len: u8,
+    },
 }
 
 fn edit_distance_at_most(a: &str, b: &str, max: usize) -> Option<usize> {
@@ -350,7 +412,13 @@ fn token_score(leak: &Norm, unit: &Norm) -> Option<(f32, bool)> {
                 Some((2.0, true))
             } else {
                 let n = b.chars().count();
-                let max = if n >= 8 { 2 } else if n >= 4 { 1 } else { 0 };
+                let max = if n >= 8 {
+                    2
+                } else if n >= 4 {
+                    1
+                } else {
+                    0
+                };
                 if max > 0 && edit_distance_at_most(a, b, max).is_some() {
                     Some((1.0, false))
                 } else {
@@ -402,10 +470,17 @@ impl Locator {
     /// template. `templates` must be the templates added, in order.
     pub fn trace(&self, templates: &[&Template], leak: &str) -> Result<Vec<Trace>, Error> {
         if templates.len() != self.docs.len() {
-            return Err(Error::BadParameter(format!("{} templates given for {} indexed", templates.len(), self.docs.len())));
+            return Err(Error::BadParameter(format!(
+                "{} templates given for {} indexed",
+                templates.len(),
+                self.docs.len()
+            )));
         }
         if leak.len() > MAX_LEAK_BYTES {
-            return Err(Error::TooLarge { size: leak.len(), limit: MAX_LEAK_BYTES });
+            return Err(Error::TooLarge {
+                size: leak.len(),
+                limit: MAX_LEAK_BYTES,
+            });
         }
         let raw = text::tokenize(leak);
         let toks = normalise(leak, &raw, 0..leak.len());
@@ -414,7 +489,16 @@ impl Locator {
         // Seeds: (doc, leak token index, unit index).
         let mut seeds: Vec<(u32, usize, usize)> = Vec::new();
         for w in word_pos.windows(3) {
-            let words: Vec<&str> = w.iter().map(|&i| if let Norm::Word(s) = &toks[i].0 { &**s } else { "" }).collect();
+            let words: Vec<&str> = w
+                .iter()
+                .map(|&i| {
+                    if let Norm::Word(s) = &toks[i].0 {
+                        &**s
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
             if let Some(hits) = self.seeds.get(&shingle_hash(&words)) {
                 if hits.len() > MAX_SEED_HITS {
                     continue;
@@ -449,17 +533,32 @@ impl Locator {
             passages.sort_by(|a, b| b.0.total_cmp(&a.0));
             let mut kept: Vec<(Passage, Vec<(usize, Op, usize)>)> = Vec::new();
             for (_, p, path) in passages {
-                if kept.iter().all(|(q, _)| p.leak.end <= q.leak.start || q.leak.end <= p.leak.start) {
+                if kept
+                    .iter()
+                    .all(|(q, _)| p.leak.end <= q.leak.start || q.leak.end <= p.leak.start)
+                {
                     kept.push((p, path));
                 }
             }
             kept.sort_by_key(|(p, _)| p.leak.start);
             if !kept.is_empty() {
-                traces.push(read(leak, &raw, &toks, doc, templates[d as usize], d as usize, kept));
+                traces.push(read(
+                    leak,
+                    &raw,
+                    &toks,
+                    doc,
+                    templates[d as usize],
+                    d as usize,
+                    kept,
+                ));
             }
             i = j;
         }
-        traces.sort_by(|a, b| b.aligned_words().cmp(&a.aligned_words()).then(a.doc.cmp(&b.doc)));
+        traces.sort_by(|a, b| {
+            b.aligned_words()
+                .cmp(&a.aligned_words())
+                .then(a.doc.cmp(&b.doc))
+        });
         Ok(traces)
     }
 }
@@ -473,7 +572,12 @@ fn chain(seeds: &[(u32, usize, usize)]) -> Vec<(usize, usize, usize, usize)> {
     for (l, u) in by_leak {
         let best = chains
             .iter_mut()
-            .filter(|c| l >= c.1 && l - c.1 <= 40 && u + 10 >= c.3 && ((u as isize - c.3 as isize) - (l as isize - c.1 as isize)).abs() <= 20)
+            .filter(|c| {
+                l >= c.1
+                    && l - c.1 <= 40
+                    && u + 10 >= c.3
+                    && ((u as isize - c.3 as isize) - (l as isize - c.1 as isize)).abs() <= 20
+            })
             .min_by_key(|c| ((u as isize - c.3 as isize) - (l as isize - c.1 as isize)).abs());
         match best {
             Some(c) => {
@@ -493,7 +597,12 @@ fn chain(seeds: &[(u32, usize, usize)]) -> Vec<(usize, usize, usize, usize)> {
             let parts = (l1 - l0) / 2500 + 1;
             let (ls, us) = ((l1 - l0) / parts, (u1.saturating_sub(u0)) / parts);
             for p in 0..parts {
-                out.push((l0 + p * ls, l0 + (p + 1) * ls, u0 + p * us, u0 + (p + 1) * us));
+                out.push((
+                    l0 + p * ls,
+                    l0 + (p + 1) * ls,
+                    u0 + p * us,
+                    u0 + (p + 1) * us,
+                ));
             }
         }
     }
@@ -530,7 +639,9 @@ fn align_region(
             match unit {
                 Unit::Fixed { norm, .. } => {
                     match token_score(lt, norm) {
-                        Some((sc, exact)) => consider(h[(i - 1) * w + j - 1] + sc, Op::Match { exact }),
+                        Some((sc, exact)) => {
+                            consider(h[(i - 1) * w + j - 1] + sc, Op::Match { exact })
+                        }
                         None => consider(h[(i - 1) * w + j - 1] - 2.0, Op::Sub),
                     }
                     consider(h[i * w + j - 1] + gap_cost(norm), Op::UnitGap);
@@ -555,8 +666,18 @@ fn align_region(
                         }
                         if ok {
                             // An empty alternative matches "here", as a step.
-                            let from = if len == 0 { h[i * w + j - 1] } else { h[(i - len) * w + j - 1] };
-                            consider(from + sc + 0.01, Op::Branch { k: k as u8, len: len as u8 });
+                            let from = if len == 0 {
+                                h[i * w + j - 1]
+                            } else {
+                                h[(i - len) * w + j - 1]
+                            };
+                            consider(
+                                from + sc + 0.01,
+                                Op::Branch {
+                                    k: k as u8,
+                                    len: len as u8,
+                                },
+                            );
                         }
                     }
                 }
@@ -603,12 +724,34 @@ fn align_region(
         return None;
     }
     let first = path.iter().find(|p| matches!(p.1, Op::Match { .. }))?;
-    let last = path.iter().rev().find(|p| matches!(p.1, Op::Match { .. }))?;
+    let last = path
+        .iter()
+        .rev()
+        .find(|p| matches!(p.1, Op::Match { .. }))?;
     let raw_of = |li: usize| toks[li].1;
     let leak_range = leak_raw[raw_of(first.0)].start..leak_raw[raw_of(last.0)].end;
     let template_range = doc.unit_span[first.2].start..doc.unit_span[last.2].end;
-    let template_words = (first.2..=last.2).filter(|&u| matches!(&doc.units[u], Unit::Fixed { norm: Norm::Word(_), .. })).count();
-    Some((best.0, Passage { leak: leak_range, template: template_range, matched_words, template_words }, path))
+    let template_words = (first.2..=last.2)
+        .filter(|&u| {
+            matches!(
+                &doc.units[u],
+                Unit::Fixed {
+                    norm: Norm::Word(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    Some((
+        best.0,
+        Passage {
+            leak: leak_range,
+            template: template_range,
+            matched_words,
+            template_words,
+        },
+        path,
+    ))
 }
 
 /// Read the slots shown by aligned passages of one document.
@@ -625,25 +768,39 @@ fn read(
     let mut readings: HashMap<u32, Vec<(Option<u8>, u32, Range<usize>)>> = HashMap::new();
     let has_zw = leak.contains(|c: char| matches!(c, '\u{200B}' | '\u{200C}' | '\u{2060}'));
     let has_nbsp = leak.contains('\u{00A0}');
-    let has_cyr = leak.contains(|c: char| invisible_forms::HOMOGLYPHS.iter().any(|(_, cy)| *cy == c));
+    let has_cyr =
+        leak.contains(|c: char| invisible_forms::HOMOGLYPHS.iter().any(|(_, cy)| *cy == c));
     let mut out_passages = Vec::new();
     for (p, path) in passages {
         // Unit → leak token index, for fixed units matched.
         let mut unit_to_leak: HashMap<usize, usize> = HashMap::new();
-        let matched: Vec<usize> = path.iter().enumerate().filter(|(_, s)| matches!(s.1, Op::Match { .. })).map(|(x, _)| x).collect();
-        let (first_m, last_m) = (matched.first().copied().unwrap_or(0), matched.last().copied().unwrap_or(0));
+        let matched: Vec<usize> = path
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.1, Op::Match { .. }))
+            .map(|(x, _)| x)
+            .collect();
+        let (first_m, last_m) = (
+            matched.first().copied().unwrap_or(0),
+            matched.last().copied().unwrap_or(0),
+        );
         for (x, &(li, o, u)) in path.iter().enumerate() {
             match o {
                 Op::Match { .. } => {
                     unit_to_leak.insert(u, li);
                 }
                 Op::Branch { k, len } => {
-                    let Unit::Branch { site, alts } = &doc.units[u] else { continue };
+                    let Unit::Branch { site, alts } = &doc.units[u] else {
+                        continue;
+                    };
                     // Only inside the passage, and only if no other
                     // alternative would read the same.
                     let interior = x > first_m && x < last_m;
                     let start = li + 1 - len as usize;
-                    let unique = alts.iter().enumerate().all(|(k2, a)| k2 == k as usize || *a != alts[k as usize]);
+                    let unique = alts
+                        .iter()
+                        .enumerate()
+                        .all(|(k2, a)| k2 == k as usize || *a != alts[k as usize]);
                     let span = if len > 0 {
                         raw[toks[start].1].start..raw[toks[li].1].end
                     } else {
@@ -651,13 +808,20 @@ fn read(
                         at..at
                     };
                     let slot = t.sites[*site].slot;
-                    readings.entry(slot).or_default().push((if interior && unique { Some(k) } else { None }, *site as u32, span));
+                    readings.entry(slot).or_default().push((
+                        if interior && unique { Some(k) } else { None },
+                        *site as u32,
+                        span,
+                    ));
                 }
                 Op::UnitGap => {
                     if let Unit::Branch { site, .. } = &doc.units[u] {
                         let slot = t.sites[*site].slot;
                         let at = raw[toks[li].1].end;
-                        readings.entry(slot).or_default().push((None, *site as u32, at..at));
+                        readings
+                            .entry(slot)
+                            .or_default()
+                            .push((None, *site as u32, at..at));
                     }
                 }
                 _ => {}
@@ -672,12 +836,30 @@ fn read(
             let slot = t.sites[tr.site].slot;
             let site = &t.sites[tr.site];
             let Some(&li) = unit_to_leak.get(&tr.anchor) else {
-                readings.entry(slot).or_default().push((None, tr.site as u32, p.leak.start..p.leak.start));
+                readings.entry(slot).or_default().push((
+                    None,
+                    tr.site as u32,
+                    p.leak.start..p.leak.start,
+                ));
                 continue;
             };
             let ri = toks[li].1;
-            let (sym, span) = read_transparent(leak, raw, toks, tr, site, ri, &unit_to_leak, has_zw, has_nbsp, has_cyr);
-            readings.entry(slot).or_default().push((sym, tr.site as u32, span));
+            let (sym, span) = read_transparent(
+                leak,
+                raw,
+                toks,
+                tr,
+                site,
+                ri,
+                &unit_to_leak,
+                has_zw,
+                has_nbsp,
+                has_cyr,
+            );
+            readings
+                .entry(slot)
+                .or_default()
+                .push((sym, tr.site as u32, span));
         }
         out_passages.push(p);
     }
@@ -687,7 +869,8 @@ fn read(
     slots.sort_unstable();
     for slot in slots {
         let r = &readings[&slot];
-        let seen: Vec<&(Option<u8>, u32, Range<usize>)> = r.iter().filter(|x| x.0.is_some()).collect();
+        let seen: Vec<&(Option<u8>, u32, Range<usize>)> =
+            r.iter().filter(|x| x.0.is_some()).collect();
         match seen.first() {
             Some(first) if seen.iter().all(|x| x.0 == first.0) => observations.push(Observation {
                 slot,
@@ -698,7 +881,12 @@ fn read(
             _ => erased += 1,
         }
     }
-    Trace { doc: d, passages: out_passages, observations, erased }
+    Trace {
+        doc: d,
+        passages: out_passages,
+        observations,
+        erased,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -733,7 +921,10 @@ fn read_transparent(
             if !before_is_space {
                 return (None, at..at);
             }
-            let s: String = s.chars().filter(|c| matches!(c, '\u{200B}' | '\u{200C}' | '\u{2060}')).collect();
+            let s: String = s
+                .chars()
+                .filter(|c| matches!(c, '\u{200B}' | '\u{200C}' | '\u{2060}'))
+                .collect();
             (find(&s), raw[k].start..at)
         }
         Class::SpaceVariant => {
@@ -756,7 +947,11 @@ fn read_transparent(
             if !has_cyr {
                 return (None, anchor.range());
             }
-            let c = anchor.text(leak).chars().nth(tr.char_offset).map(|c| c.to_string());
+            let c = anchor
+                .text(leak)
+                .chars()
+                .nth(tr.char_offset)
+                .map(|c| c.to_string());
             (c.and_then(|c| find(&c)), anchor.range())
         }
         Class::TitleCapitals => {
@@ -773,19 +968,26 @@ fn read_transparent(
                     None => break,
                 }
             }
-            let s: String = leak[anchor.start..raw[end].end].split_whitespace().collect::<Vec<_>>().join(" ");
+            let s: String = leak[anchor.start..raw[end].end]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             (find(&s), anchor.start..raw[end].end)
         }
         Class::DashStyle => {
-            let Some(b) = tr.before.and_then(|u| unit_to_leak.get(&u)) else { return (None, anchor.start..anchor.start) };
+            let Some(b) = tr.before.and_then(|u| unit_to_leak.get(&u)) else {
+                return (None, anchor.start..anchor.start);
+            };
             let from = raw[toks[*b].1].end;
             if from > anchor.start {
                 return (None, anchor.start..anchor.start);
             }
-            let s: String = leak[from..anchor.start].chars().filter(|c| !text::is_invisible(*c)).collect();
+            let s: String = leak[from..anchor.start]
+                .chars()
+                .filter(|c| !text::is_invisible(*c))
+                .collect();
             (find(&s), from..anchor.start)
         }
         _ => (None, anchor.range()),
     }
 }
-

@@ -44,7 +44,10 @@ pub struct CodeParams {
 
 impl Default for CodeParams {
     fn default() -> Self {
-        CodeParams { version: CODEBOOK_VERSION, cutoff: 0.1 }
+        CodeParams {
+            version: CODEBOOK_VERSION,
+            cutoff: 0.1,
+        }
     }
 }
 
@@ -59,7 +62,10 @@ pub struct Codebook {
 
 impl std::fmt::Debug for Codebook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Codebook").field("slots", &self.biases.len()).field("params", &self.params).finish_non_exhaustive()
+        f.debug_struct("Codebook")
+            .field("slots", &self.biases.len())
+            .field("params", &self.params)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,28 +97,50 @@ impl Stream {
 
 impl Codebook {
     /// Derive the codebook of `template` registered as `document_id`.
-    pub fn new(key: &SecretKey, document_id: &str, template: &Template, params: CodeParams) -> Result<Codebook, Error> {
+    pub fn new(
+        key: &SecretKey,
+        document_id: &str,
+        template: &Template,
+        params: CodeParams,
+    ) -> Result<Codebook, Error> {
         let qs: Vec<u8> = template.slots.iter().map(|s| s.q).collect();
         Codebook::for_slots(key, document_id, &qs, params)
     }
 
     /// Derive a codebook from the alphabet size of each slot alone.
-    pub fn for_slots(key: &SecretKey, document_id: &str, qs: &[u8], params: CodeParams) -> Result<Codebook, Error> {
+    pub fn for_slots(
+        key: &SecretKey,
+        document_id: &str,
+        qs: &[u8],
+        params: CodeParams,
+    ) -> Result<Codebook, Error> {
         if params.version != CODEBOOK_VERSION {
-            return Err(Error::Version { found: params.version, supported: CODEBOOK_VERSION });
+            return Err(Error::Version {
+                found: params.version,
+                supported: CODEBOOK_VERSION,
+            });
         }
         let doc_key = key.document_key(document_id);
         let mut biases = Vec::with_capacity(qs.len());
         for (j, &q) in qs.iter().enumerate() {
             if q < 2 {
-                return Err(Error::BadParameter(format!("slot {j} has {q} alternatives")));
+                return Err(Error::BadParameter(format!(
+                    "slot {j} has {q} alternatives"
+                )));
             }
             if !(0.0..=1.0 / f64::from(q)).contains(&params.cutoff) {
-                return Err(Error::BadParameter(format!("cutoff {} is outside [0, 1/{q}]", params.cutoff)));
+                return Err(Error::BadParameter(format!(
+                    "cutoff {} is outside [0, 1/{q}]",
+                    params.cutoff
+                )));
             }
             biases.push(draw_bias(&doc_key, j as u32, q, params.cutoff));
         }
-        Ok(Codebook { doc_key, biases, params })
+        Ok(Codebook {
+            doc_key,
+            biases,
+            params,
+        })
     }
 
     pub fn params(&self) -> CodeParams {
@@ -156,7 +184,9 @@ impl Codebook {
     /// The whole codeword of one recipient.
     pub fn codeword(&self, recipient: &str) -> Vec<u8> {
         let mut s = Stream(self.recipient_stream(recipient));
-        (0..self.biases.len()).map(|j| self.pick(j, s.next_u64())).collect()
+        (0..self.biases.len())
+            .map(|j| self.pick(j, s.next_u64()))
+            .collect()
     }
 
     /// A recipient's symbols at some slots only (what tracing needs).
@@ -218,7 +248,8 @@ mod tests {
 
     #[test]
     fn biases_respect_the_cutoff_and_sum_to_one() {
-        let cb = Codebook::for_slots(&key(), "doc", &[2, 3, 4, 5, 2], CodeParams::default()).unwrap();
+        let cb =
+            Codebook::for_slots(&key(), "doc", &[2, 3, 4, 5, 2], CodeParams::default()).unwrap();
         for j in 0..cb.len() {
             let p = cb.bias(j);
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -247,7 +278,11 @@ mod tests {
         }
         for k in 0..3 {
             let f = n[k] as f64 / 20_000.0;
-            assert!((f - cb.bias(0)[k]).abs() < 0.015, "{k}: {f} vs {}", cb.bias(0)[k]);
+            assert!(
+                (f - cb.bias(0)[k]).abs() < 0.015,
+                "{k}: {f} vs {}",
+                cb.bias(0)[k]
+            );
         }
     }
 

@@ -15,7 +15,11 @@ pub enum Error {
     #[error("codeword has {got} symbols but the template has {expected} slots")]
     CodewordLength { expected: usize, got: usize },
     #[error("slot {slot} has {q} alternatives, symbol {symbol} is out of range")]
-    SymbolOutOfRange { slot: usize, q: usize, symbol: usize },
+    SymbolOutOfRange {
+        slot: usize,
+        q: usize,
+        symbol: usize,
+    },
     #[error("template is inconsistent: {0}")]
     BadTemplate(String),
     #[error("invalid parameter: {0}")]

@@ -59,7 +59,13 @@ impl HarperGate {
         for rule in STYLE_ONLY_RULES {
             linter.config.set_rule_enabled(*rule, false);
         }
-        HarperGate { dictionary, linter, cache: HashMap::new(), checked: 0, rejected: 0 }
+        HarperGate {
+            dictionary,
+            linter,
+            cache: HashMap::new(),
+            checked: 0,
+            rejected: 0,
+        }
     }
 
     /// Complaints about a sentence, as sorted messages (spans differ between
@@ -69,7 +75,12 @@ impl HarperGate {
             return c.clone();
         }
         let doc = Document::new_plain_english(sentence, self.dictionary.as_ref());
-        let mut msgs: Vec<String> = self.linter.lint(&doc).into_iter().map(|l| format!("{:?}: {}", l.lint_kind, l.message)).collect();
+        let mut msgs: Vec<String> = self
+            .linter
+            .lint(&doc)
+            .into_iter()
+            .map(|l| format!("{:?}: {}", l.lint_kind, l.message))
+            .collect();
         msgs.sort();
         if self.cache.len() > 4096 {
             self.cache.clear();
@@ -109,7 +120,10 @@ mod tests {
     #[test]
     fn harper_rejects_a_broken_variant_and_keeps_a_clean_one() {
         let mut g = HarperGate::new(Variety::British);
-        assert!(g.accepts("The minister said that the talks had stalled.", "The minister said the talks had stalled."));
+        assert!(g.accepts(
+            "The minister said that the talks had stalled.",
+            "The minister said the talks had stalled."
+        ));
         assert!(!g.accepts("It is an apple.", "It is a apple."));
         assert!(!g.accepts("He goes to the office.", "He go to the office."));
         // The dialect matters: "color" is not British.

@@ -22,8 +22,9 @@ impl SecretKey {
     }
 
     pub fn from_slice(bytes: &[u8]) -> Result<SecretKey, Error> {
-        let arr: [u8; 32] =
-            bytes.try_into().map_err(|_| Error::BadParameter(format!("a secret key is 32 bytes, not {}", bytes.len())))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+            Error::BadParameter(format!("a secret key is 32 bytes, not {}", bytes.len()))
+        })?;
         Ok(SecretKey(arr))
     }
 
@@ -76,6 +77,9 @@ mod tests {
     fn document_keys_differ_by_document() {
         let k = SecretKey::from_bytes([1; 32]);
         assert_ne!(k.document_key("a"), k.document_key("b"));
-        assert_ne!(k.document_key("ab"), SecretKey::from_bytes([2; 32]).document_key("ab"));
+        assert_ne!(
+            k.document_key("ab"),
+            SecretKey::from_bytes([2; 32]).document_key("ab")
+        );
     }
 }

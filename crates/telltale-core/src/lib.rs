@@ -19,6 +19,7 @@ pub mod codebook;
 mod error;
 pub mod gate;
 pub mod key;
+pub mod ngram;
 pub mod rules;
 pub mod sample;
 pub mod sim;
@@ -26,12 +27,10 @@ pub mod stats;
 pub mod template;
 pub mod text;
 
-
-
-pub use codebook::{Codebook, CodeParams};
+pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Suspect};
+pub use align::{Locator, Observation, Passage, Trace};
+pub use codebook::{CodeParams, Codebook};
 pub use error::Error;
 pub use key::SecretKey;
 pub use rules::{Profile, RuleSet, Variety};
 pub use template::{Class, Layer, Site, Slot, Template};
-pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Suspect};
-pub use align::{Locator, Observation, Passage, Trace};

@@ -15,7 +15,9 @@ impl SimRng {
     pub fn new(seed: &str) -> SimRng {
         let mut h = blake3::Hasher::new_derive_key("telltale 2026 simulation v1");
         h.update(seed.as_bytes());
-        SimRng { reader: h.finalize_xof() }
+        SimRng {
+            reader: h.finalize_xof(),
+        }
     }
     pub fn next_u64(&mut self) -> u64 {
         let mut b = [0u8; 8];
@@ -86,15 +88,31 @@ fn typography(s: &str, strip_invisible: bool) -> String {
 /// Strip invisible characters and no-break spaces only (what many editors
 /// and paste targets do).
 pub fn strip_invisible(s: &str) -> String {
-    s.chars().filter(|c| !text::is_invisible(*c)).map(|c| if c == '\u{00A0}' { ' ' } else { c }).collect()
+    s.chars()
+        .filter(|c| !text::is_invisible(*c))
+        .map(|c| if c == '\u{00A0}' { ' ' } else { c })
+        .collect()
 }
 
 /// OCR-like noise: each letter is, with probability `rate`, replaced by a
 /// look-alike, dropped or doubled.
 pub fn ocr_noise(s: &str, rate: f64, rng: &mut SimRng) -> String {
     const CONFUSE: &[(char, &str)] = &[
-        ('l', "1"), ('i', "l"), ('o', "0"), ('e', "c"), ('c', "e"), ('m', "rn"), ('n', "m"), ('u', "v"), ('a', "o"), ('s', "5"),
-        ('t', "f"), ('h', "b"), ('r', "n"), ('d', "cl"), ('g', "q"),
+        ('l', "1"),
+        ('i', "l"),
+        ('o', "0"),
+        ('e', "c"),
+        ('c', "e"),
+        ('m', "rn"),
+        ('n', "m"),
+        ('u', "v"),
+        ('a', "o"),
+        ('s', "5"),
+        ('t', "f"),
+        ('h', "b"),
+        ('r', "n"),
+        ('d', "cl"),
+        ('g', "q"),
     ];
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -124,7 +142,11 @@ pub fn ocr_noise(s: &str, rate: f64, rng: &mut SimRng) -> String {
 /// by another word of the text.
 pub fn light_edits(s: &str, every: usize, rng: &mut SimRng) -> String {
     let tokens = text::tokenize(s);
-    let words: Vec<&str> = tokens.iter().filter(|t| t.kind == Kind::Word).map(|t| t.text(s)).collect();
+    let words: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t.kind == Kind::Word)
+        .map(|t| t.text(s))
+        .collect();
     let mut out = String::with_capacity(s.len());
     for t in &tokens {
         let txt = t.text(s);
@@ -195,8 +217,14 @@ pub fn merge(codewords: &[Vec<u8>], how: Merge, rng: &mut SimRng) -> Vec<Option<
                 }
             }
             match how {
-                Merge::Majority => counts.iter().max_by_key(|(s, n)| (*n, rng_tiebreak(*s, j))).map(|x| x.0),
-                Merge::Minority => counts.iter().min_by_key(|(s, n)| (*n, rng_tiebreak(*s, j))).map(|x| x.0),
+                Merge::Majority => counts
+                    .iter()
+                    .max_by_key(|(s, n)| (*n, rng_tiebreak(*s, j)))
+                    .map(|x| x.0),
+                Merge::Minority => counts
+                    .iter()
+                    .min_by_key(|(s, n)| (*n, rng_tiebreak(*s, j)))
+                    .map(|x| x.0),
                 Merge::Random => Some(syms[rng.below(c)]),
                 Merge::Interleave => Some(syms[(j / 20) % c]),
                 Merge::Drop => None,
@@ -215,13 +243,20 @@ mod tests {
 
     #[test]
     fn house_style_normalises_quotes_dashes_and_invisibles() {
-        assert_eq!(house_style("“It’s\u{200B} late” – he\u{00A0}said"), "\"It's late\" - he said");
+        assert_eq!(
+            house_style("“It’s\u{200B} late” – he\u{00A0}said"),
+            "\"It's late\" - he said"
+        );
     }
 
     #[test]
     fn merge_keeps_agreed_symbols() {
         let mut rng = SimRng::new("t");
-        let m = merge(&[vec![0, 1, 1], vec![0, 0, 1], vec![0, 0, 1]], Merge::Majority, &mut rng);
+        let m = merge(
+            &[vec![0, 1, 1], vec![0, 0, 1], vec![0, 0, 1]],
+            Merge::Majority,
+            &mut rng,
+        );
         assert_eq!(m, vec![Some(0), Some(0), Some(1)]);
         let d = merge(&[vec![0, 1], vec![0, 0]], Merge::Drop, &mut rng);
         assert_eq!(d, vec![Some(0), None]);

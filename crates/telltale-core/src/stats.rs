@@ -50,7 +50,9 @@ fn up(v: f64, delta: f64) -> i64 {
 impl Null {
     pub fn new(terms: Vec<TwoPoint>) -> Null {
         let spread: f64 = terms.iter().map(|t| (t.hit - t.miss).abs()).sum();
-        let points = MAX_LATTICE.min(MAX_LATTICE_WORK / terms.len().max(1)).max(terms.len() + 1000);
+        let points = MAX_LATTICE
+            .min(MAX_LATTICE_WORK / terms.len().max(1))
+            .max(terms.len() + 1000);
         let delta = (spread / (points - terms.len()) as f64).max(1e-6);
         let mut min_index = 0i64;
         let mut pmf = vec![1.0f64];
@@ -74,7 +76,12 @@ impl Null {
         for k in (0..pmf.len()).rev() {
             tail[k] = tail[k + 1] + pmf[k];
         }
-        Null { terms, delta, min_index, tail }
+        Null {
+            terms,
+            delta,
+            min_index,
+            tail,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -101,11 +108,19 @@ impl Null {
 
     /// Chernoff bound on P(S ≥ s).
     pub fn chernoff_tail(&self, s: f64) -> f64 {
-        let mean: f64 = self.terms.iter().map(|t| t.p * t.hit + (1.0 - t.p) * t.miss).sum();
+        let mean: f64 = self
+            .terms
+            .iter()
+            .map(|t| t.p * t.hit + (1.0 - t.p) * t.miss)
+            .sum();
         if s <= mean || self.terms.is_empty() {
             return 1.0;
         }
-        let scale = self.terms.iter().map(|t| t.hit.abs().max(t.miss.abs())).fold(1e-9, f64::max);
+        let scale = self
+            .terms
+            .iter()
+            .map(|t| t.hit.abs().max(t.miss.abs()))
+            .fold(1e-9, f64::max);
         let log_bound = |l: f64| -> f64 {
             let mut acc = -l * s;
             for t in &self.terms {
@@ -181,7 +196,11 @@ mod tests {
         let terms: Vec<TwoPoint> = (0..12)
             .map(|j| {
                 let p = 0.1 + 0.07 * j as f64;
-                TwoPoint { hit: ((1.0 - 0.1) / p + 0.1).ln(), miss: 0.1f64.ln(), p }
+                TwoPoint {
+                    hit: ((1.0 - 0.1) / p + 0.1).ln(),
+                    miss: 0.1f64.ln(),
+                    p,
+                }
             })
             .collect();
         let null = Null::new(terms.clone());
@@ -191,7 +210,10 @@ mod tests {
             let ch = null.chernoff_tail(s);
             assert!(lat >= exact - 1e-12, "lattice {lat} < exact {exact} at {s}");
             assert!(ch >= exact - 1e-12, "chernoff {ch} < exact {exact} at {s}");
-            assert!(lat <= exact * 1.5 + 1e-9, "lattice {lat} far above exact {exact} at {s}");
+            assert!(
+                lat <= exact * 1.5 + 1e-9,
+                "lattice {lat} far above exact {exact} at {s}"
+            );
         }
     }
 }
@@ -207,7 +229,9 @@ mod edge_tests {
     fn the_largest_score_keeps_its_probability() {
         let mut seed = 12345u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
         for m in [1usize, 2, 3, 5, 8, 13, 40, 120, 400] {
@@ -216,9 +240,17 @@ mod edge_tests {
                     .map(|_| {
                         let p = 0.1 + 0.8 * next();
                         if next() < 0.5 {
-                            TwoPoint { hit: ((1.0 - 0.1) / p + 0.1).ln(), miss: 0.1f64.ln(), p }
+                            TwoPoint {
+                                hit: ((1.0 - 0.1) / p + 0.1).ln(),
+                                miss: 0.1f64.ln(),
+                                p,
+                            }
                         } else {
-                            TwoPoint { hit: ((1.0 - p) / p).sqrt(), miss: -(p / (1.0 - p)).sqrt(), p }
+                            TwoPoint {
+                                hit: ((1.0 - p) / p).sqrt(),
+                                miss: -(p / (1.0 - p)).sqrt(),
+                                p,
+                            }
                         }
                     })
                     .collect();
@@ -226,7 +258,10 @@ mod edge_tests {
                 let prob: f64 = terms.iter().map(|t| t.p).product();
                 let null = Null::new(terms);
                 let bound = null.tail(all_hit);
-                assert!(bound >= prob * (1.0 - 1e-9), "m = {m}: bound {bound} below the true probability {prob}");
+                assert!(
+                    bound >= prob * (1.0 - 1e-9),
+                    "m = {m}: bound {bound} below the true probability {prob}"
+                );
             }
         }
     }

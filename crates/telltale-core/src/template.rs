@@ -53,6 +53,10 @@ pub enum Class {
     Complementiser,
     NumberStyle,
     Synonym,
+    WordSynonym,
+    AdverbPlacement,
+    OptionalTo,
+    RelativeThat,
     CoordinationOrder,
     BritishPair,
     IrregularPast,
@@ -65,17 +69,22 @@ pub enum Class {
     PerCent,
     DashStyle,
     Semicolon,
+    ClauseComma,
     ZeroWidth,
     SpaceVariant,
     Homoglyph,
 }
 
 impl Class {
-    pub const ALL: [Class; 19] = [
+    pub const ALL: [Class; 24] = [
         Class::Contraction,
         Class::Complementiser,
         Class::NumberStyle,
         Class::Synonym,
+        Class::WordSynonym,
+        Class::AdverbPlacement,
+        Class::OptionalTo,
+        Class::RelativeThat,
         Class::CoordinationOrder,
         Class::BritishPair,
         Class::IrregularPast,
@@ -88,6 +97,7 @@ impl Class {
         Class::PerCent,
         Class::DashStyle,
         Class::Semicolon,
+        Class::ClauseComma,
         Class::ZeroWidth,
         Class::SpaceVariant,
         Class::Homoglyph,
@@ -100,6 +110,10 @@ impl Class {
             Class::Complementiser => "complementiser",
             Class::NumberStyle => "number-style",
             Class::Synonym => "synonym",
+            Class::WordSynonym => "word-synonym",
+            Class::AdverbPlacement => "adverb-placement",
+            Class::OptionalTo => "optional-to",
+            Class::RelativeThat => "relative-that",
             Class::CoordinationOrder => "coordination-order",
             Class::BritishPair => "british-pair",
             Class::IrregularPast => "irregular-past",
@@ -112,6 +126,7 @@ impl Class {
             Class::PerCent => "per-cent",
             Class::DashStyle => "dash-style",
             Class::Semicolon => "semicolon",
+            Class::ClauseComma => "clause-comma",
             Class::ZeroWidth => "zero-width",
             Class::SpaceVariant => "space-variant",
             Class::Homoglyph => "homoglyph",
@@ -128,6 +143,10 @@ impl Class {
             | Class::Complementiser
             | Class::NumberStyle
             | Class::Synonym
+            | Class::WordSynonym
+            | Class::AdverbPlacement
+            | Class::OptionalTo
+            | Class::RelativeThat
             | Class::CoordinationOrder
             | Class::BritishPair
             | Class::IrregularPast => Layer::Lexical,
@@ -139,7 +158,8 @@ impl Class {
             | Class::TitleCapitals
             | Class::PerCent
             | Class::DashStyle
-            | Class::Semicolon => Layer::Punctuation,
+            | Class::Semicolon
+            | Class::ClauseComma => Layer::Punctuation,
             Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => Layer::Invisible,
         }
     }
@@ -193,7 +213,12 @@ impl Template {
     /// disjoint, on character boundaries, each with one form per alternative
     /// of its slot, and the original alternative equal to the original text.
     pub fn new(text: String, slots: Vec<Slot>, sites: Vec<Site>) -> Result<Template, Error> {
-        let t = Template { version: TEMPLATE_VERSION, text, slots, sites };
+        let t = Template {
+            version: TEMPLATE_VERSION,
+            text,
+            slots,
+            sites,
+        };
         t.validate()?;
         Ok(t)
     }
@@ -201,7 +226,10 @@ impl Template {
     /// Check the invariants of a template, e.g. one read back from storage.
     pub fn validate(&self) -> Result<(), Error> {
         if self.version > TEMPLATE_VERSION {
-            return Err(Error::Version { found: self.version, supported: TEMPLATE_VERSION });
+            return Err(Error::Version {
+                found: self.version,
+                supported: TEMPLATE_VERSION,
+            });
         }
         let bad = |m: String| Err(Error::BadTemplate(m));
         let mut pos = 0;
@@ -214,13 +242,22 @@ impl Template {
                 return bad(format!("site {i} splits a character"));
             }
             let Some(slot) = self.slots.get(s.slot as usize) else {
-                return bad(format!("site {i} names slot {} which does not exist", s.slot));
+                return bad(format!(
+                    "site {i} names slot {} which does not exist",
+                    s.slot
+                ));
             };
             if s.forms.len() != slot.q as usize || slot.q < 2 || slot.original >= slot.q {
-                return bad(format!("site {i} has {} forms for a slot of {} alternatives", s.forms.len(), slot.q));
+                return bad(format!(
+                    "site {i} has {} forms for a slot of {} alternatives",
+                    s.forms.len(),
+                    slot.q
+                ));
             }
             if s.forms[slot.original as usize] != self.text[s.range()] {
-                return bad(format!("site {i}: the original alternative is not the original text"));
+                return bad(format!(
+                    "site {i}: the original alternative is not the original text"
+                ));
             }
             used[s.slot as usize] = true;
             pos = s.end;
@@ -239,11 +276,18 @@ impl Template {
     /// Render the copy for one codeword (one symbol per slot).
     pub fn render(&self, codeword: &[u8]) -> Result<String, Error> {
         if codeword.len() != self.slots.len() {
-            return Err(Error::CodewordLength { expected: self.slots.len(), got: codeword.len() });
+            return Err(Error::CodewordLength {
+                expected: self.slots.len(),
+                got: codeword.len(),
+            });
         }
         for (j, (&x, s)) in codeword.iter().zip(&self.slots).enumerate() {
             if x >= s.q {
-                return Err(Error::SymbolOutOfRange { slot: j, q: s.q as usize, symbol: x as usize });
+                return Err(Error::SymbolOutOfRange {
+                    slot: j,
+                    q: s.q as usize,
+                    symbol: x as usize,
+                });
             }
         }
         let mut out = String::with_capacity(self.text.len() + self.text.len() / 16);
@@ -259,12 +303,18 @@ impl Template {
 
     /// Number of words in the original, as the capacity figures count them.
     pub fn word_count(&self) -> usize {
-        crate::text::tokenize(&self.text).iter().filter(|t| t.is_word()).count()
+        crate::text::tokenize(&self.text)
+            .iter()
+            .filter(|t| t.is_word())
+            .count()
     }
 
     /// Slots and bits (log2 of alternatives) per layer.
     pub fn capacity(&self) -> Capacity {
-        let mut c = Capacity { words: self.word_count(), ..Capacity::default() };
+        let mut c = Capacity {
+            words: self.word_count(),
+            ..Capacity::default()
+        };
         for s in &self.slots {
             let i = Layer::ALL.iter().position(|&l| l == s.layer()).unwrap_or(0);
             c.slots[i] += 1;

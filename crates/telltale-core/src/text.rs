@@ -46,7 +46,14 @@ impl Token {
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{FE0E}' | '\u{FE0F}'
+        '\u{200B}'
+            | '\u{200C}'
+            | '\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{FE0E}'
+            | '\u{FE0F}'
     )
 }
 
@@ -76,14 +83,22 @@ pub fn tokenize(src: &str) -> Vec<Token> {
             while j < n && chars[j].1.is_whitespace() {
                 j += 1;
             }
-            out.push(Token { kind: Kind::Space, start, end: end_of(j) });
+            out.push(Token {
+                kind: Kind::Space,
+                start,
+                end: end_of(j),
+            });
             i = j;
         } else if is_invisible(c) {
             let mut j = i + 1;
             while j < n && is_invisible(chars[j].1) {
                 j += 1;
             }
-            out.push(Token { kind: Kind::Invisible, start, end: end_of(j) });
+            out.push(Token {
+                kind: Kind::Invisible,
+                start,
+                end: end_of(j),
+            });
             i = j;
         } else if c.is_ascii_digit() {
             let mut j = i + 1;
@@ -103,9 +118,17 @@ pub fn tokenize(src: &str) -> Vec<Token> {
                 while j < n && is_word_char(chars[j].1) {
                     j += 1;
                 }
-                out.push(Token { kind: Kind::Word, start, end: end_of(j) });
+                out.push(Token {
+                    kind: Kind::Word,
+                    start,
+                    end: end_of(j),
+                });
             } else {
-                out.push(Token { kind: Kind::Number, start, end: end_of(j) });
+                out.push(Token {
+                    kind: Kind::Number,
+                    start,
+                    end: end_of(j),
+                });
             }
             i = j;
         } else if is_word_char(c) {
@@ -120,10 +143,18 @@ pub fn tokenize(src: &str) -> Vec<Token> {
                 }
                 break;
             }
-            out.push(Token { kind: Kind::Word, start, end: end_of(j) });
+            out.push(Token {
+                kind: Kind::Word,
+                start,
+                end: end_of(j),
+            });
             i = j;
         } else {
-            out.push(Token { kind: Kind::Punct, start, end: end_of(i + 1) });
+            out.push(Token {
+                kind: Kind::Punct,
+                start,
+                end: end_of(i + 1),
+            });
             i += 1;
         }
     }
@@ -132,7 +163,8 @@ pub fn tokenize(src: &str) -> Vec<Token> {
 
 /// Abbreviations after which a full stop does not end a sentence.
 const NON_TERMINAL: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "gen", "col", "lt", "sgt", "rev", "hon", "jr", "sr",
+    "mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "gen", "col", "lt",
+    "sgt", "rev", "hon", "jr", "sr",
 ];
 
 /// Byte ranges of sentences. A sentence runs to the end of its terminal
@@ -171,7 +203,10 @@ pub fn sentences(src: &str, tokens: &[Token]) -> Vec<Range<usize>> {
                     let mut j = i + 1;
                     while j < tokens.len()
                         && tokens[j].kind == Kind::Punct
-                        && matches!(tokens[j].text(src), "\"" | "'" | "”" | "’" | ")" | "]" | "." | "!" | "?")
+                        && matches!(
+                            tokens[j].text(src),
+                            "\"" | "'" | "”" | "’" | ")" | "]" | "." | "!" | "?"
+                        )
                     {
                         j += 1;
                     }
@@ -188,7 +223,11 @@ pub fn sentences(src: &str, tokens: &[Token]) -> Vec<Range<usize>> {
         i += 1;
     }
     if let Some(s) = start {
-        let end = tokens.iter().rev().find(|t| t.kind != Kind::Space).map_or(src.len(), |t| t.end);
+        let end = tokens
+            .iter()
+            .rev()
+            .find(|t| t.kind != Kind::Space)
+            .map_or(src.len(), |t| t.end);
         if end > s {
             out.push(s..end);
         }
@@ -207,16 +246,24 @@ fn is_block_break(src: &str, tokens: &[Token], i: usize) -> bool {
     let line_start = src[..t.start].rfind('\n').map_or(0, |p| p + 1);
     let line = src[line_start..t.start].trim();
     let next = src[t.end..].trim_start();
-    let list_next = next.starts_with("- ") || next.starts_with("* ") || next.starts_with(|c: char| c.is_ascii_digit()) && next.contains(". ");
-    let heading = line.len() < 70 && !line.ends_with(['.', ',', ';', ':', '?', '!']) && line.split_whitespace().count() <= 10;
-    list_next || heading && !line.is_empty() && line.chars().last().is_some_and(|c| !c.is_lowercase())
+    let list_next = next.starts_with("- ")
+        || next.starts_with("* ")
+        || next.starts_with(|c: char| c.is_ascii_digit()) && next.contains(". ");
+    let heading = line.len() < 70
+        && !line.ends_with(['.', ',', ';', ':', '?', '!'])
+        && line.split_whitespace().count() <= 10;
+    list_next
+        || heading && !line.is_empty() && line.chars().last().is_some_and(|c| !c.is_lowercase())
         || line.contains(':') && line.len() < 80 && line.find(':').is_some_and(|p| p < 20)
 }
 
 /// Lowercase form of a word, with typographic apostrophes made straight, for
 /// comparisons that must not care about case or quote style.
 pub fn fold(word: &str) -> String {
-    word.chars().map(|c| if c == '\u{2019}' { '\'' } else { c }).flat_map(char::to_lowercase).collect()
+    word.chars()
+        .map(|c| if c == '\u{2019}' { '\'' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Whether the first letter is upper case.
@@ -255,8 +302,26 @@ mod tests {
             pos = t.end;
         }
         assert_eq!(pos, s.len());
-        let words: Vec<&str> = toks.iter().filter(|t| t.is_word()).map(|t| t.text(s)).collect();
-        assert_eq!(words, ["Mr", "O’Neill", "said", "It’s", "4,500", "not", "3.5", "Done", "in", "1990s"]);
+        let words: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.is_word())
+            .map(|t| t.text(s))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "Mr",
+                "O’Neill",
+                "said",
+                "It’s",
+                "4,500",
+                "not",
+                "3.5",
+                "Done",
+                "in",
+                "1990s"
+            ]
+        );
     }
 
     #[test]
@@ -264,7 +329,16 @@ mod tests {
         let s = "Mr. Smith arrived. He said that it was late! Then, Dr. Jones left.\n\nSubject: talks\nThe end";
         let t = tokenize(s);
         let ss: Vec<&str> = sentences(s, &t).into_iter().map(|r| &s[r]).collect();
-        assert_eq!(ss, ["Mr. Smith arrived.", "He said that it was late!", "Then, Dr. Jones left.", "Subject: talks", "The end"]);
+        assert_eq!(
+            ss,
+            [
+                "Mr. Smith arrived.",
+                "He said that it was late!",
+                "Then, Dr. Jones left.",
+                "Subject: talks",
+                "The end"
+            ]
+        );
     }
 
     #[test]

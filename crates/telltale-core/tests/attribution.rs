@@ -3,7 +3,9 @@
 mod common;
 
 use telltale_core::sim::{self, Merge, SimRng};
-use telltale_core::{accuse, sample, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, Template};
+use telltale_core::{
+    accuse, sample, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, Template,
+};
 
 fn setup() -> (Template, Locator) {
     let t = common::build(sample::MEMO);
@@ -12,10 +14,26 @@ fn setup() -> (Template, Locator) {
     (t, loc)
 }
 
-fn trace_and_accuse(t: &Template, loc: &Locator, cb: &Codebook, rs: &[String], leak: &str) -> telltale_core::Accusation {
+fn trace_and_accuse(
+    t: &Template,
+    loc: &Locator,
+    cb: &Codebook,
+    rs: &[String],
+    leak: &str,
+) -> telltale_core::Accusation {
     let traces = loc.trace(&[t], leak).unwrap();
-    let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
-    accuse(&[DocumentEvidence { codebook: cb, observations: &obs, recipients: rs }], AccuseParams::default())
+    let obs = traces
+        .first()
+        .map(|x| x.observations.clone())
+        .unwrap_or_default();
+    accuse(
+        &[DocumentEvidence {
+            codebook: cb,
+            observations: &obs,
+            recipients: rs,
+        }],
+        AccuseParams::default(),
+    )
 }
 
 #[test]
@@ -33,10 +51,17 @@ fn verbatim_150_word_excerpts_among_1000_recipients() {
         let start = rng.below(words - 150);
         let leak = &copy[sim::word_window(&copy, start, 150)];
         let acc = trace_and_accuse(&t, &loc, &cb, &rs, leak);
-        assert!(acc.accused.iter().all(|a| a == who), "trial {trial}: innocent accused: {:?} (leaker {who})", acc.accused);
+        assert!(
+            acc.accused.iter().all(|a| a == who),
+            "trial {trial}: innocent accused: {:?} (leaker {who})",
+            acc.accused
+        );
         right += usize::from(acc.accused == [who.clone()]);
     }
-    assert!(right * 100 >= trials * 95, "only {right}/{trials} excerpts accused their recipient");
+    assert!(
+        right * 100 >= trials * 95,
+        "only {right}/{trials} excerpts accused their recipient"
+    );
 }
 
 #[test]
@@ -53,9 +78,14 @@ fn innocent_recipients_are_accused_at_most_at_the_nominal_rate() {
     let alphas = [1e-3, 1e-2, 0.05, 0.1, 0.25, 0.5];
     let mut below = [0usize; 6];
     let (mut n, mut false_accusations, mut leaks_with_accusation) = (0usize, 0usize, 0usize);
-    let params = AccuseParams { max_suspects: usize::MAX, ..AccuseParams::default() };
+    let params = AccuseParams {
+        max_suspects: usize::MAX,
+        ..AccuseParams::default()
+    };
     for trial in 0..200 {
-        let copy = t.render(&other.codeword(&format!("outsider-{trial}"))).unwrap();
+        let copy = t
+            .render(&other.codeword(&format!("outsider-{trial}")))
+            .unwrap();
         let len = 20 + rng.below(300);
         let start = rng.below(words.saturating_sub(len).max(1));
         let mut leak = copy[sim::word_window(&copy, start, len)].to_string();
@@ -63,8 +93,18 @@ fn innocent_recipients_are_accused_at_most_at_the_nominal_rate() {
             leak = sim::house_style(&leak);
         }
         let traces = loc.trace(&[&t], &leak).unwrap();
-        let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
-        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], params);
+        let obs = traces
+            .first()
+            .map(|x| x.observations.clone())
+            .unwrap_or_default();
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook: &cb,
+                observations: &obs,
+                recipients: &rs,
+            }],
+            params,
+        );
         false_accusations += acc.accused.len();
         leaks_with_accusation += usize::from(!acc.accused.is_empty());
         // Recipients not listed among suspects have p-value 1.
@@ -76,8 +116,17 @@ fn innocent_recipients_are_accused_at_most_at_the_nominal_rate() {
         n += rs.len();
     }
     assert_eq!(n, 100_000);
-    assert!(false_accusations as f64 / n as f64 <= 1e-3, "{false_accusations} false accusations in {n}");
-    assert_eq!(leaks_with_accusation, 0, "an innocent was accused");
+    assert!(
+        false_accusations as f64 / n as f64 <= 1e-3,
+        "{false_accusations} false accusations in {n}"
+    );
+    // Each leak may accuse an innocent with probability at most 1e-3, so
+    // 200 leaks expect at most 0.2 such leaks; three or more would happen
+    // by chance with probability below 0.0012 if the bound holds.
+    assert!(
+        leaks_with_accusation <= 2,
+        "{leaks_with_accusation} of 200 leaks accused an innocent"
+    );
     for (k, a) in alphas.iter().enumerate() {
         let frac = below[k] as f64 / n as f64;
         // Super-uniform: P(p ≤ α) ≤ α, with sampling slack.
@@ -97,11 +146,21 @@ fn colluders_merging_copies_are_caught_and_no_innocent_is() {
             for trial in 0..5 {
                 let gang: Vec<String> = (0..c).map(|_| rs[rng.below(rs.len())].clone()).collect();
                 let cws: Vec<Vec<u8>> = gang.iter().map(|g| cb.codeword(g)).collect();
-                let merged: Vec<u8> = sim::merge(&cws, how, &mut rng).into_iter().map(|x| x.unwrap_or(0)).collect();
+                let merged: Vec<u8> = sim::merge(&cws, how, &mut rng)
+                    .into_iter()
+                    .map(|x| x.unwrap_or(0))
+                    .collect();
                 let leak = t.render(&merged).unwrap();
                 let acc = trace_and_accuse(&t, &loc, &cb, &rs, &leak);
-                assert!(!acc.accused.is_empty(), "c={c} {how:?} trial {trial}: nobody accused");
-                assert!(acc.accused.iter().all(|a| gang.contains(a)), "c={c} {how:?} trial {trial}: innocent accused {:?} (gang {gang:?})", acc.accused);
+                assert!(
+                    !acc.accused.is_empty(),
+                    "c={c} {how:?} trial {trial}: nobody accused"
+                );
+                assert!(
+                    acc.accused.iter().all(|a| gang.contains(a)),
+                    "c={c} {how:?} trial {trial}: innocent accused {:?} (gang {gang:?})",
+                    acc.accused
+                );
             }
         }
     }
@@ -135,7 +194,11 @@ fn evidence_from_several_documents_combines() {
         loc.add(t);
     }
     let key = common::key(11);
-    let cbs: Vec<Codebook> = ts.iter().enumerate().map(|(i, t)| Codebook::new(&key, &format!("memo-{i}"), t, CodeParams::default()).unwrap()).collect();
+    let cbs: Vec<Codebook> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Codebook::new(&key, &format!("memo-{i}"), t, CodeParams::default()).unwrap())
+        .collect();
     let all = common::recipients(300);
     // Everyone received the first memo; only the last 200 the second.
     let both: Vec<String> = all[100..].to_vec();
@@ -150,28 +213,57 @@ fn evidence_from_several_documents_combines() {
             let copy = t.render(&cb.codeword(leaker)).unwrap();
             let words = t.word_count();
             let start = rng.below(words - 20);
-            leak.push_str(&format!("One says \"{}\" and ", sim::pasted_house_style(&copy[sim::word_window(&copy, start, 9)])));
+            leak.push_str(&format!(
+                "One says \"{}\" and ",
+                sim::pasted_house_style(&copy[sim::word_window(&copy, start, 9)])
+            ));
         }
         leak.push_str("that is all.");
         let traces = loc.trace(&[&ts[0], &ts[1]], &leak).unwrap();
-        let obs: Vec<Vec<telltale_core::Observation>> =
-            (0..2).map(|d| traces.iter().find(|t| t.doc == d).map(|t| t.observations.clone()).unwrap_or_default()).collect();
+        let obs: Vec<Vec<telltale_core::Observation>> = (0..2)
+            .map(|d| {
+                traces
+                    .iter()
+                    .find(|t| t.doc == d)
+                    .map(|t| t.observations.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
         let recips = [all.clone(), both.clone()];
-        let ev = |d: usize| DocumentEvidence { codebook: &cbs[d], observations: &obs[d], recipients: &recips[d] };
+        let ev = |d: usize| DocumentEvidence {
+            codebook: &cbs[d],
+            observations: &obs[d],
+            recipients: &recips[d],
+        };
         let together = accuse(&[ev(0), ev(1)], params);
         let separate: Vec<_> = (0..2).map(|d| accuse(&[ev(d)], params)).collect();
         for acc in separate.iter().chain([&together]) {
-            assert!(acc.accused.iter().all(|a| a == leaker), "trial {trial}: innocent accused {:?}", acc.accused);
+            assert!(
+                acc.accused.iter().all(|a| a == leaker),
+                "trial {trial}: innocent accused {:?}",
+                acc.accused
+            );
         }
         assert_eq!(together.population, 300);
         if together.accused == [leaker.clone()] && separate.iter().all(|a| a.accused.is_empty()) {
             combined_wins += 1;
         }
         // Combined evidence is never weaker than either part for the leaker.
-        let p = |a: &telltale_core::Accusation| a.suspects.iter().find(|s| &s.recipient == leaker).map_or(1.0, |s| s.p_value);
-        assert!(p(&together) <= separate.iter().map(p).fold(1.0, f64::min) * 1.0001 + 1e-300 || together.accused == [leaker.clone()]);
+        let p = |a: &telltale_core::Accusation| {
+            a.suspects
+                .iter()
+                .find(|s| &s.recipient == leaker)
+                .map_or(1.0, |s| s.p_value)
+        };
+        assert!(
+            p(&together) <= separate.iter().map(p).fold(1.0, f64::min) * 1.0001 + 1e-300
+                || together.accused == [leaker.clone()]
+        );
     }
-    assert!(combined_wins >= 3, "combining documents never made the difference ({combined_wins}/20)");
+    assert!(
+        combined_wins >= 3,
+        "combining documents never made the difference ({combined_wins}/20)"
+    );
 }
 
 #[test]
@@ -196,13 +288,31 @@ fn noisy_and_edited_quotes_are_still_located_and_read() {
         let leak = format!("Officials in the capital were unavailable for comment. \"{quote}\" The ministry said it would respond next week.");
         let traces = loc.trace(&[&t], &leak).unwrap();
         assert_eq!(traces.len(), 1, "trial {trial}: passage not found");
-        assert!(traces[0].aligned_words() >= 100, "trial {trial}: only {} words aligned", traces[0].aligned_words());
+        assert!(
+            traces[0].aligned_words() >= 100,
+            "trial {trial}: only {} words aligned",
+            traces[0].aligned_words()
+        );
         for o in &traces[0].observations {
             read += 1;
             right += usize::from(cw[o.slot as usize] == o.symbol);
         }
-        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &traces[0].observations, recipients: &rs }], AccuseParams::default());
-        assert!(acc.accused.iter().all(|a| a == who), "trial {trial}: innocent accused {:?}", acc.accused);
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook: &cb,
+                observations: &traces[0].observations,
+                recipients: &rs,
+            }],
+            AccuseParams::default(),
+        );
+        assert!(
+            acc.accused.iter().all(|a| a == who),
+            "trial {trial}: innocent accused {:?}",
+            acc.accused
+        );
     }
-    assert!(read > 0 && right * 100 >= read * 90, "{right} of {read} readings right");
+    assert!(
+        read > 0 && right * 100 >= read * 90,
+        "{right} of {read} readings right"
+    );
 }

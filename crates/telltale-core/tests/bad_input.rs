@@ -7,13 +7,21 @@ use telltale_core::{sample, CodeParams, Codebook, Error, Locator, RuleSet, Templ
 
 #[test]
 fn empty_and_blank_documents_are_refused() {
-    assert_eq!(RuleSet::default().build("", &mut NoGate), Err(Error::EmptyDocument));
-    assert_eq!(RuleSet::default().build(" \n\t ", &mut NoGate), Err(Error::EmptyDocument));
+    assert_eq!(
+        RuleSet::default().build("", &mut NoGate),
+        Err(Error::EmptyDocument)
+    );
+    assert_eq!(
+        RuleSet::default().build(" \n\t ", &mut NoGate),
+        Err(Error::EmptyDocument)
+    );
 }
 
 #[test]
 fn binary_documents_are_refused() {
-    let e = RuleSet::default().build("PK\u{3}\u{4}\u{0}\u{0}binary", &mut NoGate).unwrap_err();
+    let e = RuleSet::default()
+        .build("PK\u{3}\u{4}\u{0}\u{0}binary", &mut NoGate)
+        .unwrap_err();
     assert!(matches!(e, Error::Binary(_)), "{e}");
     assert!(!e.to_string().contains('\n'));
 }
@@ -66,7 +74,9 @@ fn a_large_leak_within_the_limit_is_traced() {
     let t = common::build(sample::MEMO);
     let mut loc = Locator::new();
     loc.add(&t);
-    let filler = "The committee met again on Thursday to consider the report on regional transport. ".repeat(100_000);
+    let filler =
+        "The committee met again on Thursday to consider the report on regional transport. "
+            .repeat(100_000);
     let leak = format!("{filler}{}{filler}", sample::MEMO);
     let traces = loc.trace(&[&t], &leak).unwrap();
     assert_eq!(traces.len(), 1);

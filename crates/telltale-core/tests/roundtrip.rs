@@ -5,7 +5,9 @@ mod common;
 
 use proptest::prelude::*;
 use telltale_core::gate::NoGate;
-use telltale_core::{accuse, sample, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet};
+use telltale_core::{
+    accuse, sample, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet,
+};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
@@ -42,7 +44,10 @@ fn full_copies_trace_to_their_recipient_with_the_whole_codeword() {
     let rs = common::recipients(300);
     for trial in 0..6 {
         // A different document and key each time.
-        let doc: String = (0..5).map(|k| paras[(trial * 5 + k * 3) % paras.len()]).collect::<Vec<_>>().join("\n\n");
+        let doc: String = (0..5)
+            .map(|k| paras[(trial * 5 + k * 3) % paras.len()])
+            .collect::<Vec<_>>()
+            .join("\n\n");
         let t = common::build(&doc);
         let key = common::key(trial as u8 + 1);
         let cb = Codebook::new(&key, &format!("doc-{trial}"), &t, CodeParams::default()).unwrap();
@@ -59,15 +64,35 @@ fn full_copies_trace_to_their_recipient_with_the_whole_codeword() {
             .filter(|j| !obs.iter().any(|o| o.slot == *j))
             .map(|j| {
                 let site = t.sites.iter().find(|s| s.slot == j).unwrap();
-                format!("{:?} {:?} at {}", t.slots[j as usize].class, site.forms, site.start)
+                format!(
+                    "{:?} {:?} at {}",
+                    t.slots[j as usize].class, site.forms, site.start
+                )
             })
             .collect();
         assert!(missing.is_empty(), "trial {trial}: unread {missing:?}");
-        assert_eq!(obs.len(), t.slots.len(), "trial {trial}: {} of {} slots read", obs.len(), t.slots.len());
+        assert_eq!(
+            obs.len(),
+            t.slots.len(),
+            "trial {trial}: {} of {} slots read",
+            obs.len(),
+            t.slots.len()
+        );
         for o in obs {
-            assert_eq!(o.symbol, cw[o.slot as usize], "trial {trial}: slot {} ({:?})", o.slot, t.slots[o.slot as usize].class);
+            assert_eq!(
+                o.symbol, cw[o.slot as usize],
+                "trial {trial}: slot {} ({:?})",
+                o.slot, t.slots[o.slot as usize].class
+            );
         }
-        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: obs, recipients: &rs }], AccuseParams::default());
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook: &cb,
+                observations: obs,
+                recipients: &rs,
+            }],
+            AccuseParams::default(),
+        );
         assert_eq!(acc.accused, vec![who.clone()], "trial {trial}");
     }
 }

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -27,9 +29,14 @@ fn every_module_has_a_doc_comment() {
         .iter()
         .filter(|p| {
             let s = std::fs::read_to_string(p).unwrap_or_default();
-            !s.lines().find(|l| !l.trim().is_empty() && !l.starts_with("#!")).is_some_and(|l| l.starts_with("//!"))
+            !s.lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with("#!"))
+                .is_some_and(|l| l.starts_with("//!"))
         })
         .map(|p| p.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a //! module doc: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a //! module doc: {missing:?}"
+    );
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use telltale_eval::{run_all, Config};
+use telltale_eval::{run_all, run_capacity, Config};
 
 /// Measure telltale on real prose and write a Markdown report with plots.
 #[derive(Parser)]
@@ -27,16 +27,36 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Only the capacity table (slots and bits per class), printed; writes nothing.
+    Capacity {
+        /// Directory of corpus documents (.txt).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::All { quick, out, corpus } => {
-            run_all(&Config { quick, out, corpus: corpus.unwrap_or_else(Config::default_corpus) })
+        Command::All { quick, out, corpus } => run_all(&Config {
+            quick,
+            out,
+            corpus: corpus.unwrap_or_else(Config::default_corpus),
+        }),
+        Command::Capacity { corpus } => {
+            let cfg = Config {
+                quick: false,
+                out: PathBuf::from("."),
+                corpus: corpus.unwrap_or_else(Config::default_corpus),
+            };
+            run_capacity(&cfg).map(|md| {
+                print!("{md}");
+                PathBuf::from("-")
+            })
         }
     };
     match result {
+        Ok(p) if p.as_os_str() == "-" => {}
         Ok(p) => println!("wrote {}", p.display()),
         Err(e) => {
             eprintln!("telltale-eval: {}", format!("{e:#}").replace('\n', " "));

@@ -7,7 +7,10 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::{json, Value};
 use telltale_core::sim::{self, Merge, SimRng};
-use telltale_core::{accuse, Accusation, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator, Observation, SecretKey, Template};
+use telltale_core::{
+    accuse, Accusation, AccuseParams, CodeParams, Codebook, DocumentEvidence, Layer, Locator,
+    Observation, SecretKey, Template,
+};
 
 use crate::plot::{self, Series};
 use crate::{Config, Doc};
@@ -25,10 +28,27 @@ fn single_locators(docs: &[Doc]) -> Vec<Locator> {
 
 /// Trace `text` against one document and score its recipients: the path
 /// every trial and timing shares.
-fn trace_one(loc: &Locator, t: &Template, cb: &Codebook, rs: &[String], text: &str, params: AccuseParams) -> Accusation {
+fn trace_one(
+    loc: &Locator,
+    t: &Template,
+    cb: &Codebook,
+    rs: &[String],
+    text: &str,
+    params: AccuseParams,
+) -> Accusation {
     let traces = loc.trace(&[t], text).unwrap_or_default();
-    let obs = traces.first().map(|x| x.observations.clone()).unwrap_or_default();
-    accuse(&[DocumentEvidence { codebook: cb, observations: &obs, recipients: rs }], params)
+    let obs = traces
+        .first()
+        .map(|x| x.observations.clone())
+        .unwrap_or_default();
+    accuse(
+        &[DocumentEvidence {
+            codebook: cb,
+            observations: &obs,
+            recipients: rs,
+        }],
+        params,
+    )
 }
 
 fn key(n: u8) -> SecretKey {
@@ -43,7 +63,11 @@ fn recipients(n: usize) -> Vec<String> {
 pub fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -74,16 +98,88 @@ pub fn capacity(_: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         if l != Layer::Invisible {
             robust += b;
         }
-        let _ = writeln!(md, "| {} | {:.2} | {:.2} |", l.name(), per100(n as f64), per100(b));
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} | {:.2} |",
+            l.name(),
+            per100(n as f64),
+            per100(b)
+        );
     }
-    let _ = writeln!(md, "| **retype-robust (lexical + punctuation)** | | **{:.2}** |", per100(robust));
+    let _ = writeln!(
+        md,
+        "| **retype-robust (lexical + punctuation)** | | **{:.2}** |",
+        per100(robust)
+    );
     md.push_str("\n| class | slots | sites | slots / 100 words | bits / 100 words |\n|---|---|---|---|---|\n");
     let mut classes: Vec<_> = by_class.iter().collect();
     classes.sort_by(|a, b| b.1 .2.total_cmp(&a.1 .2));
     for (c, (n, sites, b)) in &classes {
-        let _ = writeln!(md, "| {c} | {n} | {sites} | {:.2} | {:.2} |", per100(*n as f64), per100(*b));
+        let _ = writeln!(
+            md,
+            "| {c} | {n} | {sites} | {:.2} | {:.2} |",
+            per100(*n as f64),
+            per100(*b)
+        );
+    }
+    // How often the corpus's own authors mix the forms of a class within
+    // one document: the case for varying a class per instance rather than
+    // once per document.
+    let mut mixing: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for d in docs {
+        let mut seen: BTreeMap<&str, (usize, std::collections::BTreeSet<String>)> = BTreeMap::new();
+        let sites = d.template.sites_by_slot();
+        for (j, s) in d.template.slots.iter().enumerate() {
+            if s.layer() == Layer::Invisible || sites[j].is_empty() {
+                continue;
+            }
+            // Which convention the original follows: for punctuation the mark
+            // itself (its rules list forms in either order), otherwise the
+            // index, which the word-order and contraction rules keep in one
+            // convention order (full before short, with "that" before without).
+            let site = &d.template.sites[sites[j][0]];
+            let punct = site.forms.iter().all(|f| f.trim().chars().count() <= 1);
+            let key = if punct {
+                site.forms[s.original as usize].trim().to_string()
+            } else {
+                s.original.to_string()
+            };
+            let e = seen.entry(s.class.name()).or_default();
+            e.0 += 1;
+            e.1.insert(key);
+        }
+        for (c, (slots, forms)) in seen {
+            if slots >= 2 {
+                let e = mixing.entry(c).or_default();
+                e.0 += 1;
+                e.1 += usize::from(forms.len() >= 2);
+            }
+        }
+    }
+    md.push_str(
+        "\nPer-instance classes are justified where the corpus's own authors mix the forms within one document. \
+         Of the documents with two or more slots of a class, the share whose original text shows two or more of its forms:\n\n| class | documents | mixing | share |\n|---|---|---|---|\n",
+    );
+    for (c, (n, m)) in &mixing {
+        if matches!(
+            *c,
+            "serial-comma"
+                | "contraction"
+                | "complementiser"
+                | "intro-comma"
+                | "clause-comma"
+                | "adverb-placement"
+                | "optional-to"
+        ) {
+            let _ = writeln!(
+                md,
+                "| {c} | {n} | {m} | {:.0}% |",
+                100.0 * *m as f64 / (*n).max(1) as f64
+            );
+        }
     }
     let v = json!({
+        "mixing": mixing.iter().map(|(k, (n, m))| (k.to_string(), json!({"documents": n, "mixing": m}))).collect::<serde_json::Map<_, _>>(),
         "words": words,
         "layers": by_layer.iter().map(|(k, (n, b))| (k.to_string(), json!({"slots_per_100": per100(*n as f64), "bits_per_100": per100(*b)}))).collect::<serde_json::Map<_, _>>(),
         "retype_robust_bits_per_100": per100(robust),
@@ -98,7 +194,13 @@ pub fn capacity(_: &Config, docs: &[Doc]) -> Result<(String, Value)> {
 fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
     let toks = telltale_core::text::tokenize(text);
     let sents = telltale_core::text::sentences(text, &toks);
-    sents.iter().find(|r| r.start <= start && end <= r.end).map_or((start.saturating_sub(80), (end + 80).min(text.len())), |r| (r.start, r.end))
+    sents
+        .iter()
+        .find(|r| r.start <= start && end <= r.end)
+        .map_or(
+            (start.saturating_sub(80), (end + 80).min(text.len())),
+            |r| (r.start, r.end),
+        )
 }
 
 pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
@@ -130,18 +232,37 @@ pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         let (a, b) = sentence_around(&t.text, s.start, s.end);
         let (a, b) = (t.text.floor_char_boundary(a), t.text.ceil_char_boundary(b));
         let before = t.text[a..b].replace('\n', " ");
-        let after = format!("{}{}{}", &t.text[a..s.start], s.forms[alt], &t.text[s.end..b]).replace('\n', " ");
+        let after = format!(
+            "{}{}{}",
+            &t.text[a..s.start],
+            s.forms[alt],
+            &t.text[s.end..b]
+        )
+        .replace('\n', " ");
         items.push(json!({"id": items.len() + 1, "doc": docs[di].name, "class": slot.class.name(), "original": before, "variant": after}));
     }
     let mut file = String::from("# Naturalness sample\n\nRandomly drawn visible variants: the original sentence and the sentence with another alternative of one slot. Class names are for analysis only; a blind review shows reviewers the two sentences in random order without them.\n\n");
     for it in &items {
-        let _ = write!(file, "{}. [{}] {}\n   - original: {}\n   - variant:  {}\n\n", it["id"], it["class"].as_str().unwrap_or(""), it["doc"].as_str().unwrap_or(""), it["original"].as_str().unwrap_or(""), it["variant"].as_str().unwrap_or(""));
+        let _ = write!(
+            file,
+            "{}. [{}] {}\n   - original: {}\n   - variant:  {}\n\n",
+            it["id"],
+            it["class"].as_str().unwrap_or(""),
+            it["doc"].as_str().unwrap_or(""),
+            it["original"].as_str().unwrap_or(""),
+            it["variant"].as_str().unwrap_or("")
+        );
     }
     std::fs::write(cfg.out.join("naturalness-sample.md"), file)?;
-    std::fs::write(cfg.out.join("naturalness-sample.json"), serde_json::to_string_pretty(&items)?)?;
+    std::fs::write(
+        cfg.out.join("naturalness-sample.json"),
+        serde_json::to_string_pretty(&items)?,
+    )?;
     let mut per_class: BTreeMap<String, usize> = BTreeMap::new();
     for it in &items {
-        *per_class.entry(it["class"].as_str().unwrap_or("").to_string()).or_default() += 1;
+        *per_class
+            .entry(it["class"].as_str().unwrap_or("").to_string())
+            .or_default() += 1;
     }
     let mut md = format!("## Naturalness sample\n\n{} variants drawn at random from the corpus templates are in `naturalness-sample.md` (and `.json`) for review. Per class:\n\n| class | items |\n|---|---|\n", items.len());
     for (c, k) in &per_class {
@@ -163,7 +284,14 @@ enum Attack {
 }
 
 impl Attack {
-    const ALL: [Attack; 6] = [Attack::Verbatim, Attack::HouseStyle, Attack::Ocr1, Attack::Ocr3, Attack::LightEdits, Attack::Fragments];
+    const ALL: [Attack; 6] = [
+        Attack::Verbatim,
+        Attack::HouseStyle,
+        Attack::Ocr1,
+        Attack::Ocr3,
+        Attack::LightEdits,
+        Attack::Fragments,
+    ];
     fn name(self) -> &'static str {
         match self {
             Attack::Verbatim => "verbatim (pasted)",
@@ -179,7 +307,13 @@ impl Attack {
 const FILLER: &str = "Officials declined to comment on the record. The committee will meet again next month to consider the matter, a spokesperson said. ";
 
 /// Build a leak of about `words` quoted words of `copy` under `attack`.
-fn make_leak(copy: &str, doc_words: usize, words: usize, attack: Attack, rng: &mut SimRng) -> String {
+fn make_leak(
+    copy: &str,
+    doc_words: usize,
+    words: usize,
+    attack: Attack,
+    rng: &mut SimRng,
+) -> String {
     let quote = |start: usize, n: usize| copy[sim::word_window(copy, start, n)].to_string();
     let start = rng.below(doc_words.saturating_sub(words).max(1));
     let body = match attack {
@@ -197,7 +331,10 @@ fn make_leak(copy: &str, doc_words: usize, words: usize, attack: Attack, rng: &m
                 parts.push(format!("\"{}\"", sim::house_style(&quote(s, n))));
                 total += n;
             }
-            return format!("{FILLER}{} {FILLER}", parts.join(" the memo says, and elsewhere: "));
+            return format!(
+                "{FILLER}{} {FILLER}",
+                parts.join(" the memo says, and elsewhere: ")
+            );
         }
     };
     format!("{FILLER}\"{body}\" {FILLER}")
@@ -205,9 +342,20 @@ fn make_leak(copy: &str, doc_words: usize, words: usize, attack: Attack, rng: &m
 
 /// Fraction of trials in which exactly the leaker is accused, and how many
 /// trials accused an innocent.
-fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[String], words: usize, attack: Attack, trials: usize, seed: &str) -> (f64, usize, usize) {
+fn attribution_rate(
+    docs: &[Doc],
+    locators: &[Locator],
+    cbs: &[Codebook],
+    rs: &[String],
+    words: usize,
+    attack: Attack,
+    trials: usize,
+    seed: &str,
+) -> (f64, usize, usize) {
     let mut rng = SimRng::new(seed);
-    let eligible: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].words >= words + 5).collect();
+    let eligible: Vec<usize> = (0..docs.len())
+        .filter(|&i| docs[i].words >= words + 5)
+        .collect();
     if eligible.is_empty() {
         return (f64::NAN, 0, 0);
     }
@@ -216,9 +364,19 @@ fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[
         let di = eligible[rng.below(eligible.len())];
         let d = &docs[di];
         let who = &rs[rng.below(rs.len())];
-        let copy = d.template.render(&cbs[di].codeword(who)).unwrap_or_default();
+        let copy = d
+            .template
+            .render(&cbs[di].codeword(who))
+            .unwrap_or_default();
         let leak = make_leak(&copy, d.words, words, attack, &mut rng);
-        let acc = trace_one(&locators[di], &d.template, &cbs[di], rs, &leak, AccuseParams::default());
+        let acc = trace_one(
+            &locators[di],
+            &d.template,
+            &cbs[di],
+            rs,
+            &leak,
+            AccuseParams::default(),
+        );
         ok += usize::from(acc.accused.len() == 1 && &acc.accused[0] == who);
         innocent += acc.accused.iter().filter(|a| *a != who).count();
     }
@@ -226,11 +384,24 @@ fn attribution_rate(docs: &[Doc], locators: &[Locator], cbs: &[Codebook], rs: &[
 }
 
 pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
-    let lengths: Vec<usize> = if cfg.quick { vec![20, 80, 320] } else { vec![10, 15, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960] };
-    let ns: Vec<usize> = if cfg.quick { vec![100, 1000] } else { vec![100, 1000, 10_000] };
+    let lengths: Vec<usize> = if cfg.quick {
+        vec![20, 80, 320]
+    } else {
+        vec![
+            10, 15, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+        ]
+    };
+    let ns: Vec<usize> = if cfg.quick {
+        vec![100, 1000]
+    } else {
+        vec![100, 1000, 10_000]
+    };
     let locators = single_locators(docs);
     let k = key(1);
-    let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
+    let cbs: Vec<Codebook> = docs
+        .iter()
+        .map(|d| Codebook::new(&k, &d.name, &d.template, CodeParams::default()))
+        .collect::<Result<_, _>>()?;
     let mut md = String::from("## Attribution power\n\nQuote length (words) at which exactly the true leaker is accused (false-accusation bound ≤ 1e-3) in 50% / 90% / 99% of trials; “>L” means not reached by the longest length tried. The quote sits inside other prose; *pasted* keeps the copy's bytes, *retyped* attacks pass it through a newspaper house style first (quotes, dashes, spacing normalised, invisible characters gone).\n\n");
     let mut results = Vec::new();
     let mut innocents_total = 0usize;
@@ -239,12 +410,27 @@ pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     md.push_str("| recipients | attack | 50% | 90% | 99% |\n|---|---|---|---|---|\n");
     for &n in &ns {
         let rs = recipients(n);
-        let trials = if cfg.quick { 12 } else if n >= 10_000 { 40 } else { 100 };
+        let trials = if cfg.quick {
+            12
+        } else if n >= 10_000 {
+            40
+        } else {
+            100
+        };
         for attack in Attack::ALL {
             let mut curve = Vec::new();
             let mut high = 0;
             for &l in &lengths {
-                let (rate, inn, t) = attribution_rate(docs, &locators, &cbs, &rs, l, attack, trials, &format!("attr-{n}-{attack:?}-{l}"));
+                let (rate, inn, t) = attribution_rate(
+                    docs,
+                    &locators,
+                    &cbs,
+                    &rs,
+                    l,
+                    attack,
+                    trials,
+                    &format!("attr-{n}-{attack:?}-{l}"),
+                );
                 innocents_total += inn;
                 trials_total += t;
                 if rate.is_nan() {
@@ -256,18 +442,44 @@ pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
                     break; // longer quotes only do better
                 }
             }
-            let at = |p: f64| curve.iter().find(|(_, r)| *r >= p).map_or(format!(">{}", curve.last().map_or(0.0, |c| c.0)), |(l, _)| format!("{l}"));
-            let _ = writeln!(md, "| {n} | {} | {} | {} | {} |", attack.name(), at(0.5), at(0.9), at(0.99));
+            let at = |p: f64| {
+                curve.iter().find(|(_, r)| *r >= p).map_or(
+                    format!(">{}", curve.last().map_or(0.0, |c| c.0)),
+                    |(l, _)| format!("{l}"),
+                )
+            };
+            let _ = writeln!(
+                md,
+                "| {n} | {} | {} | {} | {} |",
+                attack.name(),
+                at(0.5),
+                at(0.9),
+                at(0.99)
+            );
             results.push(json!({"recipients": n, "attack": attack.name(), "l50": at(0.5), "l90": at(0.9), "l99": at(0.99), "curve": curve}));
             if n == 1000 {
-                curves.push(Series { name: attack.name().to_string(), points: curve.iter().map(|(l, r)| (*l, r * 100.0)).collect() });
+                curves.push(Series {
+                    name: attack.name().to_string(),
+                    points: curve.iter().map(|(l, r)| (*l, r * 100.0)).collect(),
+                });
             }
         }
     }
     let _ = writeln!(md, "\nInnocent recipients accused over all {trials_total} trials: **{innocents_total}** (the threshold allows up to {:.1} in expectation).\n", trials_total as f64 * 1e-3);
-    plot::lines(&cfg.out.join("attribution.png"), "True leaker accused, N = 1,000, threshold 1e-3", "quoted words", "% of trials", &curves, true, false)?;
+    plot::lines(
+        &cfg.out.join("attribution.png"),
+        "True leaker accused, N = 1,000, threshold 1e-3",
+        "quoted words",
+        "% of trials",
+        &curves,
+        true,
+        false,
+    )?;
     md.push_str("![attribution](attribution.png)\n");
-    Ok((md, json!({"results": results, "innocents_accused": innocents_total, "trials": trials_total})))
+    Ok((
+        md,
+        json!({"results": results, "innocents_accused": innocents_total, "trials": trials_total}),
+    ))
 }
 
 // --------------------------------------------------------------- collusion
@@ -284,8 +496,18 @@ fn slots_for_length(docs: &[Doc], words: usize, visible: bool) -> Vec<u8> {
         // Take a proportional share of the document's slots.
         let take = (words - w).min(d.words);
         let frac = take as f64 / d.words.max(1) as f64;
-        let slots: Vec<u8> = d.template.slots.iter().filter(|s| !visible || s.layer() != Layer::Invisible).map(|s| s.q).collect();
-        qs.extend(slots.iter().take((slots.len() as f64 * frac).round() as usize));
+        let slots: Vec<u8> = d
+            .template
+            .slots
+            .iter()
+            .filter(|s| !visible || s.layer() != Layer::Invisible)
+            .map(|s| s.q)
+            .collect();
+        qs.extend(
+            slots
+                .iter()
+                .take((slots.len() as f64 * frac).round() as usize),
+        );
         w += take;
     }
     qs
@@ -295,9 +517,23 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let n = 1000;
     let eps: f64 = 1e-3;
     let rs = recipients(n);
-    let lengths: Vec<usize> = if cfg.quick { vec![500, 2000] } else { vec![250, 500, 1000, 2000, 4000] };
-    let cs: Vec<usize> = if cfg.quick { vec![2, 3, 5] } else { (2..=8).collect() };
-    let strategies = [Merge::Majority, Merge::Minority, Merge::Random, Merge::Interleave, Merge::Drop];
+    let lengths: Vec<usize> = if cfg.quick {
+        vec![500, 2000]
+    } else {
+        vec![250, 500, 1000, 2000, 4000]
+    };
+    let cs: Vec<usize> = if cfg.quick {
+        vec![2, 3, 5]
+    } else {
+        (2..=8).collect()
+    };
+    let strategies = [
+        Merge::Majority,
+        Merge::Minority,
+        Merge::Random,
+        Merge::Interleave,
+        Merge::Drop,
+    ];
     let trials = if cfg.quick { 4 } else { 10 };
     let k = key(2);
     let mut md = String::from("## Collusion\n\nc colluders merge their copies slot by slot (where they agree they cannot change the symbol); N = 1,000 recipients, threshold 1e-3. Simulated at the level of codewords with the slot alphabets of corpus documents of the given length, assuming every slot is read (a forwarded merged file: all layers) or only the visible layers (a retyped merged text). Cells: share of trials accusing at least one colluder / innocents accused in all trials.\n\n");
@@ -305,7 +541,15 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let mut series: BTreeMap<usize, Vec<(f64, f64)>> = BTreeMap::new();
     let (mut all_trials, mut all_innocents) = (0usize, 0usize);
     for visible in [false, true] {
-        let _ = writeln!(md, "### {}\n", if visible { "Visible layers only (retyped)" } else { "All layers (forwarded file)" });
+        let _ = writeln!(
+            md,
+            "### {}\n",
+            if visible {
+                "Visible layers only (retyped)"
+            } else {
+                "All layers (forwarded file)"
+            }
+        );
         md.push_str("| words | slots | c | majority | minority | random | interleave | drop |\n|---|---|---|---|---|---|---|---|\n");
         for &len in &lengths {
             let qs = slots_for_length(docs, len, visible);
@@ -315,7 +559,12 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
                     let mut rng = SimRng::new(&format!("coll-{visible}-{len}-{c}-{how:?}"));
                     let (mut caught, mut innocent) = (0usize, 0usize);
                     for t in 0..trials {
-                        let cb = Codebook::for_slots(&k, &format!("coll-{visible}-{len}-{c}-{how:?}-{t}"), &qs, CodeParams::default())?;
+                        let cb = Codebook::for_slots(
+                            &k,
+                            &format!("coll-{visible}-{len}-{c}-{how:?}-{t}"),
+                            &qs,
+                            CodeParams::default(),
+                        )?;
                         let mut gang: Vec<&String> = Vec::new();
                         while gang.len() < c {
                             let g = &rs[rng.below(n)];
@@ -328,9 +577,23 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
                         let obs: Vec<Observation> = merged
                             .iter()
                             .enumerate()
-                            .filter_map(|(j, s)| s.map(|s| Observation { slot: j as u32, symbol: s, site: j as u32, leak_span: 0..0 }))
+                            .filter_map(|(j, s)| {
+                                s.map(|s| Observation {
+                                    slot: j as u32,
+                                    symbol: s,
+                                    site: j as u32,
+                                    leak_span: 0..0,
+                                })
+                            })
                             .collect();
-                        let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &obs, recipients: &rs }], AccuseParams::default());
+                        let acc = accuse(
+                            &[DocumentEvidence {
+                                codebook: &cb,
+                                observations: &obs,
+                                recipients: &rs,
+                            }],
+                            AccuseParams::default(),
+                        );
                         caught += usize::from(acc.accused.iter().any(|a| gang.contains(&a)));
                         innocent += acc.accused.iter().filter(|a| !gang.contains(a)).count();
                     }
@@ -340,7 +603,10 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
                     let _ = write!(row, " {:.0}% / {innocent} |", share * 100.0);
                     results.push(json!({"visible_only": visible, "words": len, "slots": qs.len(), "c": c, "strategy": format!("{how:?}"), "caught": share, "innocents": innocent}));
                     if !visible && how == Merge::Random {
-                        series.entry(c).or_default().push((len as f64, share * 100.0));
+                        series
+                            .entry(c)
+                            .or_default()
+                            .push((len as f64, share * 100.0));
                     }
                 }
                 md.push_str(&row);
@@ -358,12 +624,35 @@ pub fn collusion(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let l = (n as f64 / eps).ln();
     for &c in &cs {
         let c2 = (c * c) as f64;
-        let _ = writeln!(md, "| {c} | {:.0} | {:.0} | {:.0} |", 100.0 * c2 * l, std::f64::consts::PI.powi(2) / 2.0 * c2 * l, 2.0 * c2 * l);
+        let _ = writeln!(
+            md,
+            "| {c} | {:.0} | {:.0} | {:.0} |",
+            100.0 * c2 * l,
+            std::f64::consts::PI.powi(2) / 2.0 * c2 * l,
+            2.0 * c2 * l
+        );
     }
-    let curves: Vec<Series> = series.into_iter().map(|(c, p)| Series { name: format!("c = {c}"), points: p }).collect();
-    plot::lines(&cfg.out.join("collusion.png"), "At least one colluder accused (random merge, all layers)", "document words", "% of trials", &curves, true, false)?;
+    let curves: Vec<Series> = series
+        .into_iter()
+        .map(|(c, p)| Series {
+            name: format!("c = {c}"),
+            points: p,
+        })
+        .collect();
+    plot::lines(
+        &cfg.out.join("collusion.png"),
+        "At least one colluder accused (random merge, all layers)",
+        "document words",
+        "% of trials",
+        &curves,
+        true,
+        false,
+    )?;
     md.push_str("\n![collusion](collusion.png)\n");
-    Ok((md, json!({"results": results, "trials": all_trials, "innocents_accused": all_innocents})))
+    Ok((
+        md,
+        json!({"results": results, "trials": all_trials, "innocents_accused": all_innocents}),
+    ))
 }
 
 // ------------------------------------------------------------- calibration
@@ -374,20 +663,35 @@ pub fn calibration(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
     let rs = recipients(n);
     let (k1, k2) = (key(3), key(4));
     let locators = single_locators(docs);
-    let cbs: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k1, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
-    let others: Vec<Codebook> = docs.iter().map(|d| Codebook::new(&k2, &d.name, &d.template, CodeParams::default())).collect::<Result<_, _>>()?;
+    let cbs: Vec<Codebook> = docs
+        .iter()
+        .map(|d| Codebook::new(&k1, &d.name, &d.template, CodeParams::default()))
+        .collect::<Result<_, _>>()?;
+    let others: Vec<Codebook> = docs
+        .iter()
+        .map(|d| Codebook::new(&k2, &d.name, &d.template, CodeParams::default()))
+        .collect::<Result<_, _>>()?;
     let alphas = [0.5, 0.1, 0.05, 1e-2, 1e-3, 1e-4];
     let mut p_below = [0usize; 6];
     let mut fa_below = [0usize; 6];
     let mut rng = SimRng::new("calibration");
-    let params = AccuseParams { max_suspects: usize::MAX, ..AccuseParams::default() };
+    let params = AccuseParams {
+        max_suspects: usize::MAX,
+        ..AccuseParams::default()
+    };
     let mut observed_total = 0usize;
     for t in 0..leaks {
         let di = rng.below(docs.len());
         let d = &docs[di];
-        let copy = d.template.render(&others[di].codeword(&format!("outsider-{t}")))?;
+        let copy = d
+            .template
+            .render(&others[di].codeword(&format!("outsider-{t}")))?;
         let words = 20 + rng.below(d.words.saturating_sub(20).max(1));
-        let attack = if t % 2 == 0 { Attack::Verbatim } else { Attack::HouseStyle };
+        let attack = if t % 2 == 0 {
+            Attack::Verbatim
+        } else {
+            Attack::HouseStyle
+        };
         let leak = make_leak(&copy, d.words, words, attack, &mut rng);
         let acc = trace_one(&locators[di], &d.template, &cbs[di], &rs, &leak, params);
         observed_total += acc.observed;
@@ -408,10 +712,34 @@ pub fn calibration(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         pts_fa.push((*a, fe.max(1e-9)));
     }
     md.push_str("\nBoth columns must stay at or below α: p-values are upper bounds, so the empirical rates are conservative (and zero where the evidence from unrelated text is weak).\n");
-    let ideal = Series { name: "nominal (y = α)".into(), points: alphas.iter().map(|a| (*a, *a)).collect() };
-    plot::lines(&cfg.out.join("calibration.png"), "Calibration on innocent recipients", "nominal α", "empirical rate", &[ideal, Series { name: "P(p ≤ α)".into(), points: pts_p }, Series { name: "leaks accusing anyone".into(), points: pts_fa }], true, true)?;
+    let ideal = Series {
+        name: "nominal (y = α)".into(),
+        points: alphas.iter().map(|a| (*a, *a)).collect(),
+    };
+    plot::lines(
+        &cfg.out.join("calibration.png"),
+        "Calibration on innocent recipients",
+        "nominal α",
+        "empirical rate",
+        &[
+            ideal,
+            Series {
+                name: "P(p ≤ α)".into(),
+                points: pts_p,
+            },
+            Series {
+                name: "leaks accusing anyone".into(),
+                points: pts_fa,
+            },
+        ],
+        true,
+        true,
+    )?;
     md.push_str("\n![calibration](calibration.png)\n");
-    Ok((md, json!({"recipient_traces": total, "leaks": leaks, "p_below": alphas.iter().zip(p_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / total as f64})).collect::<Vec<_>>(), "any_accused": alphas.iter().zip(fa_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / leaks as f64})).collect::<Vec<_>>()})))
+    Ok((
+        md,
+        json!({"recipient_traces": total, "leaks": leaks, "p_below": alphas.iter().zip(p_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / total as f64})).collect::<Vec<_>>(), "any_accused": alphas.iter().zip(fa_below).map(|(a, c)| json!({"alpha": a, "rate": c as f64 / leaks as f64})).collect::<Vec<_>>()}),
+    ))
 }
 
 // ------------------------------------------------------------------- speed
@@ -439,17 +767,24 @@ fn long_template(docs: &[Doc], words: usize) -> Template {
         w += d.words;
     }
     let mut gate = telltale_core::gate::NoGate;
-    telltale_core::RuleSet::default().build(&text, &mut gate).expect("corpus text builds")
+    telltale_core::RuleSet::default()
+        .build(&text, &mut gate)
+        .expect("corpus text builds")
 }
 
 pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(String, Value)> {
     let mut md = String::from("## Speed and scaling\n\nWall-clock on this machine (2 cores), single-threaded, best of several runs.\n\n");
-    let _ = writeln!(md, "- Template build (rules + grammar gate): **{build_words_per_sec:.0} words/s**.");
+    let _ = writeln!(
+        md,
+        "- Template build (rules + grammar gate): **{build_words_per_sec:.0} words/s**."
+    );
     let big = long_template(docs, 2000);
     let k = key(5);
     let cb = Codebook::new(&k, "speed", &big, CodeParams::default())?;
     let copies = if cfg.quick { 100 } else { 1000 };
-    let cws: Vec<Vec<u8>> = (0..copies).map(|i| cb.codeword(&format!("r-{i}"))).collect();
+    let cws: Vec<Vec<u8>> = (0..copies)
+        .map(|i| cb.codeword(&format!("r-{i}")))
+        .collect();
     let bytes = big.text.len() * copies;
     let render = time(3, || {
         for cw in &cws {
@@ -488,15 +823,30 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
     md.push_str("\nTrace latency (locate + align + read + accuse), N = 1,000 recipients, one document, half of the article quoted (retyped):\n\n| article words | ms |\n|---|---|\n");
     for words in [250usize, 500, 1000, 2000] {
         let q = sim::house_style(&copy[sim::word_window(&copy, 100, words / 2)]);
-        let article = format!("{}\"{q}\" {}", FILLER.repeat(words / 44 + 1), FILLER.repeat(words / 44 + 1));
+        let article = format!(
+            "{}\"{q}\" {}",
+            FILLER.repeat(words / 44 + 1),
+            FILLER.repeat(words / 44 + 1)
+        );
         let ms = time(3, || {
-            std::hint::black_box(trace_one(&loc, &big, &cb, &rs1k, &article, AccuseParams::default()));
+            std::hint::black_box(trace_one(
+                &loc,
+                &big,
+                &cb,
+                &rs1k,
+                &article,
+                AccuseParams::default(),
+            ));
         }) * 1000.0;
         let _ = writeln!(md, "| {words} | {ms:.1} |");
         by_len.push(json!({"words": words, "ms": ms}));
     }
     // Against the number of recipients (1,000-word article, pasted quote).
-    let ns: Vec<usize> = if cfg.quick { vec![100, 1000, 10_000] } else { vec![100, 1000, 10_000, 100_000, 1_000_000] };
+    let ns: Vec<usize> = if cfg.quick {
+        vec![100, 1000, 10_000]
+    } else {
+        vec![100, 1000, 10_000, 100_000, 1_000_000]
+    };
     let q = copy[sim::word_window(&copy, 100, 300)].to_string();
     let article = format!("{}\"{q}\" {}", FILLER.repeat(8), FILLER.repeat(8));
     md.push_str("\nTrace latency against the number of recipients (1,000-word article, 300 words pasted):\n\n| recipients | ms |\n|---|---|\n");
@@ -505,13 +855,31 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
     for &n in &ns {
         let rs = recipients(n);
         let ms = time(if n >= 100_000 { 1 } else { 3 }, || {
-            std::hint::black_box(trace_one(&loc, &big, &cb, &rs, &article, AccuseParams::default()));
+            std::hint::black_box(trace_one(
+                &loc,
+                &big,
+                &cb,
+                &rs,
+                &article,
+                AccuseParams::default(),
+            ));
         }) * 1000.0;
         let _ = writeln!(md, "| {n} | {ms:.0} |");
         by_n.push(json!({"recipients": n, "ms": ms}));
         pts.push((n as f64, ms));
     }
-    plot::lines(&cfg.out.join("trace-latency.png"), "Trace latency against recipients", "recipients", "ms", &[Series { name: "1,000-word article".into(), points: pts }], true, true)?;
+    plot::lines(
+        &cfg.out.join("trace-latency.png"),
+        "Trace latency against recipients",
+        "recipients",
+        "ms",
+        &[Series {
+            name: "1,000-word article".into(),
+            points: pts,
+        }],
+        true,
+        true,
+    )?;
     md.push_str("\n![trace latency](trace-latency.png)\n");
     // Against the number of documents in the index.
     md.push_str("\nLocating one quoted document among many (in-memory index, 1,000-word article):\n\n| documents | ms |\n|---|---|\n");
@@ -534,6 +902,8 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
         by_docs.push(json!({"documents": count, "ms": ms}));
     }
     let _ = writeln!(md, "\nPeak memory of the whole run: {}.", peak_memory());
-    Ok((md, json!({"build_words_per_sec": build_words_per_sec, "render_mb_s": bytes as f64 / render / 1e6, "render_vs_plain": render / plain, "trace_by_length": by_len, "trace_by_recipients": by_n, "locate_by_documents": by_docs})))
+    Ok((
+        md,
+        json!({"build_words_per_sec": build_words_per_sec, "render_mb_s": bytes as f64 / render / 1e6, "render_vs_plain": render / plain, "trace_by_length": by_len, "trace_by_recipients": by_n, "locate_by_documents": by_docs}),
+    ))
 }
-

@@ -6,34 +6,70 @@ use telltale_eval::{run_all, Config};
 #[test]
 fn quick_mode_writes_a_sane_report() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = Config { quick: true, out: dir.path().to_path_buf(), corpus: Config::default_corpus() };
+    let cfg = Config {
+        quick: true,
+        out: dir.path().to_path_buf(),
+        corpus: Config::default_corpus(),
+    };
     let report = run_all(&cfg).unwrap();
     let md = std::fs::read_to_string(report).unwrap();
-    for section in ["## Capacity", "## Naturalness sample", "## Attribution power", "## Collusion", "## Calibration", "## Speed and scaling"] {
+    for section in [
+        "## Capacity",
+        "## Naturalness sample",
+        "## Attribution power",
+        "## Collusion",
+        "## Calibration",
+        "## Speed and scaling",
+    ] {
         assert!(md.contains(section), "missing {section}");
     }
-    for png in ["attribution.png", "collusion.png", "calibration.png", "trace-latency.png"] {
+    for png in [
+        "attribution.png",
+        "collusion.png",
+        "calibration.png",
+        "trace-latency.png",
+    ] {
         let bytes = std::fs::read(dir.path().join(png)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{png} is not a PNG");
     }
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap())
+            .unwrap();
     // Innocents are accused at most at the nominal rate: the threshold bounds
     // the chance that a trial accuses anyone innocent at 1e-3, so a few
     // hundred trials should see at most one or two (and pasted quotes are
     // attributed).
     let trials = v["attribution"]["trials"].as_u64().unwrap();
     let innocents = v["attribution"]["innocents_accused"].as_u64().unwrap();
-    assert!(innocents <= 2 + trials / 1000, "{innocents} innocents accused in {trials} trials");
-    let verbatim = v["attribution"]["results"].as_array().unwrap().iter().find(|r| r["attack"] == "verbatim (pasted)" && r["recipients"] == 1000).unwrap();
+    assert!(
+        innocents <= 2 + trials / 1000,
+        "{innocents} innocents accused in {trials} trials"
+    );
+    let verbatim = v["attribution"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["attack"] == "verbatim (pasted)" && r["recipients"] == 1000)
+        .unwrap();
     assert_ne!(verbatim["l90"], ">320", "pasted quotes must be attributed");
     // Calibration: empirical rates at or below nominal (with sampling slack at the large alphas).
     for row in v["calibration"]["p_below"].as_array().unwrap() {
-        let (a, r) = (row["alpha"].as_f64().unwrap(), row["rate"].as_f64().unwrap());
+        let (a, r) = (
+            row["alpha"].as_f64().unwrap(),
+            row["rate"].as_f64().unwrap(),
+        );
         assert!(r <= a * 1.1 + 1e-4, "P(p ≤ {a}) = {r}");
     }
-    let items: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(dir.path().join("naturalness-sample.json")).unwrap()).unwrap();
+    let items: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("naturalness-sample.json")).unwrap(),
+    )
+    .unwrap();
     // Up to 300; the quick corpus may hold fewer visible variants.
-    assert!(items.len() >= 150 && items.len() <= 300, "{} items", items.len());
+    assert!(
+        items.len() >= 150 && items.len() <= 300,
+        "{} items",
+        items.len()
+    );
     assert_eq!(v["naturalness"]["items"], items.len());
     assert!(items.iter().all(|i| i["original"] != i["variant"]));
 }

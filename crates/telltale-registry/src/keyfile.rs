@@ -18,8 +18,17 @@ use crate::RegistryError;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum KeyFile {
-    Plain { version: u32, key: String },
-    Sealed { version: u32, kdf: String, salt: String, nonce: String, ciphertext: String },
+    Plain {
+        version: u32,
+        key: String,
+    },
+    Sealed {
+        version: u32,
+        kdf: String,
+        salt: String,
+        nonce: String,
+        ciphertext: String,
+    },
 }
 
 fn hex(b: &[u8]) -> String {
@@ -32,13 +41,17 @@ fn unhex(s: &str) -> Result<Vec<u8>, RegistryError> {
     }
     (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| RegistryError::Key("the key file is damaged".into())))
+        .map(|i| {
+            u8::from_str_radix(&s[i..i + 2], 16)
+                .map_err(|_| RegistryError::Key("the key file is damaged".into()))
+        })
         .collect()
 }
 
 fn random<const N: usize>() -> Result<[u8; N], RegistryError> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| RegistryError::Key(format!("the operating system gave no randomness: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| RegistryError::Key(format!("the operating system gave no randomness: {e}")))?;
     Ok(b)
 }
 
@@ -54,7 +67,10 @@ fn derive(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], RegistryError> {
 pub fn create(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, RegistryError> {
     let key = SecretKey::from_bytes(random::<32>()?);
     let file = match passphrase {
-        None => KeyFile::Plain { version: 1, key: hex(key.expose_bytes()) },
+        None => KeyFile::Plain {
+            version: 1,
+            key: hex(key.expose_bytes()),
+        },
         Some(p) => {
             let salt = random::<16>()?;
             let nonce = random::<12>()?;
@@ -64,10 +80,17 @@ pub fn create(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Regist
             let ct = cipher
                 .encrypt(Nonce::from_slice(&nonce), key.expose_bytes().as_slice())
                 .map_err(|_| RegistryError::Key("cannot encrypt the key".into()))?;
-            KeyFile::Sealed { version: 1, kdf: "argon2id".into(), salt: hex(&salt), nonce: hex(&nonce), ciphertext: hex(&ct) }
+            KeyFile::Sealed {
+                version: 1,
+                kdf: "argon2id".into(),
+                salt: hex(&salt),
+                nonce: hex(&nonce),
+                ciphertext: hex(&ct),
+            }
         }
     };
-    let text = serde_json::to_string_pretty(&file).map_err(|e| RegistryError::Key(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&file).map_err(|e| RegistryError::Key(e.to_string()))?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -76,7 +99,9 @@ pub fn create(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Regist
         opts.mode(0o600);
     }
     let mut f = opts.open(path).map_err(|e| RegistryError::io(path, e))?;
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| RegistryError::io(path, e))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| RegistryError::io(path, e))?;
     Ok(key)
 }
 
@@ -86,7 +111,10 @@ pub fn load(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Registry
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(|e| RegistryError::io(path, e))?.permissions().mode();
+        let mode = std::fs::metadata(path)
+            .map_err(|e| RegistryError::io(path, e))?
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
             return Err(RegistryError::Key(format!(
                 "the key file {} can be read by others (mode {:o}); run: chmod 600 {}",
@@ -96,16 +124,25 @@ pub fn load(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Registry
             )));
         }
     }
-    let file: KeyFile = serde_json::from_str(&text).map_err(|_| RegistryError::Key("the key file is damaged".into()))?;
+    let file: KeyFile = serde_json::from_str(&text)
+        .map_err(|_| RegistryError::Key("the key file is damaged".into()))?;
     match file {
         KeyFile::Plain { key, .. } => {
             let mut b = unhex(&key)?;
-            let k = SecretKey::from_slice(&b).map_err(|_| RegistryError::Key("the key file is damaged".into()));
+            let k = SecretKey::from_slice(&b)
+                .map_err(|_| RegistryError::Key("the key file is damaged".into()));
             b.zeroize();
             k
         }
-        KeyFile::Sealed { salt, nonce, ciphertext, .. } => {
-            let p = passphrase.ok_or_else(|| RegistryError::Key("the key is encrypted: set TELLTALE_PASSPHRASE".into()))?;
+        KeyFile::Sealed {
+            salt,
+            nonce,
+            ciphertext,
+            ..
+        } => {
+            let p = passphrase.ok_or_else(|| {
+                RegistryError::Key("the key is encrypted: set TELLTALE_PASSPHRASE".into())
+            })?;
             let mut k = derive(p, &unhex(&salt)?)?;
             let cipher = ChaCha20Poly1305::new(Key::from_slice(&k));
             k.zeroize();
@@ -116,7 +153,8 @@ pub fn load(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Registry
             let mut plain = cipher
                 .decrypt(Nonce::from_slice(&n), unhex(&ciphertext)?.as_slice())
                 .map_err(|_| RegistryError::Key("the passphrase does not unlock the key".into()))?;
-            let key = SecretKey::from_slice(&plain).map_err(|_| RegistryError::Key("the key file is damaged".into()));
+            let key = SecretKey::from_slice(&plain)
+                .map_err(|_| RegistryError::Key("the key file is damaged".into()));
             plain.zeroize();
             key
         }
@@ -136,17 +174,26 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         assert!(create(&p, None).is_err(), "never overwrite a key");
 
         let s = dir.path().join("sealed.key");
         let k2 = create(&s, Some("correct horse")).unwrap();
         let text = std::fs::read_to_string(&s).unwrap();
-        assert!(!text.contains(&hex(k2.expose_bytes())), "the sealed file must not hold the key in the clear");
+        assert!(
+            !text.contains(&hex(k2.expose_bytes())),
+            "the sealed file must not hold the key in the clear"
+        );
         assert_eq!(load(&s, Some("correct horse")).unwrap(), k2);
         let e = load(&s, Some("wrong")).unwrap_err().to_string();
         assert!(e.contains("passphrase"), "{e}");
-        assert!(load(&s, None).unwrap_err().to_string().contains("TELLTALE_PASSPHRASE"));
+        assert!(load(&s, None)
+            .unwrap_err()
+            .to_string()
+            .contains("TELLTALE_PASSPHRASE"));
     }
 }

@@ -20,12 +20,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use telltale_core::gate::HarperGate;
 use telltale_core::rules::{detect_variety, Format, RuleSet};
-use telltale_core::{accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey};
+use telltale_core::{
+    accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey,
+};
 use telltale_store::{DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
 use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
-pub use report::{DocumentReport, EvidenceItem, SuspectReport, TraceReport};
+pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
 pub const KEY_FILE: &str = "secret.key";
 pub const DB_FILE: &str = "registry.db";
@@ -39,7 +41,10 @@ pub enum RegistryError {
     #[error("{0}")]
     Core(#[from] telltale_core::Error),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("secret key: {0}")]
     Key(String),
     #[error("there is already a registry in {0}")]
@@ -52,14 +57,19 @@ pub enum RegistryError {
 
 impl RegistryError {
     pub fn io(path: &Path, source: std::io::Error) -> RegistryError {
-        RegistryError::Io { path: path.to_path_buf(), source }
+        RegistryError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
 pub type Result<T> = std::result::Result<T, RegistryError>;
 
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn hex(b: &[u8]) -> String {
@@ -111,7 +121,13 @@ impl Registry {
         std::fs::create_dir_all(home).map_err(|e| RegistryError::io(home, e))?;
         let key = keyfile::create(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        let mut r = Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor(), gates: Vec::new() };
+        let mut r = Registry {
+            home: home.to_path_buf(),
+            store: Box::new(store),
+            key,
+            actor: actor(),
+            gates: Vec::new(),
+        };
         r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
         Ok(r)
     }
@@ -132,7 +148,13 @@ impl Registry {
         }
         let key = keyfile::load(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        Ok(Registry { home: home.to_path_buf(), store: Box::new(store), key, actor: actor(), gates: Vec::new() })
+        Ok(Registry {
+            home: home.to_path_buf(),
+            store: Box::new(store),
+            key,
+            actor: actor(),
+            gates: Vec::new(),
+        })
     }
 
     pub fn home(&self) -> &Path {
@@ -148,17 +170,32 @@ impl Registry {
     }
 
     fn audit(&mut self, action: &str, detail: &str) -> Result<()> {
-        self.store.append_audit(now(), &self.actor, action, detail)?;
+        self.store
+            .append_audit(now(), &self.actor, action, detail)?;
         Ok(())
     }
 
     /// Register a document. `format` says which parts are prose.
-    pub fn add_document(&mut self, text: &str, title: Option<&str>, format: Format, source_format: &str) -> Result<DocumentRecord> {
+    pub fn add_document(
+        &mut self,
+        text: &str,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+    ) -> Result<DocumentRecord> {
         if text.len() > MAX_INPUT_BYTES {
-            return Err(telltale_core::Error::TooLarge { size: text.len(), limit: MAX_INPUT_BYTES }.into());
+            return Err(telltale_core::Error::TooLarge {
+                size: text.len(),
+                limit: MAX_INPUT_BYTES,
+            }
+            .into());
         }
         let variety = detect_variety(text);
-        let rules = RuleSet { format, variety: Some(variety), ..RuleSet::default() };
+        let rules = RuleSet {
+            format,
+            variety: Some(variety),
+            ..RuleSet::default()
+        };
         let gi = match self.gates.iter().position(|(v, _)| *v == variety) {
             Some(i) => i,
             None => {
@@ -177,37 +214,77 @@ impl Registry {
             h.update(&salt);
             format!("d-{}", &hex(h.finalize().as_bytes())[..10])
         };
-        let title = title.map(str::to_string).unwrap_or_else(|| default_title(text));
-        let doc = DocumentRecord { id, title, created_at, source_format: source_format.into(), template, code_params: CodeParams::default(), rules };
-        self.store.put_document(&doc, &align::template_shingles(&doc.template))?;
-        self.audit("doc.add", &format!("{} \"{}\" ({} slots)", doc.id, doc.title, doc.template.slots.len()))?;
+        let title = title
+            .map(str::to_string)
+            .unwrap_or_else(|| default_title(text));
+        let doc = DocumentRecord {
+            id,
+            title,
+            created_at,
+            source_format: source_format.into(),
+            template,
+            code_params: CodeParams::default(),
+            rules,
+        };
+        self.store
+            .put_document(&doc, &align::template_shingles(&doc.template))?;
+        self.audit(
+            "doc.add",
+            &format!(
+                "{} \"{}\" ({} slots)",
+                doc.id,
+                doc.title,
+                doc.template.slots.len()
+            ),
+        )?;
         Ok(doc)
     }
 
     pub fn document(&self, id: &str) -> Result<DocumentRecord> {
-        self.store.document(id)?.ok_or_else(|| StoreError::NotFound(format!("document {id}")).into())
+        self.store
+            .document(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("document {id}")).into())
     }
 
     pub fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
         self.store.remove_document(id, force)?;
-        self.audit("doc.remove", &format!("{id}{}", if force { " (forced)" } else { "" }))
+        self.audit(
+            "doc.remove",
+            &format!("{id}{}", if force { " (forced)" } else { "" }),
+        )
     }
 
     /// Import recipients from CSV text with a header and columns
     /// `id,name[,email]`. Bad rows are reported with their line numbers and
     /// never stop the good ones.
     pub fn import_recipients(&mut self, csv_text: &str) -> Result<ImportReport> {
-        let mut rd = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
-        let headers: Vec<String> = rd.headers().map_err(|e| RegistryError::Invalid(format!("CSV header: {e}")))?.iter().map(str::to_lowercase).collect();
+        let mut rd = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(csv_text.as_bytes());
+        let headers: Vec<String> = rd
+            .headers()
+            .map_err(|e| RegistryError::Invalid(format!("CSV header: {e}")))?
+            .iter()
+            .map(str::to_lowercase)
+            .collect();
         let col = |n: &str| headers.iter().position(|h| h == n);
         let (Some(ci), Some(cn)) = (col("id"), col("name")) else {
-            return Err(RegistryError::Invalid(format!("the CSV header must name the columns id,name[,email]; it has {}", headers.join(","))));
+            return Err(RegistryError::Invalid(format!(
+                "the CSV header must name the columns id,name[,email]; it has {}",
+                headers.join(",")
+            )));
         };
         let ce = col("email");
         let mut rep = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (n, rec) in rd.records().enumerate() {
-            let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(n + 2, |p| p.line() as usize);
+            let line = rec
+                .as_ref()
+                .ok()
+                .and_then(|r| r.position())
+                .map_or(n + 2, |p| p.line() as usize);
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
@@ -217,16 +294,23 @@ impl Registry {
             };
             let id = rec.get(ci).unwrap_or("").to_string();
             let name = rec.get(cn).unwrap_or("").to_string();
-            let email = ce.and_then(|c| rec.get(c)).filter(|e| !e.is_empty()).map(str::to_string);
+            let email = ce
+                .and_then(|c| rec.get(c))
+                .filter(|e| !e.is_empty())
+                .map(str::to_string);
             if let Err(why) = valid_recipient(&id, &name, email.as_deref()) {
                 rep.rejected.push((line, why));
                 continue;
             }
             if let Some(first) = seen.insert(id.clone(), line) {
-                rep.rejected.push((line, format!("id {id} already appears on line {first}")));
+                rep.rejected
+                    .push((line, format!("id {id} already appears on line {first}")));
                 continue;
             }
-            match self.store.upsert_recipient(&Recipient { id, name, email })? {
+            match self
+                .store
+                .upsert_recipient(&Recipient { id, name, email })?
+            {
                 Upsert::Added => rep.added += 1,
                 Upsert::Updated => rep.updated += 1,
                 Upsert::Unchanged => rep.unchanged += 1,
@@ -234,7 +318,13 @@ impl Registry {
         }
         self.audit(
             "recipients.import",
-            &format!("{} added, {} updated, {} unchanged, {} rejected", rep.added, rep.updated, rep.unchanged, rep.rejected.len()),
+            &format!(
+                "{} added, {} updated, {} unchanged, {} rejected",
+                rep.added,
+                rep.updated,
+                rep.unchanged,
+                rep.rejected.len()
+            ),
         )?;
         Ok(rep)
     }
@@ -251,12 +341,17 @@ impl Registry {
             return Err(RegistryError::Invalid("a list needs a name".into()));
         }
         self.store.put_list(name, members)?;
-        self.audit("lists.create", &format!("{name}: {} members", members.len()))
+        self.audit(
+            "lists.create",
+            &format!("{name}: {} members", members.len()),
+        )
     }
 
     /// Every recipient of a list, or `NotFound`.
     pub fn list_members(&self, name: &str) -> Result<Vec<String>> {
-        self.store.list(name)?.ok_or_else(|| StoreError::NotFound(format!("list {name}")).into())
+        self.store
+            .list(name)?
+            .ok_or_else(|| StoreError::NotFound(format!("list {name}")).into())
     }
 
     /// Write each recipient's copy to `out/<recipient id>.<format>` and record
@@ -271,7 +366,10 @@ impl Registry {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DistributeReport> {
         if !COPY_FORMATS.contains(&format) {
-            return Err(RegistryError::Invalid(format!("unknown format {format}; choose one of {}", COPY_FORMATS.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "unknown format {format}; choose one of {}",
+                COPY_FORMATS.join(", ")
+            )));
         }
         let doc = self.document(doc_id)?;
         for r in recipients {
@@ -281,8 +379,12 @@ impl Registry {
         }
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
-        let issued: HashMap<String, Issuance> =
-            self.store.issuances(Some(doc_id))?.into_iter().map(|i| (i.recipient_id.clone(), i)).collect();
+        let issued: HashMap<String, Issuance> = self
+            .store
+            .issuances(Some(doc_id))?
+            .into_iter()
+            .map(|i| (i.recipient_id.clone(), i))
+            .collect();
         let mut rep = DistributeReport::default();
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
@@ -308,7 +410,10 @@ impl Registry {
                         path: Some(path.to_string_lossy().into_owned()),
                         content_hash,
                     };
-                    let mut write = || write_atomically(&path, copy.as_bytes()).map_err(|e| StoreError::Backend(e.to_string()));
+                    let mut write = || {
+                        write_atomically(&path, copy.as_bytes())
+                            .map_err(|e| StoreError::Backend(e.to_string()))
+                    };
                     self.store.record_issuance(&iss, &self.actor, &mut write)?;
                     rep.written += 1;
                 }
@@ -327,9 +432,38 @@ impl Registry {
 
     /// Trace any text against the registry (or one document), record the
     /// trace, and report in the `trace --json` shape.
-    pub fn trace(&mut self, text: &str, only: Option<&str>, params: AccuseParams) -> Result<TraceReport> {
+    pub fn trace(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<TraceReport> {
+        self.trace_case(text, only, None, params)
+    }
+
+    /// As [`Registry::trace`], filing the leak under `case`: the report then
+    /// also reads every earlier leak of that case together with this one
+    /// (see [`report::RunningReport`]).
+    pub fn trace_case(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<TraceReport> {
+        if let Some(c) = case {
+            if c.trim().is_empty() || c.len() > 128 || c.contains(char::is_control) {
+                return Err(RegistryError::Invalid(format!(
+                    "case name {c:?} must be 1 to 128 printable characters"
+                )));
+            }
+        }
         if text.len() > MAX_INPUT_BYTES {
-            return Err(telltale_core::Error::TooLarge { size: text.len(), limit: MAX_INPUT_BYTES }.into());
+            return Err(telltale_core::Error::TooLarge {
+                size: text.len(),
+                limit: MAX_INPUT_BYTES,
+            }
+            .into());
         }
         let ids: Vec<String> = match only {
             Some(id) => vec![self.document(id)?.id],
@@ -341,7 +475,10 @@ impl Registry {
                 .map(|(d, _)| d)
                 .collect(),
         };
-        let docs: Vec<DocumentRecord> = ids.iter().map(|id| self.document(id)).collect::<Result<_>>()?;
+        let docs: Vec<DocumentRecord> = ids
+            .iter()
+            .map(|id| self.document(id))
+            .collect::<Result<_>>()?;
         let mut locator = Locator::new();
         for d in &docs {
             locator.add(&d.template);
@@ -352,15 +489,35 @@ impl Registry {
         for r in self.store.recipients()? {
             names.insert(r.id, r.name);
         }
-        let mut report = TraceReport { threshold: params.threshold, documents: Vec::new(), combined: None };
+        let mut report = TraceReport {
+            threshold: params.threshold,
+            documents: Vec::new(),
+            combined: None,
+            case: case.map(str::to_string),
+            running: None,
+        };
         let mut codebooks = Vec::new();
         let mut holders = Vec::new();
         for t in &traces {
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let rs: Vec<String> = self.store.issuances(Some(&d.id))?.into_iter().map(|i| i.recipient_id).collect();
-            let acc = accuse(&[DocumentEvidence { codebook: &cb, observations: &t.observations, recipients: &rs }], params);
-            report.documents.push(DocumentReport::new(d, t, &acc, &names));
+            let rs: Vec<String> = self
+                .store
+                .issuances(Some(&d.id))?
+                .into_iter()
+                .map(|i| i.recipient_id)
+                .collect();
+            let acc = accuse(
+                &[DocumentEvidence {
+                    codebook: &cb,
+                    observations: &t.observations,
+                    recipients: &rs,
+                }],
+                params,
+            );
+            report
+                .documents
+                .push(DocumentReport::new(d, t, &acc, &names));
             codebooks.push(cb);
             holders.push(rs);
         }
@@ -369,17 +526,132 @@ impl Registry {
                 .iter()
                 .zip(&codebooks)
                 .zip(&holders)
-                .map(|((t, cb), rs)| DocumentEvidence { codebook: cb, observations: &t.observations, recipients: rs })
+                .map(|((t, cb), rs)| DocumentEvidence {
+                    codebook: cb,
+                    observations: &t.observations,
+                    recipients: rs,
+                })
                 .collect();
             let acc = accuse(&ev, params);
             report.combined = Some(report::CombinedReport::new(&acc, &names));
         }
-        let json = serde_json::to_value(&report).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        if let Some(case) = case {
+            report.running = Some(self.running_evidence(case, &report, params, &names)?);
+        }
+        let json =
+            serde_json::to_value(&report).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let input_hash = hex(blake3::hash(text.as_bytes()).as_bytes());
-        let id = self.store.record_trace(now(), &input_hash, text.len(), &json)?;
-        let accused: Vec<String> = report.documents.iter().flat_map(|d| d.accused.clone()).collect();
-        self.audit("trace", &format!("trace {id} of input {} ({} bytes): {} document(s), accused [{}]", &input_hash[..16], text.len(), report.documents.len(), accused.join(",")))?;
+        let id = self
+            .store
+            .record_trace(now(), &input_hash, text.len(), &json)?;
+        let accused: Vec<String> = report
+            .documents
+            .iter()
+            .flat_map(|d| d.accused.clone())
+            .collect();
+        self.audit(
+            "trace",
+            &format!(
+                "trace {id} of input {} ({} bytes): {} document(s), accused [{}]",
+                &input_hash[..16],
+                text.len(),
+                report.documents.len(),
+                accused.join(",")
+            ),
+        )?;
         Ok(report)
+    }
+
+    /// Every leak filed under `case` so far, and `current`, read together.
+    /// Each slot counts once however many leaks show it; a slot read
+    /// differently in two leaks is left out (which depends on the leaks
+    /// alone, never on anyone's codeword, so the bound holds).
+    fn running_evidence(
+        &self,
+        case: &str,
+        current: &TraceReport,
+        params: AccuseParams,
+        names: &BTreeMap<String, String>,
+    ) -> Result<report::RunningReport> {
+        let mut reports: Vec<TraceReport> = Vec::new();
+        for t in self.store.traces()? {
+            // A stored result that no longer parses (an older format) is
+            // not evidence we can read; it is skipped, not guessed at.
+            if let Ok(r) = serde_json::from_value::<TraceReport>(t.result) {
+                if r.case.as_deref() == Some(case) {
+                    reports.push(r);
+                }
+            }
+        }
+        reports.push(current.clone());
+        let leaks = reports.len();
+        let mut readings: BTreeMap<String, BTreeMap<u32, Option<u8>>> = BTreeMap::new();
+        for r in &reports {
+            for d in &r.documents {
+                let slots = readings.entry(d.id.clone()).or_default();
+                for e in &d.evidence {
+                    slots
+                        .entry(e.slot)
+                        .and_modify(|s| {
+                            if *s != Some(e.observed) {
+                                *s = None
+                            }
+                        })
+                        .or_insert(Some(e.observed));
+                }
+            }
+        }
+        let mut docs = Vec::new();
+        for (id, slots) in &readings {
+            // A document removed since an earlier leak cannot be read any more.
+            let Ok(d) = self.document(id) else { continue };
+            let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
+            let holders: Vec<String> = self
+                .store
+                .issuances(Some(&d.id))?
+                .into_iter()
+                .map(|i| i.recipient_id)
+                .collect();
+            let obs: Vec<telltale_core::Observation> = slots
+                .iter()
+                .filter_map(|(&slot, sym)| {
+                    let sym = (*sym)?;
+                    let slot_ok = d
+                        .template
+                        .slots
+                        .get(slot as usize)
+                        .is_some_and(|s| sym < s.q);
+                    let site = d.template.sites.iter().position(|s| s.slot == slot)?;
+                    slot_ok.then_some(telltale_core::Observation {
+                        slot,
+                        symbol: sym,
+                        site: site as u32,
+                        leak_span: 0..0,
+                    })
+                })
+                .collect();
+            docs.push((cb, holders, obs));
+        }
+        let ev: Vec<DocumentEvidence> = docs
+            .iter()
+            .map(|(cb, rs, obs)| DocumentEvidence {
+                codebook: cb,
+                observations: obs,
+                recipients: rs,
+            })
+            .collect();
+        let threshold = params.threshold * report::look_share(leaks);
+        let acc = accuse(
+            &ev,
+            AccuseParams {
+                threshold,
+                ..params
+            },
+        );
+        let observed = docs.iter().map(|d| d.2.len()).sum();
+        Ok(report::RunningReport::new(
+            case, leaks, observed, threshold, &acc, names,
+        ))
     }
 
     /// Verify the audit chain: the number of entries, or where it breaks.
@@ -389,12 +661,24 @@ impl Registry {
 }
 
 fn actor() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).map(|u| format!("cli:{u}")).unwrap_or_else(|_| "cli".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .map(|u| format!("cli:{u}"))
+        .unwrap_or_else(|_| "cli".into())
 }
 
 fn default_title(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && l.chars().any(char::is_alphabetic)).unwrap_or("Untitled");
-    let t: String = line.trim_start_matches('#').trim().chars().take(80).collect();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && l.chars().any(char::is_alphabetic))
+        .unwrap_or("Untitled");
+    let t: String = line
+        .trim_start_matches('#')
+        .trim()
+        .chars()
+        .take(80)
+        .collect();
     t
 }
 
@@ -402,8 +686,15 @@ fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Re
     if id.is_empty() {
         return Err("the id is empty".into());
     }
-    if id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@')) || id.starts_with('.') {
-        return Err(format!("id {id:?} may only use letters, digits, '-', '_', '.', '@' (it names the copy's file)"));
+    if id.len() > 128
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+        || id.starts_with('.')
+    {
+        return Err(format!(
+            "id {id:?} may only use letters, digits, '-', '_', '.', '@' (it names the copy's file)"
+        ));
     }
     if name.is_empty() {
         return Err(format!("recipient {id} has no name"));
@@ -417,16 +708,30 @@ fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Re
 }
 
 fn safe_file_name(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Write a file so that it either exists complete or not at all.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.partial", path.file_name().map_or("copy".into(), |n| n.to_string_lossy())));
+    let tmp = dir.join(format!(
+        ".{}.partial",
+        path.file_name()
+            .map_or("copy".into(), |n| n.to_string_lossy())
+    ));
     let mut f = std::fs::File::create(&tmp).map_err(|e| RegistryError::io(&tmp, e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| RegistryError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| RegistryError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| RegistryError::io(path, e))?;
     Ok(())
 }

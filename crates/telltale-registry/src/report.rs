@@ -16,6 +16,35 @@ pub struct TraceReport {
     /// received several of them (present when more than one is quoted).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub combined: Option<CombinedReport>,
+    /// The case this leak was filed under (`trace --case`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub case: Option<String>,
+    /// Evidence from every leak filed under the same case, this one included.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub running: Option<RunningReport>,
+}
+
+/// Evidence over time: every leak of one case read together. A slot read in
+/// several leaks counts once, and the threshold shrinks with every look at
+/// the case (ε·6/(π²k²) at the k-th leak, which sums to ε over any number of
+/// looks), so that re-testing after each new leak cannot wear the bound down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunningReport {
+    pub case: String,
+    /// Leaks in the case, this one included.
+    pub leaks: usize,
+    /// Distinct slots read over all of them.
+    pub slots_observed: usize,
+    /// The threshold this look was held to.
+    pub threshold: f64,
+    pub accused: Vec<String>,
+    pub suspects: Vec<SuspectReport>,
+}
+
+/// The share of the false-accusation budget spent on the k-th look at a
+/// case (k ≥ 1): 6/(π²k²), which sums to 1 over all k.
+pub fn look_share(k: usize) -> f64 {
+    6.0 / (std::f64::consts::PI.powi(2) * (k.max(1) as f64).powi(2))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,7 +108,12 @@ fn suspects(acc: &Accusation, names: &BTreeMap<String, String>) -> Vec<SuspectRe
 }
 
 impl DocumentReport {
-    pub fn new(d: &DocumentRecord, t: &Trace, acc: &Accusation, names: &BTreeMap<String, String>) -> DocumentReport {
+    pub fn new(
+        d: &DocumentRecord,
+        t: &Trace,
+        acc: &Accusation,
+        names: &BTreeMap<String, String>,
+    ) -> DocumentReport {
         let tpl = &d.template;
         DocumentReport {
             id: d.id.clone(),
@@ -100,15 +134,42 @@ impl DocumentReport {
                     leak_span: [o.leak_span.start, o.leak_span.end],
                 })
                 .collect(),
-            passages: t.passages.iter().map(|p| [p.leak.start, p.leak.end]).collect(),
+            passages: t
+                .passages
+                .iter()
+                .map(|p| [p.leak.start, p.leak.end])
+                .collect(),
             recipients: acc.population,
+        }
+    }
+}
+
+impl RunningReport {
+    pub fn new(
+        case: &str,
+        leaks: usize,
+        slots_observed: usize,
+        threshold: f64,
+        acc: &Accusation,
+        names: &BTreeMap<String, String>,
+    ) -> RunningReport {
+        RunningReport {
+            case: case.to_string(),
+            leaks,
+            slots_observed,
+            threshold,
+            accused: acc.accused.clone(),
+            suspects: suspects(acc, names),
         }
     }
 }
 
 impl CombinedReport {
     pub fn new(acc: &Accusation, names: &BTreeMap<String, String>) -> CombinedReport {
-        CombinedReport { accused: acc.accused.clone(), suspects: suspects(acc, names) }
+        CombinedReport {
+            accused: acc.accused.clone(),
+            suspects: suspects(acc, names),
+        }
     }
 }
 
@@ -129,12 +190,26 @@ pub fn odds_in_words(p: f64) -> String {
     } else {
         (inv, "")
     };
-    format!("1 in {}{unit}", if v >= 10.0 { format!("{v:.0}") } else { format!("{v:.1}") })
+    format!(
+        "1 in {}{unit}",
+        if v >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_shares_sum_to_at_most_one() {
+        let total: f64 = (1..100_000).map(look_share).sum();
+        assert!(total < 1.0 && total > 0.9999, "{total}");
+        assert!((look_share(1) - 0.6079).abs() < 1e-4);
+    }
 
     #[test]
     fn odds_read_naturally() {

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{
-    issuance_detail, next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient, Result, Store, StoreError, TraceRecord, Upsert,
+    issuance_detail, next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient,
+    Result, Store, StoreError, TraceRecord, Upsert,
 };
 
 /// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
@@ -107,27 +108,49 @@ impl SqliteStore {
     }
 
     fn setup(mut conn: Connection, target: u32) -> Result<SqliteStore> {
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(db)?;
-        let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| {
-            if e.to_string().contains("not a database") {
-                StoreError::Corrupt("the registry database is not a SQLite file".into())
-            } else {
-                db(e)
-            }
-        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(db)?;
+        let found: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| {
+                if e.to_string().contains("not a database") {
+                    StoreError::Corrupt("the registry database is not a SQLite file".into())
+                } else {
+                    db(e)
+                }
+            })?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+            return Err(StoreError::TooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         if found < target {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive).map_err(db)?;
-            for (i, step) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
-                tx.execute_batch(step).map_err(|e| StoreError::Backend(format!("upgrading the registry to schema {}: {e}", i + 1)))?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Exclusive)
+                .map_err(db)?;
+            for (i, step) in MIGRATIONS
+                .iter()
+                .enumerate()
+                .take(target as usize)
+                .skip(found as usize)
+            {
+                tx.execute_batch(step).map_err(|e| {
+                    StoreError::Backend(format!("upgrading the registry to schema {}: {e}", i + 1))
+                })?;
             }
-            tx.execute_batch(&format!("PRAGMA user_version = {target}")).map_err(db)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {target}"))
+                .map_err(db)?;
             tx.commit().map_err(db)?;
         }
-        Ok(SqliteStore { conn, version: found.max(target) })
+        Ok(SqliteStore {
+            conn,
+            version: found.max(target),
+        })
     }
 }
 
@@ -138,9 +161,18 @@ impl Store for SqliteStore {
 
     fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
         let tx = self.conn.transaction().map_err(db)?;
-        let exists: bool = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [&doc.id], |_| Ok(true)).optional().map_err(db)?.is_some();
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM documents WHERE id = ?1", [&doc.id], |_| {
+                Ok(true)
+            })
+            .optional()
+            .map_err(db)?
+            .is_some();
         if exists {
-            return Err(StoreError::Conflict(format!("a document with id {} already exists", doc.id)));
+            return Err(StoreError::Conflict(format!(
+                "a document with id {} already exists",
+                doc.id
+            )));
         }
         tx.execute(
             "INSERT INTO documents (id, title, created_at, template, code_params, rules, words, slots, source_format)
@@ -159,7 +191,9 @@ impl Store for SqliteStore {
         )
         .map_err(db)?;
         {
-            let mut st = tx.prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)").map_err(db)?;
+            let mut st = tx
+                .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
+                .map_err(db)?;
             let mut seen = std::collections::HashSet::new();
             for &h in shingles {
                 if seen.insert(h) {
@@ -180,9 +214,13 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(db)?;
-        let Some((id, title, created_at, template, code_params, rules, source_format)) = row else { return Ok(None) };
+        let Some((id, title, created_at, template, code_params, rules, source_format)) = row else {
+            return Ok(None);
+        };
         let template: telltale_core::Template = parse("template", &template)?;
-        template.validate().map_err(|e| StoreError::Corrupt(format!("document {id}: {e}")))?;
+        template
+            .validate()
+            .map_err(|e| StoreError::Corrupt(format!("document {id}: {e}")))?;
         Ok(Some(DocumentRecord {
             id,
             title,
@@ -220,19 +258,32 @@ impl Store for SqliteStore {
 
     fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
         let tx = self.conn.transaction().map_err(db)?;
-        let exists = tx.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional().map_err(db)?.is_some();
+        let exists = tx
+            .query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(()))
+            .optional()
+            .map_err(db)?
+            .is_some();
         if !exists {
             return Err(StoreError::NotFound(format!("document {id}")));
         }
-        let issued: i64 = tx.query_row("SELECT COUNT(*) FROM issuances WHERE document_id = ?1", [id], |r| r.get(0)).map_err(db)?;
+        let issued: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM issuances WHERE document_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
         if issued > 0 && !force {
             return Err(StoreError::Conflict(format!(
                 "document {id} has been issued to {issued} recipient(s); removing it would make their copies untraceable (use --force)"
             )));
         }
-        tx.execute("DELETE FROM issuances WHERE document_id = ?1", [id]).map_err(db)?;
-        tx.execute("DELETE FROM shingles WHERE document_id = ?1", [id]).map_err(db)?;
-        tx.execute("DELETE FROM documents WHERE id = ?1", [id]).map_err(db)?;
+        tx.execute("DELETE FROM issuances WHERE document_id = ?1", [id])
+            .map_err(db)?;
+        tx.execute("DELETE FROM shingles WHERE document_id = ?1", [id])
+            .map_err(db)?;
+        tx.execute("DELETE FROM documents WHERE id = ?1", [id])
+            .map_err(db)?;
         tx.commit().map_err(db)
     }
 
@@ -246,7 +297,9 @@ impl Store for SqliteStore {
             let sql = format!("SELECT document_id, COUNT(*) FROM shingles WHERE hash IN ({marks}) GROUP BY document_id");
             let mut st = self.conn.prepare_cached(&sql).map_err(db)?;
             let rows = st
-                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+                })
                 .map_err(db)?;
             for row in rows {
                 let (d, c) = row.map_err(db)?;
@@ -264,11 +317,21 @@ impl Store for SqliteStore {
         match old {
             Some(o) if o == *r => Ok(Upsert::Unchanged),
             Some(_) => {
-                self.conn.execute("UPDATE recipients SET name = ?2, email = ?3 WHERE id = ?1", params![r.id, r.name, r.email]).map_err(db)?;
+                self.conn
+                    .execute(
+                        "UPDATE recipients SET name = ?2, email = ?3 WHERE id = ?1",
+                        params![r.id, r.name, r.email],
+                    )
+                    .map_err(db)?;
                 Ok(Upsert::Updated)
             }
             None => {
-                self.conn.execute("INSERT INTO recipients (id, name, email) VALUES (?1, ?2, ?3)", params![r.id, r.name, r.email]).map_err(db)?;
+                self.conn
+                    .execute(
+                        "INSERT INTO recipients (id, name, email) VALUES (?1, ?2, ?3)",
+                        params![r.id, r.name, r.email],
+                    )
+                    .map_err(db)?;
                 Ok(Upsert::Added)
             }
         }
@@ -276,29 +339,54 @@ impl Store for SqliteStore {
 
     fn recipient(&self, id: &str) -> Result<Option<Recipient>> {
         self.conn
-            .query_row("SELECT id, name, email FROM recipients WHERE id = ?1", [id], |r| {
-                Ok(Recipient { id: r.get(0)?, name: r.get(1)?, email: r.get(2)? })
-            })
+            .query_row(
+                "SELECT id, name, email FROM recipients WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Recipient {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                    })
+                },
+            )
             .optional()
             .map_err(db)
     }
 
     fn recipients(&self) -> Result<Vec<Recipient>> {
-        let mut st = self.conn.prepare("SELECT id, name, email FROM recipients ORDER BY id").map_err(db)?;
-        let rows = st.query_map([], |r| Ok(Recipient { id: r.get(0)?, name: r.get(1)?, email: r.get(2)? })).map_err(db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, name, email FROM recipients ORDER BY id")
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Recipient {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                })
+            })
+            .map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 
     fn put_list(&mut self, name: &str, members: &[String]) -> Result<()> {
         let tx = self.conn.transaction().map_err(db)?;
         for m in members {
-            let ok = tx.query_row("SELECT 1 FROM recipients WHERE id = ?1", [m], |_| Ok(())).optional().map_err(db)?.is_some();
+            let ok = tx
+                .query_row("SELECT 1 FROM recipients WHERE id = ?1", [m], |_| Ok(()))
+                .optional()
+                .map_err(db)?
+                .is_some();
             if !ok {
                 return Err(StoreError::NotFound(format!("recipient {m}")));
             }
         }
-        tx.execute("DELETE FROM lists WHERE name = ?1", [name]).map_err(db)?;
-        tx.execute("INSERT INTO lists (name) VALUES (?1)", [name]).map_err(db)?;
+        tx.execute("DELETE FROM lists WHERE name = ?1", [name])
+            .map_err(db)?;
+        tx.execute("INSERT INTO lists (name) VALUES (?1)", [name])
+            .map_err(db)?;
         for (i, m) in members.iter().enumerate() {
             tx.execute("INSERT OR IGNORE INTO list_members (list, recipient_id, position) VALUES (?1, ?2, ?3)", params![name, m, i as i64])
                 .map_err(db)?;
@@ -307,13 +395,23 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, name: &str) -> Result<Option<Vec<String>>> {
-        let exists = self.conn.query_row("SELECT 1 FROM lists WHERE name = ?1", [name], |_| Ok(())).optional().map_err(db)?.is_some();
+        let exists = self
+            .conn
+            .query_row("SELECT 1 FROM lists WHERE name = ?1", [name], |_| Ok(()))
+            .optional()
+            .map_err(db)?
+            .is_some();
         if !exists {
             return Ok(None);
         }
-        let mut st = self.conn.prepare("SELECT recipient_id FROM list_members WHERE list = ?1 ORDER BY position").map_err(db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT recipient_id FROM list_members WHERE list = ?1 ORDER BY position")
+            .map_err(db)?;
         let rows = st.query_map([name], |r| r.get(0)).map_err(db)?;
-        Ok(Some(rows.collect::<std::result::Result<_, _>>().map_err(db)?))
+        Ok(Some(
+            rows.collect::<std::result::Result<_, _>>().map_err(db)?,
+        ))
     }
 
     fn lists(&self) -> Result<Vec<(String, usize)>> {
@@ -321,12 +419,22 @@ impl Store for SqliteStore {
             .conn
             .prepare("SELECT l.name, (SELECT COUNT(*) FROM list_members m WHERE m.list = l.name) FROM lists l ORDER BY l.name")
             .map_err(db)?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))).map_err(db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
+            .map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 
-    fn record_issuance(&mut self, i: &Issuance, actor: &str, complete: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    fn record_issuance(
+        &mut self,
+        i: &Issuance,
+        actor: &str,
+        complete: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format)
@@ -335,7 +443,10 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
         if n == 0 {
-            return Err(StoreError::Conflict(format!("{} already has a copy of {}", i.recipient_id, i.document_id)));
+            return Err(StoreError::Conflict(format!(
+                "{} already has a copy of {}",
+                i.recipient_id, i.document_id
+            )));
         }
         append_audit_in(&tx, i.issued_at, actor, "issue", &issuance_detail(i))?;
         complete()?;
@@ -343,7 +454,8 @@ impl Store for SqliteStore {
     }
 
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>> {
-        let sql = "SELECT document_id, recipient_id, format, issued_at, path, content_hash FROM issuances
+        let sql =
+            "SELECT document_id, recipient_id, format, issued_at, path, content_hash FROM issuances
                    WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, recipient_id";
         let mut st = self.conn.prepare(sql).map_err(db)?;
         let rows = st
@@ -361,7 +473,13 @@ impl Store for SqliteStore {
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 
-    fn record_trace(&mut self, at: i64, input_hash: &str, input_bytes: usize, result: &serde_json::Value) -> Result<i64> {
+    fn record_trace(
+        &mut self,
+        at: i64,
+        input_hash: &str,
+        input_bytes: usize,
+        result: &serde_json::Value,
+    ) -> Result<i64> {
         self.conn
             .execute(
                 "INSERT INTO traces (at, input_hash, input_bytes, result) VALUES (?1, ?2, ?3, ?4)",
@@ -372,33 +490,70 @@ impl Store for SqliteStore {
     }
 
     fn traces(&self) -> Result<Vec<TraceRecord>> {
-        let mut st = self.conn.prepare("SELECT id, at, input_hash, input_bytes, result FROM traces ORDER BY id").map_err(db)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, at, input_hash, input_bytes, result FROM traces ORDER BY id")
+            .map_err(db)?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
             let (id, at, input_hash, input_bytes, result) = row.map_err(db)?;
-            out.push(TraceRecord { id, at, input_hash, input_bytes: input_bytes as usize, result: parse("trace result", &result)? });
+            out.push(TraceRecord {
+                id,
+                at,
+                input_hash,
+                input_bytes: input_bytes as usize,
+                result: parse("trace result", &result)?,
+            });
         }
         Ok(out)
     }
 
-    fn append_audit(&mut self, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    fn append_audit(
+        &mut self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<AuditEntry> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
         let e = append_audit_in(&tx, at, actor, action, detail)?;
         tx.commit().map_err(db)?;
         Ok(e)
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let mut st = self.conn.prepare("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq").map_err(db)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq",
+            )
+            .map_err(db)?;
         let rows = st.query_map([], audit_row).map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 }
 
-fn append_audit_in(tx: &rusqlite::Transaction, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry> {
+fn append_audit_in(
+    tx: &rusqlite::Transaction,
+    at: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<AuditEntry> {
     let last = tx
         .query_row("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1", [], audit_row)
         .optional()
@@ -413,7 +568,15 @@ fn append_audit_in(tx: &rusqlite::Transaction, at: i64, actor: &str, action: &st
 }
 
 fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry { seq: r.get(0)?, at: r.get(1)?, actor: r.get(2)?, action: r.get(3)?, detail: r.get(4)?, prev_hash: r.get(5)?, hash: r.get(6)? })
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        detail: r.get(4)?,
+        prev_hash: r.get(5)?,
+        hash: r.get(6)?,
+    })
 }
 
 #[cfg(test)]
@@ -434,7 +597,12 @@ mod tests {
         {
             let s = SqliteStore::open_at_version(&path, 1).unwrap();
             assert_eq!(s.schema_version(), 1);
-            s.conn.execute("INSERT INTO recipients (id, name, email) VALUES ('r-1', 'Ann', NULL)", []).unwrap();
+            s.conn
+                .execute(
+                    "INSERT INTO recipients (id, name, email) VALUES ('r-1', 'Ann', NULL)",
+                    [],
+                )
+                .unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.schema_version(), SCHEMA_VERSION);
@@ -447,7 +615,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("registry.db");
         drop(SqliteStore::open(&path).unwrap());
-        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
         let e = SqliteStore::open(&path).err().unwrap();
         assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e}");
         assert!(e.to_string().contains("newer telltale"));

@@ -124,9 +124,23 @@ fn hex(b: &[u8]) -> String {
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The chained hash of an entry.
-pub fn entry_hash(prev_hash: &str, seq: i64, at: i64, actor: &str, action: &str, detail: &str) -> String {
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> String {
     let mut h = blake3::Hasher::new_derive_key("telltale 2026 audit chain v1");
-    for part in [prev_hash.as_bytes(), &seq.to_le_bytes(), &at.to_le_bytes(), actor.as_bytes(), action.as_bytes(), detail.as_bytes()] {
+    for part in [
+        prev_hash.as_bytes(),
+        &seq.to_le_bytes(),
+        &at.to_le_bytes(),
+        actor.as_bytes(),
+        action.as_bytes(),
+        detail.as_bytes(),
+    ] {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
@@ -135,17 +149,34 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: i64, actor: &str, action: &str,
 
 /// The audit detail of an issuance.
 pub fn issuance_detail(i: &Issuance) -> String {
-    format!("{} to {} as {} (copy {})", i.document_id, i.recipient_id, i.format, i.content_hash)
+    format!(
+        "{} to {} as {} (copy {})",
+        i.document_id, i.recipient_id, i.format, i.content_hash
+    )
 }
 
 /// Make the next entry after `last`.
-pub fn next_entry(last: Option<&AuditEntry>, at: i64, actor: &str, action: &str, detail: &str) -> AuditEntry {
+pub fn next_entry(
+    last: Option<&AuditEntry>,
+    at: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> AuditEntry {
     let (seq, prev) = match last {
         Some(e) => (e.seq + 1, e.hash.clone()),
         None => (1, GENESIS.to_string()),
     };
     let hash = entry_hash(&prev, seq, at, actor, action, detail);
-    AuditEntry { seq, at, actor: actor.into(), action: action.into(), detail: detail.into(), prev_hash: prev, hash }
+    AuditEntry {
+        seq,
+        at,
+        actor: actor.into(),
+        action: action.into(),
+        detail: detail.into(),
+        prev_hash: prev,
+        hash,
+    }
 }
 
 /// Check the whole chain. Returns the number of entries, or the first
@@ -155,13 +186,19 @@ pub fn verify_chain(entries: &[AuditEntry]) -> std::result::Result<usize, (i64, 
     for (i, e) in entries.iter().enumerate() {
         let want_seq = i as i64 + 1;
         if e.seq != want_seq {
-            return Err((e.seq, format!("entry {want_seq} is missing or out of order")));
+            return Err((
+                e.seq,
+                format!("entry {want_seq} is missing or out of order"),
+            ));
         }
         if e.prev_hash != prev {
             return Err((e.seq, "does not follow from the entry before it".into()));
         }
         if entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail) != e.hash {
-            return Err((e.seq, "its contents were changed after it was written".into()));
+            return Err((
+                e.seq,
+                "its contents were changed after it was written".into(),
+            ));
         }
         prev = e.hash.clone();
     }
@@ -196,14 +233,31 @@ pub trait Store {
     /// transaction with `complete`, which writes the copy: if `complete`
     /// fails, nothing is recorded; if the commit fails after the copy was
     /// written, a rerun writes the same bytes again and records them.
-    fn record_issuance(&mut self, issuance: &Issuance, actor: &str, complete: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+    fn record_issuance(
+        &mut self,
+        issuance: &Issuance,
+        actor: &str,
+        complete: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()>;
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
 
-    fn record_trace(&mut self, at: i64, input_hash: &str, input_bytes: usize, result: &serde_json::Value) -> Result<i64>;
+    fn record_trace(
+        &mut self,
+        at: i64,
+        input_hash: &str,
+        input_bytes: usize,
+        result: &serde_json::Value,
+    ) -> Result<i64>;
     fn traces(&self) -> Result<Vec<TraceRecord>>;
 
     /// Append to the hash-chained audit log.
-    fn append_audit(&mut self, at: i64, actor: &str, action: &str, detail: &str) -> Result<AuditEntry>;
+    fn append_audit(
+        &mut self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<AuditEntry>;
     fn audit_log(&self) -> Result<Vec<AuditEntry>>;
 }
 
@@ -227,7 +281,18 @@ mod tests {
         assert!(verify_chain(&removed).is_err());
         let mut rehashed = log.clone();
         rehashed[2].detail = "d-x".into();
-        rehashed[2].hash = entry_hash(&rehashed[2].prev_hash, 3, rehashed[2].at, "cli", "doc.add", "d-x");
-        assert_eq!(verify_chain(&rehashed).unwrap_err().0, 4, "a rewritten entry breaks its successor");
+        rehashed[2].hash = entry_hash(
+            &rehashed[2].prev_hash,
+            3,
+            rehashed[2].at,
+            "cli",
+            "doc.add",
+            "d-x",
+        );
+        assert_eq!(
+            verify_chain(&rehashed).unwrap_err().0,
+            4,
+            "a rewritten entry breaks its successor"
+        );
     }
 }

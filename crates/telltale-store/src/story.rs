@@ -29,31 +29,62 @@ pub fn run(store: &mut dyn Store) {
     assert!(store.document("nope").unwrap().is_none());
 
     // Documents, with shingles for locating them.
-    let a = doc("d-a", "The minister said that the talks had stalled. In March, the deal was signed.");
-    let b = doc("d-b", "Officials believe that the port will open in June, despite the delays.");
+    let a = doc(
+        "d-a",
+        "The minister said that the talks had stalled. In March, the deal was signed.",
+    );
+    let b = doc(
+        "d-b",
+        "Officials believe that the port will open in June, despite the delays.",
+    );
     store.put_document(&a, &[1, 2, 3]).unwrap();
     store.put_document(&b, &[3, 4]).unwrap();
-    assert!(matches!(store.put_document(&a, &[1]), Err(StoreError::Conflict(_))), "duplicate id must be refused");
+    assert!(
+        matches!(store.put_document(&a, &[1]), Err(StoreError::Conflict(_))),
+        "duplicate id must be refused"
+    );
     assert_eq!(store.document("d-a").unwrap().unwrap(), a);
     let list = store.documents().unwrap();
-    assert_eq!(list.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["d-a", "d-b"]);
+    assert_eq!(
+        list.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["d-a", "d-b"]
+    );
     assert_eq!(list[0].slots, a.template.slots.len());
     let cands = store.candidate_documents(&[3, 4, 9], 10).unwrap();
     assert_eq!(cands, vec![("d-b".to_string(), 2), ("d-a".to_string(), 1)]);
 
     // Recipients and lists.
-    let r1 = Recipient { id: "r-1".into(), name: "Ann Holm".into(), email: Some("ann@example.org".into()) };
-    let r2 = Recipient { id: "r-2".into(), name: "Bo Varga".into(), email: None };
+    let r1 = Recipient {
+        id: "r-1".into(),
+        name: "Ann Holm".into(),
+        email: Some("ann@example.org".into()),
+    };
+    let r2 = Recipient {
+        id: "r-2".into(),
+        name: "Bo Varga".into(),
+        email: None,
+    };
     assert_eq!(store.upsert_recipient(&r1).unwrap(), Upsert::Added);
     assert_eq!(store.upsert_recipient(&r2).unwrap(), Upsert::Added);
     assert_eq!(store.upsert_recipient(&r2).unwrap(), Upsert::Unchanged);
-    let r2b = Recipient { name: "Bo Varga-Lind".into(), ..r2.clone() };
+    let r2b = Recipient {
+        name: "Bo Varga-Lind".into(),
+        ..r2.clone()
+    };
     assert_eq!(store.upsert_recipient(&r2b).unwrap(), Upsert::Updated);
     assert_eq!(store.recipient("r-2").unwrap().unwrap(), r2b);
     assert_eq!(store.recipients().unwrap().len(), 2);
-    store.put_list("board", &["r-1".into(), "r-2".into()]).unwrap();
-    assert!(store.put_list("bad", &["r-9".into()]).is_err(), "unknown members are refused");
-    assert_eq!(store.list("board").unwrap().unwrap(), vec!["r-1".to_string(), "r-2".to_string()]);
+    store
+        .put_list("board", &["r-1".into(), "r-2".into()])
+        .unwrap();
+    assert!(
+        store.put_list("bad", &["r-9".into()]).is_err(),
+        "unknown members are refused"
+    );
+    assert_eq!(
+        store.list("board").unwrap().unwrap(),
+        vec!["r-1".to_string(), "r-2".to_string()]
+    );
     assert_eq!(store.lists().unwrap(), vec![("board".to_string(), 2)]);
 
     // Issuances are recorded with their completion, atomically.
@@ -66,30 +97,62 @@ pub fn run(store: &mut dyn Store) {
         content_hash: "ab".into(),
     };
     let mut wrote = 0;
-    store.record_issuance(&iss("r-1"), "story", &mut || {
-        wrote += 1;
-        Ok(())
-    })
-    .unwrap();
+    store
+        .record_issuance(&iss("r-1"), "story", &mut || {
+            wrote += 1;
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(wrote, 1);
-    let failed = store.record_issuance(&iss("r-2"), "story", &mut || Err(StoreError::Backend("disk full".into())));
+    let failed = store.record_issuance(&iss("r-2"), "story", &mut || {
+        Err(StoreError::Backend("disk full".into()))
+    });
     assert!(failed.is_err());
-    assert_eq!(store.issuances(Some("d-a")).unwrap(), vec![iss("r-1")], "a failed completion records nothing");
-    assert!(store.record_issuance(&iss("r-1"), "story", &mut || Ok(())).is_err(), "one issuance per recipient and document");
+    assert_eq!(
+        store.issuances(Some("d-a")).unwrap(),
+        vec![iss("r-1")],
+        "a failed completion records nothing"
+    );
+    assert!(
+        store
+            .record_issuance(&iss("r-1"), "story", &mut || Ok(()))
+            .is_err(),
+        "one issuance per recipient and document"
+    );
     assert_eq!(store.documents().unwrap()[0].issued, 1);
 
     // Removing an issued document needs force.
-    assert!(matches!(store.remove_document("d-a", false), Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.remove_document("d-a", false),
+        Err(StoreError::Conflict(_))
+    ));
     store.remove_document("d-b", false).unwrap();
     assert!(store.document("d-b").unwrap().is_none());
     assert_eq!(store.candidate_documents(&[4], 10).unwrap(), vec![]);
-    assert!(matches!(store.remove_document("d-b", false), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.remove_document("d-b", false),
+        Err(StoreError::NotFound(_))
+    ));
 
     // Traces and the audit log.
-    let id = store.record_trace(1_700_000_200, "cafe", 12, &serde_json::json!({"documents": []})).unwrap();
+    let id = store
+        .record_trace(
+            1_700_000_200,
+            "cafe",
+            12,
+            &serde_json::json!({"documents": []}),
+        )
+        .unwrap();
     assert_eq!(store.traces().unwrap()[0].id, id);
     for i in 0..3 {
-        store.append_audit(1_700_000_300 + i, "test", "story.step", &format!("step {i}")).unwrap();
+        store
+            .append_audit(
+                1_700_000_300 + i,
+                "test",
+                "story.step",
+                &format!("step {i}"),
+            )
+            .unwrap();
     }
     let log = store.audit_log().unwrap();
     // One entry for the issuance that was recorded, none for the failed one.

@@ -10,13 +10,111 @@ const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
 const COMPOUNDS: &str = include_str!("../../data/compounds.tsv");
 const BINOMIALS: &str = include_str!("../../data/binomials.txt");
 const SPELLING: &str = include_str!("../../data/spelling_us_uk.tsv");
+const WORD_SYNONYMS: &str = include_str!("../../data/word-synonyms.tsv");
+
+/// One line of `word-synonyms.tsv`: single words, one part of speech.
+#[derive(Debug, Clone)]
+pub(crate) struct WordSet {
+    pub forms: Vec<String>,
+    pub variety: Option<Variety>,
+}
+
+/// The single-word synonym sets, indexed by every form.
+pub(crate) struct WordSets {
+    pub sets: Vec<WordSet>,
+    by_word: HashMap<String, usize>,
+}
+
+impl WordSets {
+    pub fn builtin() -> WordSets {
+        Self::parse(WORD_SYNONYMS).expect("word-synonyms.tsv is checked by tests")
+    }
+
+    pub fn parse(src: &str) -> Result<WordSets, String> {
+        let mut sets = Vec::new();
+        let mut by_word = HashMap::new();
+        let mut header = false;
+        for (n, line) in src.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if !header {
+                header = true;
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 3 {
+                return Err(format!("word-synonyms line {}: expected 4 columns", n + 1));
+            }
+            let forms: Vec<String> = cols[0]
+                .split('|')
+                .map(|f| f.trim().to_lowercase())
+                .collect();
+            if forms.len() < 2 || forms.iter().any(|f| f.is_empty() || f.contains(' ')) {
+                return Err(format!(
+                    "word-synonyms line {}: needs two or more single words",
+                    n + 1
+                ));
+            }
+            for f in &forms {
+                if by_word.insert(f.clone(), sets.len()).is_some() {
+                    return Err(format!(
+                        "word-synonyms line {}: {f:?} is listed twice",
+                        n + 1
+                    ));
+                }
+            }
+            let variety =
+                variety_of(cols[2]).map_err(|e| format!("word-synonyms line {}: {e}", n + 1))?;
+            sets.push(WordSet { forms, variety });
+        }
+        Ok(WordSets { sets, by_word })
+    }
+
+    pub fn get(&self, word: &str) -> Option<&WordSet> {
+        self.by_word.get(word).map(|&k| &self.sets[k])
+    }
+}
 
 /// Words in the US/UK list that are also ordinary British usage (or
 /// American), so they say nothing about the variety.
 const AMBIGUOUS_SPELLINGS: &[&str] = &[
-    "practice", "practices", "license", "licenses", "licensed", "licensing", "program", "programs", "draft", "drafts", "disk",
-    "disks", "meter", "meters", "check", "checks", "tire", "tires", "curb", "curbs", "story", "stories", "inquiry", "inquiries",
-    "enquiry", "enquiries", "judgment", "judgement", "ax", "axe", "mold", "mould", "gray", "grey", "plow", "plough",
+    "practice",
+    "practices",
+    "license",
+    "licenses",
+    "licensed",
+    "licensing",
+    "program",
+    "programs",
+    "draft",
+    "drafts",
+    "disk",
+    "disks",
+    "meter",
+    "meters",
+    "check",
+    "checks",
+    "tire",
+    "tires",
+    "curb",
+    "curbs",
+    "story",
+    "stories",
+    "inquiry",
+    "inquiries",
+    "enquiry",
+    "enquiries",
+    "judgment",
+    "judgement",
+    "ax",
+    "axe",
+    "mold",
+    "mould",
+    "gray",
+    "grey",
+    "plow",
+    "plough",
 ];
 
 /// One condition on the token next to a match.
@@ -41,21 +139,59 @@ struct Cond {
 }
 
 pub(crate) const DETERMINERS: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "each", "every", "some",
-    "any", "no", "all", "both", "many", "several", "such", "another",
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our",
+    "their", "each", "every", "some", "any", "no", "all", "both", "many", "several", "such",
+    "another",
 ];
-pub(crate) const PRONOUNS: &[&str] = &["i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them"];
+pub(crate) const PRONOUNS: &[&str] = &[
+    "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them",
+];
 pub(crate) const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
-    "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-    "ninety", "hundred", "thousand", "million", "billion", "dozen", "half", "a",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "dozen",
+    "half",
+    "a",
 ];
 
 pub(crate) fn is_number_token(ctx: &Ctx, i: usize) -> bool {
     ctx.tokens[i].kind == Kind::Number
-        || (ctx.tokens[i].kind == Kind::Word && NUMBER_WORDS[..NUMBER_WORDS.len() - 1].contains(&ctx.folded(i).as_str()))
-        || (ctx.text(i).starts_with(['£', '$', '€']) )
-        || (matches!(ctx.text(i), "£" | "$" | "€") && ctx.next(i).is_some_and(|j| ctx.tokens[j].kind == Kind::Number))
+        || (ctx.tokens[i].kind == Kind::Word
+            && NUMBER_WORDS[..NUMBER_WORDS.len() - 1].contains(&ctx.folded(i).as_str()))
+        || (ctx.text(i).starts_with(['£', '$', '€']))
+        || (matches!(ctx.text(i), "£" | "$" | "€")
+            && ctx
+                .next(i)
+                .is_some_and(|j| ctx.tokens[j].kind == Kind::Number))
 }
 
 impl Cond {
@@ -94,7 +230,9 @@ impl Cond {
     /// Check the condition for the token at `at` (None: start or end of
     /// text). `match_start` is the first token of the match, for `@START`.
     fn holds(&self, ctx: &Ctx, at: Option<usize>, match_start: usize) -> bool {
-        self.atoms.iter().all(|(neg, any_of)| any_of.iter().any(|a| Self::atom(ctx, a, at, match_start)) != *neg)
+        self.atoms
+            .iter()
+            .all(|(neg, any_of)| any_of.iter().any(|a| Self::atom(ctx, a, at, match_start)) != *neg)
     }
 
     fn atom(ctx: &Ctx, a: &Atom, at: Option<usize>, match_start: usize) -> bool {
@@ -149,7 +287,9 @@ pub(crate) struct FormTable {
 }
 
 fn first_word(form: &str) -> String {
-    form.chars().take_while(|c| c.is_alphanumeric() || *c == '\'').collect()
+    form.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '\'')
+        .collect()
 }
 
 fn variety_of(s: &str) -> Result<Option<Variety>, String> {
@@ -195,7 +335,10 @@ impl FormTable {
             if cols.len() < 4 {
                 return Err(format!("synonyms line {}: expected 5 columns", n + 1));
             }
-            let forms: Vec<String> = cols[0].split('|').map(|f| f.trim().to_lowercase()).collect();
+            let forms: Vec<String> = cols[0]
+                .split('|')
+                .map(|f| f.trim().to_lowercase())
+                .collect();
             if forms.len() < 2 || forms.iter().any(String::is_empty) {
                 return Err(format!("synonyms line {}: needs two or more forms", n + 1));
             }
@@ -222,16 +365,22 @@ impl FormTable {
                 continue;
             }
             let cols: Vec<&str> = line.split('\t').collect();
-            let forms: Vec<String> = cols[0].split('|').map(|f| f.trim().to_lowercase()).collect();
+            let forms: Vec<String> = cols[0]
+                .split('|')
+                .map(|f| f.trim().to_lowercase())
+                .collect();
             if forms.len() < 2 {
                 return Err(format!("compounds line {}: needs two or more forms", n + 1));
             }
-            let any = Cond { atoms: vec![(false, vec![Atom::Any])] };
+            let any = Cond {
+                atoms: vec![(false, vec![Atom::Any])],
+            };
             entries.push(SynonymEntry {
                 forms,
                 left: any.clone(),
                 right: any,
-                variety: variety_of(cols.get(1).copied().unwrap_or("any")).map_err(|e| format!("compounds line {}: {e}", n + 1))?,
+                variety: variety_of(cols.get(1).copied().unwrap_or("any"))
+                    .map_err(|e| format!("compounds line {}: {e}", n + 1))?,
             });
         }
         Ok(FormTable::index(entries))
@@ -248,7 +397,9 @@ impl FormTable {
                 continue;
             }
             let w = text::fold(t.text(ctx.src));
-            let Some(cands) = self.by_first.get(&w) else { continue };
+            let Some(cands) = self.by_first.get(&w) else {
+                continue;
+            };
             for &(e, f) in cands {
                 let entry = &self.entries[e];
                 if entry.variety.is_some_and(|v| v != ctx.variety) {
@@ -257,20 +408,40 @@ impl FormTable {
                 let form = &entry.forms[f];
                 let end = t.start + form.len();
                 let matched = if same_len {
-                    lower.get(t.start..end).is_some_and(|s| s.replace('\u{2019}', "'") == *form)
+                    lower
+                        .get(t.start..end)
+                        .is_some_and(|s| s.replace('\u{2019}', "'") == *form)
                 } else {
-                    ctx.src.get(t.start..end).is_some_and(|s| text::fold(s) == *form)
+                    ctx.src
+                        .get(t.start..end)
+                        .is_some_and(|s| text::fold(s) == *form)
                 };
                 if !matched {
                     continue;
                 }
                 // The match must end on a token boundary.
-                let Some(last) = ctx.tokens[i..].iter().position(|x| x.end == end).map(|p| i + p) else { continue };
-                if ctx.tokens[i..=last].iter().any(|x| x.kind == Kind::Space && ctx.src[x.range()] != *" ") {
+                let Some(last) = ctx.tokens[i..]
+                    .iter()
+                    .position(|x| x.end == end)
+                    .map(|p| i + p)
+                else {
+                    continue;
+                };
+                if ctx.tokens[i..=last]
+                    .iter()
+                    .any(|x| x.kind == Kind::Space && ctx.src[x.range()] != *" ")
+                {
                     continue;
                 }
-                if entry.left.holds(ctx, ctx.prev(i), i) && entry.right.holds(ctx, ctx.next(last), i) {
-                    out.push(Hit { entry: e, form: f, first: i, last });
+                if entry.left.holds(ctx, ctx.prev(i), i)
+                    && entry.right.holds(ctx, ctx.next(last), i)
+                {
+                    out.push(Hit {
+                        entry: e,
+                        form: f,
+                        first: i,
+                        last,
+                    });
                 }
             }
         }
@@ -280,7 +451,12 @@ impl FormTable {
 
 /// Fixed binomials whose order must not change.
 pub(crate) fn binomials() -> HashSet<String> {
-    BINOMIALS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase).collect()
+    BINOMIALS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// US/UK spelling pairs indexed both ways.
@@ -293,7 +469,9 @@ impl SpellingIndex {
         let mut map = HashMap::new();
         for line in SPELLING.lines().filter(|l| !l.starts_with('#')).skip(1) {
             let mut it = line.split('\t');
-            let (Some(us), Some(uk)) = (it.next(), it.next()) else { continue };
+            let (Some(us), Some(uk)) = (it.next(), it.next()) else {
+                continue;
+            };
             if us.replace("iz", "is").replace("yz", "ys") == uk {
                 continue;
             }
@@ -318,13 +496,35 @@ mod tests {
     #[test]
     fn tables_parse() {
         let s = FormTable::parse_synonyms(SYNONYMS).unwrap();
-        assert!(s.entries.len() >= 200, "{} synonym entries", s.entries.len());
+        assert!(
+            s.entries.len() >= 200,
+            "{} synonym entries",
+            s.entries.len()
+        );
         let c = FormTable::parse_compounds(COMPOUNDS).unwrap();
         assert!(c.entries.len() >= 50);
         assert!(binomials().contains("salt and pepper"));
-        assert_eq!(SpellingIndex::new().variety("colour"), Some(Variety::British));
-        assert_eq!(SpellingIndex::new().variety("color"), Some(Variety::American));
+        assert_eq!(
+            SpellingIndex::new().variety("colour"),
+            Some(Variety::British)
+        );
+        assert_eq!(
+            SpellingIndex::new().variety("color"),
+            Some(Variety::American)
+        );
         assert_eq!(SpellingIndex::new().variety("organize"), None);
+    }
+
+    #[test]
+    fn word_sets_parse_and_do_not_overlap_the_phrase_table() {
+        let w = WordSets::parse(WORD_SYNONYMS).unwrap();
+        assert!(w.sets.len() >= 50, "{} word sets", w.sets.len());
+        let phrases = FormTable::parse_synonyms(SYNONYMS).unwrap();
+        for e in &phrases.entries {
+            for f in e.forms.iter().filter(|f| !f.contains(' ')) {
+                assert!(w.get(f).is_none(), "{f:?} is in both synonym tables");
+            }
+        }
     }
 
     #[test]
@@ -333,7 +533,9 @@ mod tests {
         let mut seen = HashMap::new();
         for (e, entry) in s.entries.iter().enumerate() {
             for f in &entry.forms {
-                if let Some(prev) = seen.insert((f.clone(), format!("{:?}{:?}", entry.left, entry.right)), e) {
+                if let Some(prev) =
+                    seen.insert((f.clone(), format!("{:?}{:?}", entry.left, entry.right)), e)
+                {
                     panic!("form {f:?} is on lines {prev} and {e} with the same context");
                 }
             }

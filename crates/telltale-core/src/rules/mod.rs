@@ -97,6 +97,8 @@ pub struct Ctx<'a> {
     pub tokens: Vec<Token>,
     pub sentences: Vec<Range<usize>>,
     pub variety: Variety,
+    /// The variety was given, or the text shows it clearly.
+    pub variety_certain: bool,
     pub profile: Profile,
     /// The document already uses contractions somewhere.
     pub uses_contractions: bool,
@@ -126,10 +128,13 @@ impl<'a> Ctx<'a> {
     }
     /// Index of the next token after `i` that is not white space or invisible.
     pub fn next(&self, i: usize) -> Option<usize> {
-        (i + 1..self.tokens.len()).find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
+        (i + 1..self.tokens.len())
+            .find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
     }
     pub fn prev(&self, i: usize) -> Option<usize> {
-        (0..i).rev().find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
+        (0..i)
+            .rev()
+            .find(|&j| !matches!(self.tokens[j].kind, Kind::Space | Kind::Invisible))
     }
     /// Whether the token at `i` begins a sentence.
     pub fn starts_sentence(&self, i: usize) -> bool {
@@ -137,7 +142,10 @@ impl<'a> Ctx<'a> {
         self.sentences.iter().any(|r| {
             r.start == s || {
                 // An opening quote or bracket may come first.
-                r.start < s && self.src[r.start..s].chars().all(|c| matches!(c, '"' | '“' | '‘' | '\'' | '(' | '['))
+                r.start < s
+                    && self.src[r.start..s]
+                        .chars()
+                        .all(|c| matches!(c, '"' | '“' | '‘' | '\'' | '(' | '['))
             }
         })
     }
@@ -146,7 +154,9 @@ impl<'a> Ctx<'a> {
         j == i + 2 && self.tokens[i + 1].kind == Kind::Space && self.text(i + 1) == " "
     }
     pub fn is_prose(&self, r: &Range<usize>) -> bool {
-        self.prose.iter().any(|p| p.start <= r.start && r.end <= p.end)
+        self.prose
+            .iter()
+            .any(|p| p.start <= r.start && r.end <= p.end)
     }
     /// Parts of speech of the word at token `i`, from harper's dictionary.
     pub fn pos(&self, i: usize) -> Pos {
@@ -169,7 +179,10 @@ impl<'a> Ctx<'a> {
 
     /// Sentence that contains byte offset `at`.
     pub fn sentence_of(&self, at: usize) -> Option<Range<usize>> {
-        self.sentences.iter().find(|r| r.start <= at && at <= r.end).cloned()
+        self.sentences
+            .iter()
+            .find(|r| r.start <= at && at <= r.end)
+            .cloned()
     }
 }
 
@@ -186,7 +199,9 @@ fn prose_ranges(src: &str, format: Format) -> Vec<Range<usize>> {
             for (ev, r) in Parser::new(src).into_offset_iter() {
                 match ev {
                     Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::HtmlBlock) => in_code += 1,
-                    Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::HtmlBlock) => in_code = in_code.saturating_sub(1),
+                    Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::HtmlBlock) => {
+                        in_code = in_code.saturating_sub(1)
+                    }
                     Event::Text(_) if in_code == 0 => {
                         // Text events can be split at escapes; merge touching runs.
                         match out.last_mut() {
@@ -225,7 +240,8 @@ fn last_touches(src: &str, last: &Range<usize>, r: &Range<usize>) -> bool {
 fn protected_spans(s: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut word_start = 0;
-    let is_break = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '“' | '”');
+    let is_break =
+        |c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '“' | '”');
     for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
         if is_break(c) {
             let w = &s[word_start..i];
@@ -242,6 +258,15 @@ fn protected_spans(s: &str) -> Vec<(usize, usize)> {
 /// American English (-ise/-ize alone is not evidence: Oxford spelling uses
 /// -ize in British English).
 pub fn detect_variety(src: &str) -> Variety {
+    variety_evidence(src).0
+}
+
+/// The variety and whether the evidence for it is clear: British spellings
+/// at least twice and three times as often as American ones. American texts
+/// quoting an old or foreign source can carry a few British spellings; a
+/// convention that only British English allows (-ise) is used only on clear
+/// evidence.
+fn variety_evidence(src: &str) -> (Variety, bool) {
     let tokens = text::tokenize(src);
     let index = data::SpellingIndex::new();
     let ise_ize = spelling::IseIze::new();
@@ -258,9 +283,9 @@ pub fn detect_variety(src: &str) -> Variety {
         }
     }
     if uk > us || (uk == us && ise > 0) {
-        Variety::British
+        (Variety::British, uk >= 2 && uk >= 3 * us)
     } else {
-        Variety::American
+        (Variety::American, true)
     }
 }
 
@@ -270,12 +295,18 @@ fn priority(c: Class) -> u8 {
         // Rules written for one class win over the general tables.
         Class::BritishPair | Class::IrregularPast | Class::PerCent | Class::Spelling => 0,
         Class::Synonym => 1,
+        Class::WordSynonym | Class::OptionalTo | Class::RelativeThat => 1,
+        Class::AdverbPlacement => 3,
         Class::Complementiser | Class::Contraction => 2,
         Class::CoordinationOrder => 3,
         Class::NumberStyle => 4,
         Class::Compound => 5,
         Class::AbbreviationDots | Class::TitleCapitals => 6,
-        Class::SerialComma | Class::IntroComma | Class::Semicolon | Class::DashStyle => 7,
+        Class::SerialComma
+        | Class::IntroComma
+        | Class::Semicolon
+        | Class::DashStyle
+        | Class::ClauseComma => 7,
         Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => 9,
     }
 }
@@ -300,16 +331,35 @@ impl RuleSet {
     /// Candidates as the rules propose them, before any filtering.
     pub fn propose<'a>(&self, src: &'a str) -> Result<(Ctx<'a>, Vec<Candidate>), Error> {
         check_input(src)?;
-        let variety = self.variety.unwrap_or_else(|| detect_variety(src));
+        let (variety, variety_certain) = match self.variety {
+            Some(v) => (v, true),
+            None => variety_evidence(src),
+        };
         let tokens = text::tokenize(src);
         let sentences = text::sentences(src, &tokens);
-        let uses_contractions = tokens.iter().any(|t| t.kind == Kind::Word && lexical::is_contraction(&text::fold(t.text(src))));
+        let uses_contractions = tokens
+            .iter()
+            .any(|t| t.kind == Kind::Word && lexical::is_contraction(&text::fold(t.text(src))));
         let dict = harper_core::spell::FstDictionary::curated();
-        let ctx = Ctx { src, tokens, sentences, variety, profile: self.profile, uses_contractions, prose: prose_ranges(src, self.format), dict };
+        let ctx = Ctx {
+            src,
+            tokens,
+            sentences,
+            variety,
+            variety_certain,
+            profile: self.profile,
+            uses_contractions,
+            prose: prose_ranges(src, self.format),
+            dict,
+        };
         let mut c = Vec::new();
         lexical::contractions(&ctx, &mut c);
         lexical::complementiser(&ctx, &mut c);
         lexical::synonyms(&ctx, &mut c);
+        lexical::word_synonyms(&ctx, &mut c);
+        lexical::adverb_placement(&ctx, &mut c);
+        lexical::optional_to(&ctx, &mut c);
+        lexical::relative_that(&ctx, &mut c);
         lexical::british_pairs(&ctx, &mut c);
         lexical::irregular_pasts(&ctx, &mut c);
         lexical::number_style(&ctx, &mut c);
@@ -327,6 +377,7 @@ impl RuleSet {
         punct::per_cent(&ctx, &mut c);
         punct::dash_style(&ctx, &mut c);
         punct::semicolon(&ctx, &mut c);
+        punct::clause_comma(&ctx, &mut c);
         invisible::zero_width(&ctx, &mut c);
         if self.profile == Profile::Dense {
             invisible::space_variants(&ctx, &mut c);
@@ -337,9 +388,17 @@ impl RuleSet {
     }
 
     /// As [`RuleSet::build`], with counts of what was dropped and why.
-    pub fn build_with_report(&self, src: &str, gate: &mut dyn Gate) -> Result<(Template, BuildReport), Error> {
+    pub fn build_with_report(
+        &self,
+        src: &str,
+        gate: &mut dyn Gate,
+    ) -> Result<(Template, BuildReport), Error> {
         let (ctx, mut cands) = self.propose(src)?;
-        let mut report = BuildReport { variety: Some(ctx.variety), proposed: cands.len(), ..BuildReport::default() };
+        let mut report = BuildReport {
+            variety: Some(ctx.variety),
+            proposed: cands.len(),
+            ..BuildReport::default()
+        };
         for c in &cands {
             debug_assert_eq!(&src[c.range.clone()], c.forms[c.original], "{c:?}");
         }
@@ -360,8 +419,11 @@ impl RuleSet {
         kept.sort_by_key(|c| (c.range.start, c.range.end));
         // An invisible mark that touches a visible site could not be told
         // apart from its neighbour when that site's text changes: drop it.
-        let edges: std::collections::HashSet<usize> =
-            kept.iter().filter(|c| c.class.layer() != Layer::Invisible).flat_map(|c| [c.range.start, c.range.end]).collect();
+        let edges: std::collections::HashSet<usize> = kept
+            .iter()
+            .filter(|c| c.class.layer() != Layer::Invisible)
+            .flat_map(|c| [c.range.start, c.range.end])
+            .collect();
         kept.retain(|c| {
             let touching = c.class.layer() == Layer::Invisible
                 && c.class != Class::Homoglyph
@@ -372,7 +434,8 @@ impl RuleSet {
 
         // The grammar gate, on visible alternatives.
         let mut gated = Vec::with_capacity(kept.len());
-        let mut refused_groups: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut refused_groups: std::collections::HashSet<String> =
+            std::collections::HashSet::new();
         for mut c in kept {
             if c.class.layer() != Layer::Invisible {
                 let Some(sent) = ctx.sentence_of(c.range.start) else {
@@ -386,7 +449,12 @@ impl RuleSet {
                     if k == c.original {
                         continue;
                     }
-                    let variant = format!("{}{}{}", &src[sent.start..c.range.start], f, &src[c.range.end..sent.end]);
+                    let variant = format!(
+                        "{}{}{}",
+                        &src[sent.start..c.range.start],
+                        f,
+                        &src[c.range.end..sent.end]
+                    );
                     ok[k] = gate.accepts(original, &variant);
                 }
                 if let Some(g) = &c.group {
@@ -399,7 +467,13 @@ impl RuleSet {
                     }
                 } else {
                     let orig = c.forms[c.original].clone();
-                    let forms: Vec<String> = c.forms.iter().zip(&ok).filter(|(_, &o)| o).map(|(f, _)| f.clone()).collect();
+                    let forms: Vec<String> = c
+                        .forms
+                        .iter()
+                        .zip(&ok)
+                        .filter(|(_, &o)| o)
+                        .map(|(f, _)| f.clone())
+                        .collect();
                     if forms.len() < 2 {
                         report.gate_rejected += 1;
                         continue;
@@ -431,7 +505,11 @@ impl RuleSet {
         }
         let mut pending: Vec<Pending> = singles
             .into_iter()
-            .map(|c| Pending { class: c.class, original: c.original, sites: vec![(c.range, c.forms)] })
+            .map(|c| Pending {
+                class: c.class,
+                original: c.original,
+                sites: vec![(c.range, c.forms)],
+            })
             .collect();
         for (_, members) in groups {
             if !covers_every_occurrence(src, &members) {
@@ -443,13 +521,24 @@ impl RuleSet {
             for m in &members {
                 *votes.entry(m.original).or_default() += 1;
             }
-            let majority = votes.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))).map(|(k, _)| *k).unwrap_or(0);
+            let majority = votes
+                .iter()
+                .max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k)))
+                .map(|(k, _)| *k)
+                .unwrap_or(0);
             let before = members.len();
-            let sites: Vec<_> =
-                members.iter().filter(|m| m.original == majority && m.forms.len() == q).map(|m| (m.range.clone(), m.forms.clone())).collect();
+            let sites: Vec<_> = members
+                .iter()
+                .filter(|m| m.original == majority && m.forms.len() == q)
+                .map(|m| (m.range.clone(), m.forms.clone()))
+                .collect();
             report.inconsistent += before - sites.len();
             if !sites.is_empty() {
-                pending.push(Pending { class: members[0].class, original: majority, sites });
+                pending.push(Pending {
+                    class: members[0].class,
+                    original: majority,
+                    sites,
+                });
             }
         }
         pending.sort_by_key(|p| (p.sites[0].0.start, p.sites[0].0.end));
@@ -458,11 +547,22 @@ impl RuleSet {
         for (j, p) in pending.into_iter().enumerate() {
             let q = p.sites[0].1.len();
             if q > u8::MAX as usize {
-                return Err(Error::BadTemplate("a slot has more than 255 alternatives".into()));
+                return Err(Error::BadTemplate(
+                    "a slot has more than 255 alternatives".into(),
+                ));
             }
-            slots.push(Slot { class: p.class, q: q as u8, original: p.original as u8 });
+            slots.push(Slot {
+                class: p.class,
+                q: q as u8,
+                original: p.original as u8,
+            });
             for (r, forms) in p.sites {
-                sites.push(Site { slot: j as u32, start: r.start, end: r.end, forms });
+                sites.push(Site {
+                    slot: j as u32,
+                    start: r.start,
+                    end: r.end,
+                    forms,
+                });
             }
         }
         sites.sort_by_key(|s| (s.start, s.end));
@@ -477,7 +577,14 @@ impl RuleSet {
 /// change, and the copy would mix conventions the original did not.
 fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
     let class = members[0].class;
-    if matches!(class, Class::SerialComma | Class::IntroComma | Class::Complementiser | Class::Contraction) {
+    if matches!(
+        class,
+        Class::SerialComma
+            | Class::IntroComma
+            | Class::Complementiser
+            | Class::Contraction
+            | Class::ClauseComma
+    ) {
         return true; // grouped for consistency, not conventions of a form
     }
     let mut per_form: HashMap<&str, usize> = HashMap::new();
@@ -496,7 +603,8 @@ fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
                 !is_word || {
                     let before = src[..*at].chars().next_back();
                     let after = src[at + f.len()..].chars().next();
-                    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+                    !before.is_some_and(char::is_alphanumeric)
+                        && !after.is_some_and(char::is_alphanumeric)
                 }
             })
             .count();
@@ -518,7 +626,10 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 /// Refuse input the engine cannot treat as a document.
 pub fn check_input(src: &str) -> Result<(), Error> {
     if src.len() > MAX_DOCUMENT_BYTES {
-        return Err(Error::TooLarge { size: src.len(), limit: MAX_DOCUMENT_BYTES });
+        return Err(Error::TooLarge {
+            size: src.len(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
     }
     if let Some(p) = src.find(|c: char| c == '\0' || (c.is_control() && !c.is_whitespace())) {
         return Err(Error::Binary(p));
@@ -530,6 +641,17 @@ pub fn check_input(src: &str) -> Result<(), Error> {
 }
 
 /// Helpers shared by the rule modules.
-pub(crate) fn cand(class: Class, range: Range<usize>, forms: Vec<String>, original: usize) -> Candidate {
-    Candidate { class, range, forms, original, group: None }
+pub(crate) fn cand(
+    class: Class,
+    range: Range<usize>,
+    forms: Vec<String>,
+    original: usize,
+) -> Candidate {
+    Candidate {
+        class,
+        range,
+        forms,
+        original,
+        group: None,
+    }
 }

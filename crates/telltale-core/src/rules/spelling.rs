@@ -31,7 +31,9 @@ pub(crate) struct IseIze {
 }
 
 fn preferred(v: &varcon::Variant, cat: Category) -> bool {
-    v.types.iter().any(|t| t.category == cat && matches!(t.tag, None | Some(Tag::Eq)))
+    v.types
+        .iter()
+        .any(|t| t.category == cat && matches!(t.tag, None | Some(Tag::Eq)))
 }
 
 impl IseIze {
@@ -39,12 +41,21 @@ impl IseIze {
         let mut map = HashMap::new();
         for cluster in varcon::VARCON {
             for entry in cluster.entries {
-                let ise = entry.variants.iter().find(|v| preferred(v, Category::BritishIse));
-                let ize = entry.variants.iter().find(|v| preferred(v, Category::BritishIze));
+                let ise = entry
+                    .variants
+                    .iter()
+                    .find(|v| preferred(v, Category::BritishIse));
+                let ize = entry
+                    .variants
+                    .iter()
+                    .find(|v| preferred(v, Category::BritishIze));
                 if let (Some(s), Some(z)) = (ise, ize) {
                     // Only pure -ise/-ize differences: "organise"/"organize",
                     // not other spelling changes VARCON also records.
-                    if s.word != z.word && s.word.replace("is", "iz") == z.word && !s.word.contains(char::is_uppercase) {
+                    if s.word != z.word
+                        && s.word.replace("is", "iz") == z.word
+                        && !s.word.contains(char::is_uppercase)
+                    {
                         map.insert(s.word, (s.word, z.word));
                         map.insert(z.word, (s.word, z.word));
                     }
@@ -64,7 +75,7 @@ pub(crate) fn is_ise_word(w: &str, table: &IseIze) -> bool {
 }
 
 pub(crate) fn spelling(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    if ctx.variety != Variety::British {
+    if ctx.variety != Variety::British || !ctx.variety_certain {
         return;
     }
     let table = IseIze::new();
@@ -75,7 +86,11 @@ pub(crate) fn spelling(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let orig = ctx.text(i);
         let w = text::fold(orig);
         let (forms, group, original) = if let Some((s, z)) = table.pair(&w) {
-            (vec![s, z], "spelling:ise-ize".to_string(), usize::from(w == z))
+            (
+                vec![s, z],
+                "spelling:ise-ize".to_string(),
+                usize::from(w == z),
+            )
         } else if let Some(&(a, b, g)) = UK_DOUBLETS.iter().find(|(a, b, _)| *a == w || *b == w) {
             (vec![a, b], format!("spelling:{g}"), usize::from(w == b))
         } else {
@@ -104,7 +119,15 @@ mod tests {
         let t = IseIze::new();
         assert_eq!(t.pair("organise"), Some(("organise", "organize")));
         assert_eq!(t.pair("realized"), Some(("realised", "realized")));
-        for w in ["advertise", "compromise", "surprise", "exercise", "analyse", "televise", "supervise"] {
+        for w in [
+            "advertise",
+            "compromise",
+            "surprise",
+            "exercise",
+            "analyse",
+            "televise",
+            "supervise",
+        ] {
             assert_eq!(t.pair(w), None, "{w}");
         }
     }
