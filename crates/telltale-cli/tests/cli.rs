@@ -777,6 +777,19 @@ fn leaks_filed_under_one_case_are_read_together_with_a_bound_that_holds() {
         .json(&["trace", f.to_str().unwrap(), "--json"])
         .get("running")
         .is_none());
+    // The unmarked original, leaked three times in parts: nobody received
+    // it, so nobody may be accused, however the case is pooled.
+    let paras: Vec<&str> = MEMO.split("\n\n").collect();
+    for (k, chunk) in paras.chunks(third).enumerate() {
+        let f = h.file(&format!("control{k}.txt"), &chunk.join(" "));
+        let rep = h.json(&["trace", f.to_str().unwrap(), "--case", "control", "--json"]);
+        assert_eq!(
+            rep["running"]["accused"],
+            serde_json::json!([]),
+            "{}",
+            rep["running"]
+        );
+    }
     let human = h.ok(&["trace", f.to_str().unwrap(), "--case", "embassy-leaks"]);
     assert!(
         human.contains("case \"embassy-leaks\": 5 leak(s) read together"),

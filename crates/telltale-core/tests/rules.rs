@@ -949,3 +949,35 @@ fn word_synonyms_leave_fixed_phrases_alone() {
         Class::WordSynonym,
     );
 }
+
+#[test]
+fn word_synonyms_need_positive_bigram_evidence_on_one_side() {
+    // "costs" is a verb here; neither "line expenses" nor "expenses
+    // thousands" is a known pair, so nothing vouches for the noun.
+    silent(
+        "A worker on an assembly line costs thousands of dollars.",
+        US,
+        Class::WordSynonym,
+    );
+}
+
+#[test]
+fn quotations_are_never_reworded() {
+    silent(
+        "As he said, \"our goal is peace throughout the world,\" and we agree.",
+        US,
+        Class::WordSynonym,
+    );
+    silent(
+        "As he said, “our goal is peace throughout the world,” and we agree.",
+        US,
+        Class::Synonym,
+    );
+    fires(
+        "Our goal is peace, and \"we agree\" is what they said.",
+        US,
+        Class::WordSynonym,
+        "goal",
+        &["objective"],
+    );
+}

@@ -1175,6 +1175,17 @@ const FIXED_PHRASES: &[&str] = &[
     "first aid",
 ];
 
+/// Words so frequent that a missing bigram with them means a misfit, not
+/// rarity.
+const COMMON_WORDS: &[&str] = &[
+    "the", "a", "an", "of", "to", "and", "in", "on", "at", "by", "for", "with", "from", "as", "is",
+    "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "can", "could",
+    "should", "must", "may", "our", "their", "his", "her", "its", "my", "your", "this", "that",
+    "these", "those", "it", "we", "they", "i", "you", "he", "she", "not", "no", "or", "but",
+    "more", "most", "very", "so", "all", "every", "each", "any", "some", "other", "new", "one",
+    "into", "about", "than",
+];
+
 /// How much rarer than the original's a substitute's bigram may be and still
 /// count as idiomatic in that place.
 const BIGRAM_RATIO: f64 = 0.05;
@@ -1251,13 +1262,29 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
             continue;
         }
         let idiomatic = |f: &str| {
-            let side =
-                |pair: (u64, u64)| pair.0 > 0 && pair.0 as f64 >= BIGRAM_RATIO * pair.1 as f64;
-            left.as_deref()
-                .is_none_or(|l| side((bigrams.count(l, f), bigrams.count(l, &w))))
-                && right
-                    .as_deref()
-                    .is_none_or(|r| side((bigrams.count(f, r), bigrams.count(&w, r))))
+            // Present: not much rarer than the original's. Absent while the
+            // original's pair is present: a misfit. Both absent: the pair is
+            // too rare for the table to judge either way, which counts as no
+            // objection, except next to a common function word, whose pairs
+            // with any ordinary word are frequent enough to be listed.
+            // At least one side must vouch for the word positively: with no
+            // evidence on either side a noun could be standing in for a verb
+            // ("an assembly line costs thousands").
+            let side = |pair: (u64, u64), neighbour: &str| -> Option<bool> {
+                if pair.0 > 0 {
+                    (pair.0 as f64 >= BIGRAM_RATIO * pair.1 as f64).then_some(true)
+                } else {
+                    (pair.1 == 0 && !COMMON_WORDS.contains(&neighbour)).then_some(false)
+                }
+            };
+            let l = left
+                .as_deref()
+                .map(|l| side((bigrams.count(l, f), bigrams.count(l, &w)), l));
+            let r = right
+                .as_deref()
+                .map(|r| side((bigrams.count(f, r), bigrams.count(&w, r)), r));
+            let ok = |x: Option<Option<bool>>| x.is_none_or(|v| v.is_some());
+            ok(l) && ok(r) && (l == Some(Some(true)) || r == Some(Some(true)))
         };
         let forms: Vec<String> = set
             .forms

@@ -383,7 +383,16 @@ impl RuleSet {
             invisible::space_variants(&ctx, &mut c);
             invisible::homoglyphs(&ctx, &mut c);
         }
-        c.retain(|x| !self.disabled.contains(&x.class) && ctx.is_prose(&x.range));
+        // Words inside quotation marks are someone else's: a quotation is
+        // never reworded (invisible marks may still sit there).
+        let quoted = quoted_spans(src);
+        let inside_quote =
+            |r: &Range<usize>| quoted.iter().any(|q| q.start <= r.start && r.end <= q.end);
+        c.retain(|x| {
+            !self.disabled.contains(&x.class)
+                && ctx.is_prose(&x.range)
+                && (x.class.layer() == Layer::Invisible || !inside_quote(&x.range))
+        });
         Ok((ctx, c))
     }
 
@@ -610,6 +619,35 @@ fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
             .count();
         count <= sites
     })
+}
+
+/// Byte ranges between paired double quotation marks, paired within each
+/// paragraph (curly marks by direction, straight ones in order). An
+/// unpaired mark quotes nothing.
+fn quoted_spans(src: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut para_start = 0;
+    for para in src.split("\n\n") {
+        let mut open: Option<usize> = None;
+        for (i, c) in para.char_indices() {
+            let at = para_start + i;
+            match c {
+                '“' => open = Some(at),
+                '”' => {
+                    if let Some(o) = open.take() {
+                        out.push(o..at + c.len_utf8());
+                    }
+                }
+                '"' => match open.take() {
+                    Some(o) => out.push(o..at + 1),
+                    None => open = Some(at),
+                },
+                _ => {}
+            }
+        }
+        para_start += para.len() + 2;
+    }
+    out
 }
 
 /// Two ranges clash when they share a byte, when an empty range sits strictly
