@@ -37,7 +37,11 @@ fn slots_of(t: &Template, class: Class) -> Vec<u32> {
 }
 
 fn fires(text: &str, v: Variety, class: Class, at: &str, want: &[&str]) {
-    let t = build_as(text, v, Profile::Natural);
+    fires_in(text, v, class, at, want, Profile::Natural);
+}
+
+fn fires_in(text: &str, v: Variety, class: Class, at: &str, want: &[&str], profile: Profile) {
+    let t = build_as(text, v, profile);
     let got = offered(&t, class, at);
     assert!(
         got.iter()
@@ -370,12 +374,11 @@ fn serial_comma_in_lists_of_three_or_more() {
         UK,
         Class::SerialComma,
     );
-    fires(
+    // An existing serial comma stays, except as a strict document convention.
+    silent(
         "We met the French, the Germans, and the Dutch on Monday.",
         UK,
         Class::SerialComma,
-        ",",
-        &[",", ""],
     );
     silent(
         "We met the French and the Germans on Monday morning.",
@@ -687,7 +690,7 @@ fn contractions_never_mix_registers_in_one_sentence() {
         Class::Contraction,
     );
     let t = build_as(
-        "We don't stop. We will not retreat from this. We will not surrender to them.",
+        "We don't stop for anything at all tonight. We will not retreat from this fight. We will not surrender to them now.",
         US,
         Profile::Natural,
     );
@@ -715,11 +718,11 @@ fn synonyms_used_twice_in_a_sentence_stay_as_written() {
 fn word_synonyms_only_where_the_bigrams_allow_them() {
     // "our goal is" passes for all three of goal / objective / aim: a q-ary slot.
     fires(
-        "Our goal is a budget that balances by the end of the decade.",
+        "That claim is entirely fair to them.",
         US,
         Class::WordSynonym,
-        "goal",
-        &["goal", "objective", "aim"],
+        "entirely",
+        &["entirely", "completely", "wholly"],
     );
     fires(
         "This country has paid a heavy price for delay.",
@@ -854,56 +857,63 @@ fn ise_spelling_needs_clear_british_evidence() {
 
 #[test]
 fn relative_that_goes_only_before_a_subject_pronoun() {
-    fires(
+    fires_in(
         "This is the work that we do every day.",
         US,
         Class::RelativeThat,
         "that ",
         &["that ", ""],
+        Profile::Dense,
     );
-    silent(
+    silent_in(
         "We welcome the fact that we agree on this.",
         US,
         Class::RelativeThat,
+        Profile::Dense,
     );
-    silent(
+    silent_in(
         "He said that we would come back later.",
         US,
         Class::RelativeThat,
+        Profile::Dense,
     );
-    silent(
+    silent_in(
         "We worked so that we could finish early.",
         US,
         Class::RelativeThat,
+        Profile::Dense,
     );
 }
 
 #[test]
 fn comma_between_short_clauses_joined_by_and() {
-    fires(
+    // Added, never taken away (round-4 review).
+    silent_in(
         "We met the minister, and we agreed on the terms.",
         US,
         Class::ClauseComma,
-        ",",
-        &["", ","],
+        Profile::Dense,
     );
-    fires(
+    fires_in(
         "We met the minister and we agreed on the terms.",
         US,
         Class::ClauseComma,
         "",
         &["", ","],
+        Profile::Dense,
     );
     // A compound subject, or a long first clause with commas of its own.
-    silent(
+    silent_in(
         "My colleague and I will attend the meeting.",
         US,
         Class::ClauseComma,
+        Profile::Dense,
     );
-    silent(
+    silent_in(
         "We met the minister, the envoy, and the staff and we agreed.",
         US,
         Class::ClauseComma,
+        Profile::Dense,
     );
 }
 
@@ -974,10 +984,132 @@ fn quotations_are_never_reworded() {
         Class::Synonym,
     );
     fires(
-        "Our goal is peace, and \"we agree\" is what they said.",
+        "Our nation is at peace, and \"we agree\" is what they said.",
         US,
         Class::WordSynonym,
-        "goal",
-        &["objective"],
+        "nation",
+        &["country"],
+    );
+}
+
+#[test]
+fn round_four_review_cases_stay_silent() {
+    silent(
+        "Tonight, my fellow Americans, we face a choice.",
+        US,
+        Class::IntroComma,
+    );
+    silent(
+        "America will always stand for freedom.",
+        US,
+        Class::AdverbPlacement,
+    );
+    silent(
+        "We share the hope that the talks will succeed soon.",
+        US,
+        Class::Complementiser,
+    );
+    silent(
+        "I believe that Congress will act on this soon.",
+        US,
+        Class::Complementiser,
+    );
+    silent(
+        "We need the funds to help meet the cost.",
+        US,
+        Class::OptionalTo,
+    );
+    silent(
+        "They said we can't wait to see them again.",
+        US,
+        Class::Contraction,
+    );
+    silent(
+        "We have cut regulatory costs this year.",
+        US,
+        Class::WordSynonym,
+    );
+}
+
+#[test]
+fn substitutes_never_echo_a_word_of_their_sentence() {
+    // "the years to come" may become "the coming years", but not "the
+    // years ahead" next to "look ahead".
+    let t = build_as(
+        "We look ahead to the years to come with hope.",
+        US,
+        Profile::Natural,
+    );
+    let got = offered(&t, Class::Synonym, "the years to come");
+    assert_eq!(
+        got,
+        vec![vec![
+            "the coming years".to_string(),
+            "the years to come".to_string()
+        ]]
+    );
+}
+
+#[test]
+fn round_five_review_cases_stay_silent() {
+    let t = build_as(
+        "We don't stop. The progress there is real and lasting.",
+        US,
+        Profile::Natural,
+    );
+    assert!(offered(&t, Class::Contraction, "there is").is_empty());
+    // A repetition the rules could only half vary stays whole.
+    silent(
+        "We have a single goal-the goal of peace for all.",
+        US,
+        Class::WordSynonym,
+    );
+    silent(
+        "So long as we stand, and so long as we hold, we win.",
+        US,
+        Class::Synonym,
+    );
+}
+
+#[test]
+fn round_six_review_cases_stay_silent() {
+    let t = build_as(
+        "It is time. We don't wait for anyone when the work is urgent.",
+        US,
+        Profile::Natural,
+    );
+    assert!(offered(&t, Class::Contraction, "It is").is_empty());
+    silent(
+        "We stand with the community of nations in this hour.",
+        US,
+        Class::WordSynonym,
+    );
+    silent(
+        "Now, we know that the plan will work for all.",
+        US,
+        Class::IntroComma,
+    );
+    silent(
+        "Last year, we helped parents provide child care for them.",
+        US,
+        Class::OptionalTo,
+    );
+    // Dense-only classes.
+    silent(
+        "This is the work that we do every day.",
+        US,
+        Class::RelativeThat,
+    );
+    fires_in_dense(
+        "This is the work that we do every day.",
+        Class::RelativeThat,
+    );
+}
+
+fn fires_in_dense(text: &str, class: Class) {
+    let t = build_as(text, US, Profile::Dense);
+    assert!(
+        !slots_of(&t, class).is_empty(),
+        "{class:?} should fire in the dense profile in {text:?}"
     );
 }

@@ -74,7 +74,7 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
             }
         };
         let rules = RuleSet {
-            variety: Some(v),
+            variety: None, // the engine detects it, and how clearly
             ..RuleSet::default()
         };
         let template = rules

@@ -232,13 +232,21 @@ pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         let (a, b) = sentence_around(&t.text, s.start, s.end);
         let (a, b) = (t.text.floor_char_boundary(a), t.text.ceil_char_boundary(b));
         let before = t.text[a..b].replace('\n', " ");
-        let after = format!(
-            "{}{}{}",
-            &t.text[a..s.start],
-            s.forms[alt],
-            &t.text[s.end..b]
-        )
-        .replace('\n', " ");
+        // A copy shows the slot's choice at every one of its sites, so the
+        // sentence shows it at each site it contains.
+        let mut after = String::new();
+        let mut at = a;
+        for other in t
+            .sites
+            .iter()
+            .filter(|o| o.slot == s.slot && o.start >= a && o.end <= b)
+        {
+            after.push_str(&t.text[at..other.start]);
+            after.push_str(&other.forms[alt]);
+            at = other.end;
+        }
+        after.push_str(&t.text[at..b]);
+        let after = after.replace('\n', " ");
         items.push(json!({"id": items.len() + 1, "doc": docs[di].name, "class": slot.class.name(), "original": before, "variant": after}));
     }
     let mut file = String::from("# Naturalness sample\n\nRandomly drawn visible variants: the original sentence and the sentence with another alternative of one slot. Class names are for analysis only; a blind review shows reviewers the two sentences in random order without them.\n\n");

@@ -193,7 +193,9 @@ impl Registry {
         let variety = detect_variety(text);
         let rules = RuleSet {
             format,
-            variety: Some(variety),
+            // Detected again by the engine, which also weighs how clear the
+            // evidence is; the gate below needs the same answer.
+            variety: None,
             ..RuleSet::default()
         };
         let gi = match self.gates.iter().position(|(v, _)| *v == variety) {

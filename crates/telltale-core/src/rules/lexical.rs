@@ -206,6 +206,11 @@ fn contraction_sites(ctx: &Ctx, out: &mut Vec<Candidate>) {
             {
                 continue;
             }
+            // "can't wait" (eager) is an idiom the full form loses; "do not
+            // now have" is formal word order a contraction jars with.
+            if (short == "can't" && nw == "wait") || nw == "now" {
+                continue;
+            }
             // Never before a word that ends the clause ("where we're and",
             // "you're too.").
             if matches!(
@@ -280,6 +285,47 @@ fn contraction_sites(ctx: &Ctx, out: &mut Vec<Candidate>) {
                         "how" | "what" | "however" | "so" | "as" | "than" | "wherever" | "whatever"
                     )
                 }) {
+                    continue;
+                }
+            }
+            // Short sentences are where a full form is emphatic ("It is
+            // time.", "We do not give up."), and "that's right" is a set
+            // phrase: round-6 review.
+            if let Some(sent) = ctx.sentence_of(ctx.tokens[i].start) {
+                if ctx.src[sent].split_whitespace().count() <= 6 {
+                    continue;
+                }
+            }
+            if full == "that is" && nw == "right" {
+                continue;
+            }
+            // "the progress there is": "there" as an adverb cannot take
+            // "'s"; only the existential "there" that opens a clause.
+            if full == "there is" {
+                let opens = ctx.prev(i).is_none_or(|p| {
+                    ctx.tokens[p].kind == Kind::Punct
+                        || matches!(
+                            ctx.folded(p).as_str(),
+                            "and"
+                                | "but"
+                                | "or"
+                                | "so"
+                                | "because"
+                                | "if"
+                                | "when"
+                                | "where"
+                                | "while"
+                                | "that"
+                                | "since"
+                                | "although"
+                                | "though"
+                                | "as"
+                                | "now"
+                                | "then"
+                                | "yet"
+                        )
+                });
+                if !opens {
                     continue;
                 }
             }
@@ -463,6 +509,19 @@ pub(crate) fn complementiser(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if !reporting || !starts_clause(ctx, n) {
             continue;
         }
+        // "the hope that …": after a determiner the word is a noun, and its
+        // "that" clause needs its "that".
+        if ctx
+            .prev(v)
+            .is_some_and(|u| DETERMINERS.contains(&ctx.folded(u).as_str()))
+        {
+            continue;
+        }
+        // A name as the clause's subject may first read as the verb's
+        // object ("believe Superstorm Sandy"); keep "that" before it.
+        if text::is_capitalised(ctx.text(n)) && ctx.folded(n) != "i" {
+            continue;
+        }
         // Keep "that" where the clause is long: count words up to the next
         // clause-level punctuation.
         let mut words = 0;
@@ -582,21 +641,36 @@ pub(crate) fn synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
 
 /// Candidates whose set of forms occurs only once in its sentence.
 pub(crate) fn once_per_sentence(ctx: &Ctx, found: Vec<Candidate>) -> Vec<Candidate> {
-    let key = |c: &Candidate| {
-        let mut forms: Vec<String> = c.forms.iter().map(|f| text::fold(f)).collect();
-        forms.sort();
-        (
-            ctx.sentence_of(c.range.start)
-                .map_or(usize::MAX, |r| r.start),
-            forms,
-        )
-    };
-    let mut count: std::collections::HashMap<(usize, Vec<String>), usize> =
-        std::collections::HashMap::new();
-    for c in &found {
-        *count.entry(key(c)).or_default() += 1;
-    }
-    found.into_iter().filter(|c| count[&key(c)] == 1).collect()
+    // Counted in the text, not among the candidates: a use the rules could
+    // not vary (capitalised, hyphenated, outside a constraint) still makes
+    // the one that could vary part of a repetition ("a single goal—the goal
+    // of", "so long as … so long as").
+    found
+        .into_iter()
+        .filter(|c| {
+            let Some(sent) = ctx.sentence_of(c.range.start) else {
+                return true;
+            };
+            let sentence = text::fold(&ctx.src[sent]);
+            let mut starts = std::collections::BTreeSet::new();
+            for form in &c.forms {
+                let f = text::fold(form.trim());
+                if f.is_empty() {
+                    continue;
+                }
+                for (at, _) in sentence.match_indices(&f) {
+                    let before = sentence[..at].chars().next_back();
+                    let after = sentence[at + f.len()..].chars().next();
+                    if !before.is_some_and(char::is_alphanumeric)
+                        && !after.is_some_and(char::is_alphanumeric)
+                    {
+                        starts.insert(at);
+                    }
+                }
+            }
+            starts.len() <= 1
+        })
+        .collect()
 }
 
 /// Candidates from a form table. `group_prefix` makes every entry a
@@ -643,7 +717,7 @@ pub(crate) fn table_candidates(
 
 /// while/whilst, among/amongst, amid/amidst: both correct in British English.
 pub(crate) fn british_pairs(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    if ctx.variety != Variety::British {
+    if ctx.variety != Variety::British || !ctx.variety_certain {
         return;
     }
     const PAIRS: &[(&str, &str)] = &[
@@ -702,7 +776,7 @@ pub(crate) fn british_pairs(ctx: &Ctx, out: &mut Vec<Candidate>) {
 
 /// learned/learnt and other British irregular pasts, as verbs only.
 pub(crate) fn irregular_pasts(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    if ctx.variety != Variety::British {
+    if ctx.variety != Variety::British || !ctx.variety_certain {
         return;
     }
     const PAIRS: &[(&str, &str)] = &[
@@ -1173,6 +1247,11 @@ const FIXED_PHRASES: &[&str] = &[
     "nation at risk",
     "aid and comfort",
     "first aid",
+    "community of nations",
+    "society of nations",
+    "family of nations",
+    "whole wide world",
+    "whole wide",
 ];
 
 /// Words so frequent that a missing bigram with them means a misfit, not
@@ -1313,7 +1392,6 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
 const MOVABLE_ADVERBS: &[&str] = &[
     "also",
     "already",
-    "always",
     "often",
     "probably",
     "certainly",
@@ -1580,8 +1658,14 @@ pub(crate) fn optional_to(ctx: &Ctx, out: &mut Vec<Candidate>) {
         {
             continue;
         }
-        // Before a word that is mostly a noun ("help desk") nothing is inserted.
-        if original == 1 && pos.noun && !pos.verb {
+        // Before a word that is mostly a noun ("help desk") nothing is
+        // inserted, nor after "to help" ("to help to meet" stutters).
+        if original == 1
+            && ((pos.noun && !pos.verb)
+                || ctx.prev(i).is_some_and(|p| ctx.folded(p) == "to")
+                // "helped parents provide": a plural noun is the object, not the verb.
+                || (v.ends_with('s') && !v.ends_with("ss")))
+        {
             continue;
         }
         let to = if original == 0 {

@@ -99,6 +99,9 @@ pub struct Ctx<'a> {
     pub variety: Variety,
     /// The variety was given, or the text shows it clearly.
     pub variety_certain: bool,
+    /// Words spelled the American way ("program", "color"): a document
+    /// with any keeps its spellings, whatever its variety.
+    pub american_spellings: usize,
     pub profile: Profile,
     /// The document already uses contractions somewhere.
     pub uses_contractions: bool,
@@ -267,6 +270,11 @@ pub fn detect_variety(src: &str) -> Variety {
 /// convention that only British English allows (-ise) is used only on clear
 /// evidence.
 fn variety_evidence(src: &str) -> (Variety, bool) {
+    let (v, certain, _) = variety_counts(src);
+    (v, certain)
+}
+
+fn variety_counts(src: &str) -> (Variety, bool, usize) {
     let tokens = text::tokenize(src);
     let index = data::SpellingIndex::new();
     let ise_ize = spelling::IseIze::new();
@@ -283,9 +291,9 @@ fn variety_evidence(src: &str) -> (Variety, bool) {
         }
     }
     if uk > us || (uk == us && ise > 0) {
-        (Variety::British, uk >= 2 && uk >= 3 * us)
+        (Variety::British, uk >= 2 && uk >= 3 * us, us)
     } else {
-        (Variety::American, true)
+        (Variety::American, true, us)
     }
 }
 
@@ -331,9 +339,10 @@ impl RuleSet {
     /// Candidates as the rules propose them, before any filtering.
     pub fn propose<'a>(&self, src: &'a str) -> Result<(Ctx<'a>, Vec<Candidate>), Error> {
         check_input(src)?;
+        let (detected, clear, american_spellings) = variety_counts(src);
         let (variety, variety_certain) = match self.variety {
             Some(v) => (v, true),
-            None => variety_evidence(src),
+            None => (detected, clear),
         };
         let tokens = text::tokenize(src);
         let sentences = text::sentences(src, &tokens);
@@ -347,6 +356,7 @@ impl RuleSet {
             sentences,
             variety,
             variety_certain,
+            american_spellings,
             profile: self.profile,
             uses_contractions,
             prose: prose_ranges(src, self.format),
@@ -359,7 +369,13 @@ impl RuleSet {
         lexical::word_synonyms(&ctx, &mut c);
         lexical::adverb_placement(&ctx, &mut c);
         lexical::optional_to(&ctx, &mut c);
-        lexical::relative_that(&ctx, &mut c);
+        if self.profile == Profile::Dense {
+            // Blind review (round 6): a noun's content clause ("a message
+            // to their friends that we …") cannot be told from a relative
+            // clause by these rules, and an added comma between clauses
+            // can split a shared object; both only on request.
+            lexical::relative_that(&ctx, &mut c);
+        }
         lexical::british_pairs(&ctx, &mut c);
         lexical::irregular_pasts(&ctx, &mut c);
         lexical::number_style(&ctx, &mut c);
@@ -377,12 +393,15 @@ impl RuleSet {
         punct::per_cent(&ctx, &mut c);
         punct::dash_style(&ctx, &mut c);
         punct::semicolon(&ctx, &mut c);
-        punct::clause_comma(&ctx, &mut c);
+        if self.profile == Profile::Dense {
+            punct::clause_comma(&ctx, &mut c);
+        }
         invisible::zero_width(&ctx, &mut c);
         if self.profile == Profile::Dense {
             invisible::space_variants(&ctx, &mut c);
             invisible::homoglyphs(&ctx, &mut c);
         }
+        no_new_repetition(&ctx, &mut c);
         // Words inside quotation marks are someone else's: a quotation is
         // never reworded (invisible marks may still sit there).
         let quoted = quoted_spans(src);
@@ -619,6 +638,39 @@ fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
             .count();
         count <= sites
     })
+}
+
+/// A substitute may not bring in a word its sentence already uses
+/// elsewhere ("look ahead over the decades ahead", "starting to … starting
+/// to"): writers avoid such echoes, and readers notice them.
+fn no_new_repetition(ctx: &Ctx, cands: &mut Vec<Candidate>) {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+            .filter(|w| w.chars().count() >= 4)
+            .map(text::fold)
+            .collect()
+    };
+    cands.retain_mut(|c| {
+        if !matches!(c.class, Class::Synonym | Class::WordSynonym) || c.group.is_some() {
+            return true;
+        }
+        let Some(sent) = ctx.sentence_of(c.range.start) else {
+            return true;
+        };
+        let sent = sent.start.min(c.range.start)..sent.end.max(c.range.end);
+        let mut elsewhere = words(&ctx.src[sent.start..c.range.start]);
+        elsewhere.extend(words(&ctx.src[c.range.end..sent.end]));
+        let own = words(&c.forms[c.original]);
+        let orig = c.forms[c.original].clone();
+        c.forms.retain(|f| {
+            *f == orig
+                || words(f)
+                    .iter()
+                    .all(|w| own.contains(w) || !elsewhere.contains(w))
+        });
+        c.original = c.forms.iter().position(|f| *f == orig).unwrap_or(0);
+        c.forms.len() >= 2
+    });
 }
 
 /// Byte ranges between paired double quotation marks, paired within each

@@ -239,6 +239,14 @@ pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if heads.iter().any(|h| *h != heads[0]) {
             continue;
         }
+        // Taking a serial comma away can join the last two items into one
+        // ("prices and interest rates"): blind review (round 5) found it
+        // changing the reading where adding one never did. Per instance it is
+        // only added; the strict profile's document-wide convention may
+        // still drop it everywhere.
+        if has_comma && ctx.profile != Profile::Strict {
+            continue;
+        }
         // With a comma: remove it; without: insert one right after the last item.
         // Same convention order for every site, [no comma, comma], so that
         // lists in one sentence (or, strictly, one document) agree.
@@ -315,14 +323,13 @@ const INTRO_STARTERS: &[&str] = &[
     "together",
 ];
 /// Single words that open a sentence with or without a comma ("Tonight, we"
-/// / "Tonight we"): time adverbs and "together", never discourse markers.
+/// / "Tonight we"): time adverbs and "together", never discourse markers
+/// ("Now, we know" is not "Now we know": round-6 review).
 const LONE_STARTERS: &[&str] = &[
     "today",
     "tonight",
     "yesterday",
     "tomorrow",
-    "now",
-    "then",
     "later",
     "earlier",
     "recently",
@@ -423,7 +430,13 @@ pub(crate) fn intro_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 // Only phrases of time or date ("In March", "Last week",
                 // "In 2019"); discourse markers ("In other words",
                 // "Finally", "On the contrary") keep their comma.
-                let lone = words.len() == 1 && LONE_STARTERS.contains(&folded[0].as_str());
+                // "Tonight, my fellow Americans, …": the comma opens a
+                // vocative and must stay.
+                let vocative = ctx.next(cm).is_some_and(|a| {
+                    matches!(ctx.folded(a).as_str(), "my" | "ladies" | "mr" | "madam")
+                });
+                let lone =
+                    words.len() == 1 && LONE_STARTERS.contains(&folded[0].as_str()) && !vocative;
                 let timed = lone
                     || words.len() >= 2
                         && words.len() <= 3
@@ -967,22 +980,19 @@ pub(crate) fn clause_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if !clean || !finite || words > 12 || words < 3 {
             continue;
         }
-        let mut c = if has_comma {
-            cand(
-                Class::ClauseComma,
-                ctx.tokens[p].start..ctx.tokens[p].end,
-                vec![String::new(), ",".into()],
-                1,
-            )
-        } else {
-            let at = ctx.tokens[last].end;
-            cand(
-                Class::ClauseComma,
-                at..at,
-                vec![String::new(), ",".into()],
-                0,
-            )
-        };
+        // Only ever added: blind review found readers miss a comma taken
+        // away between independent clauses (round 4), while one added is
+        // the textbook form.
+        if has_comma {
+            continue;
+        }
+        let at = ctx.tokens[last].end;
+        let mut c = cand(
+            Class::ClauseComma,
+            at..at,
+            vec![String::new(), ",".into()],
+            0,
+        );
         c.group = Some(format!("clause-comma:{}", sent.start));
         out.push(c);
     }

@@ -75,7 +75,7 @@ pub(crate) fn is_ise_word(w: &str, table: &IseIze) -> bool {
 }
 
 pub(crate) fn spelling(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    if ctx.variety != Variety::British || !ctx.variety_certain {
+    if ctx.variety != Variety::British || !ctx.variety_certain || ctx.american_spellings > 0 {
         return;
     }
     let table = IseIze::new();
