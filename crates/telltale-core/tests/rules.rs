@@ -363,7 +363,7 @@ fn variety_is_detected_from_spelling() {
 #[test]
 fn serial_comma_in_lists_of_three_or_more() {
     fires(
-        "The talks covered trade, energy, fisheries and security in detail.",
+        "The talks covered trade, energy, fisheries and security.",
         UK,
         Class::SerialComma,
         "",
@@ -1111,5 +1111,41 @@ fn fires_in_dense(text: &str, class: Class) {
     assert!(
         !slots_of(&t, class).is_empty(),
         "{class:?} should fire in the dense profile in {text:?}"
+    );
+}
+
+#[test]
+fn substitutes_never_echo_another_form_of_a_word() {
+    // "nations" may not become "countries" beside "our country".
+    let t = build_as(
+        "Our country ranks fifteenth among the nations of the world.",
+        US,
+        Profile::Natural,
+    );
+    assert!(
+        offered(&t, Class::WordSynonym, "nations").is_empty(),
+        "{:?}",
+        offered(&t, Class::WordSynonym, "nations")
+    );
+}
+
+#[test]
+fn round_eight_review_cases_stay_silent() {
+    silent(
+        "We fund schools, roads, medical care and nutrition for pregnant women and infants.",
+        US,
+        Class::SerialComma,
+    );
+    fires(
+        "We fund schools, roads, clinics and parks.",
+        US,
+        Class::SerialComma,
+        "",
+        &["", ","],
+    );
+    silent(
+        "We must act as a whole nation in this hour of need.",
+        US,
+        Class::WordSynonym,
     );
 }

@@ -1252,6 +1252,9 @@ const FIXED_PHRASES: &[&str] = &[
     "family of nations",
     "whole wide world",
     "whole wide",
+    "nation to arms",
+    "a whole nation",
+    "whole nation",
 ];
 
 /// Words so frequent that a missing bigram with them means a misfit, not

@@ -644,10 +644,25 @@ fn covers_every_occurrence(src: &str, members: &[Candidate]) -> bool {
 /// elsewhere ("look ahead over the decades ahead", "starting to … starting
 /// to"): writers avoid such echoes, and readers notice them.
 fn no_new_repetition(ctx: &Ctx, cands: &mut Vec<Candidate>) {
+    // Compared by a crude stem, so "country" echoes "countries".
+    let stem = |w: String| -> String {
+        if let Some(b) = w.strip_suffix("ies") {
+            format!("{b}y")
+        } else if let Some(b) = w
+            .strip_suffix("es")
+            .filter(|b| b.ends_with(['s', 'x', 'h']))
+        {
+            b.to_string()
+        } else if let Some(b) = w.strip_suffix('s').filter(|b| !b.ends_with('s')) {
+            b.to_string()
+        } else {
+            w
+        }
+    };
     let words = |s: &str| -> Vec<String> {
         s.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
             .filter(|w| w.chars().count() >= 4)
-            .map(text::fold)
+            .map(|w| stem(text::fold(w)))
             .collect()
     };
     cands.retain_mut(|c| {

@@ -220,6 +220,12 @@ pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         // a serial comma is only added where the list is unmistakable: three
         // or more items before the conjunction. Removing an existing serial
         // comma is safe, since that comma itself marked the list.
+        // Nor where the last item runs on ("medical care and nutrition for
+        // pregnant women"): a comma would cut a shared modifier off from the
+        // items before it (round-8 review).
+        if !has_comma && k.is_some_and(|x| ctx.tokens[x].kind != Kind::Punct) {
+            continue;
+        }
         if !has_comma && items.len() < 3 {
             continue;
         }
