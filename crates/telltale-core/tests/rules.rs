@@ -717,31 +717,35 @@ fn synonyms_used_twice_in_a_sentence_stay_as_written() {
 #[test]
 fn word_synonyms_only_where_the_bigrams_allow_them() {
     // "our goal is" passes for all three of goal / objective / aim: a q-ary slot.
-    fires(
+    fires_in(
         "That claim is entirely fair to them.",
         US,
         Class::WordSynonym,
         "entirely",
         &["entirely", "completely", "wholly"],
+        Profile::Dense,
     );
-    fires(
+    fires_in(
         "This country has paid a heavy price for delay.",
         US,
         Class::WordSynonym,
         "country",
         &["country", "nation"],
+        Profile::Dense,
     );
     // "a whole lot": "entire lot" is not among the frequent bigrams.
-    silent(
+    silent_in(
         "They have done a whole lot of work on this plan.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
     // Names, capitals mid-sentence and hyphenated compounds keep their words.
-    silent(
+    silent_in(
         "He joined General Motors in the spring.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
 }
 
@@ -948,15 +952,17 @@ fn comma_after_a_lone_time_adverb() {
 
 #[test]
 fn word_synonyms_leave_fixed_phrases_alone() {
-    silent(
+    silent_in(
         "We will defend our interests at home and abroad with resolve.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
-    silent(
+    silent_in(
         "We are one nation under God, and we stand together.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
 }
 
@@ -964,31 +970,34 @@ fn word_synonyms_leave_fixed_phrases_alone() {
 fn word_synonyms_need_positive_bigram_evidence_on_one_side() {
     // "costs" is a verb here; neither "line expenses" nor "expenses
     // thousands" is a known pair, so nothing vouches for the noun.
-    silent(
+    silent_in(
         "A worker on an assembly line costs thousands of dollars.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
 }
 
 #[test]
 fn quotations_are_never_reworded() {
-    silent(
+    silent_in(
         "As he said, \"our goal is peace throughout the world,\" and we agree.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
     silent(
         "As he said, “our goal is peace throughout the world,” and we agree.",
         US,
         Class::Synonym,
     );
-    fires(
+    fires_in(
         "Our nation is at peace, and \"we agree\" is what they said.",
         US,
         Class::WordSynonym,
         "nation",
         &["country"],
+        Profile::Dense,
     );
 }
 
@@ -1024,10 +1033,11 @@ fn round_four_review_cases_stay_silent() {
         US,
         Class::Contraction,
     );
-    silent(
+    silent_in(
         "We have cut regulatory costs this year.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
 }
 
@@ -1059,10 +1069,11 @@ fn round_five_review_cases_stay_silent() {
     );
     assert!(offered(&t, Class::Contraction, "there is").is_empty());
     // A repetition the rules could only half vary stays whole.
-    silent(
+    silent_in(
         "We have a single goal-the goal of peace for all.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
     silent(
         "So long as we stand, and so long as we hold, we win.",
@@ -1079,10 +1090,11 @@ fn round_six_review_cases_stay_silent() {
         Profile::Natural,
     );
     assert!(offered(&t, Class::Contraction, "It is").is_empty());
-    silent(
+    silent_in(
         "We stand with the community of nations in this hour.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
     );
     silent(
         "Now, we know that the plan will work for all.",
@@ -1120,7 +1132,7 @@ fn substitutes_never_echo_another_form_of_a_word() {
     let t = build_as(
         "Our country ranks fifteenth among the nations of the world.",
         US,
-        Profile::Natural,
+        Profile::Dense,
     );
     assert!(
         offered(&t, Class::WordSynonym, "nations").is_empty(),
@@ -1143,9 +1155,36 @@ fn round_eight_review_cases_stay_silent() {
         "",
         &["", ","],
     );
-    silent(
+    silent_in(
         "We must act as a whole nation in this hour of need.",
         US,
         Class::WordSynonym,
+        Profile::Dense,
+    );
+}
+
+#[test]
+fn only_reviewed_word_sets_by_default() {
+    // allow | permit passed every review it appeared in: used by default.
+    fires(
+        "The law does not allow the sale of such arms.",
+        US,
+        Class::WordSynonym,
+        "allow",
+        &["allow", "permit"],
+    );
+    // nation | country did not (94%): only in the dense profile.
+    silent(
+        "This country has paid a heavy price for delay.",
+        US,
+        Class::WordSynonym,
+    );
+    fires_in(
+        "This country has paid a heavy price for delay.",
+        US,
+        Class::WordSynonym,
+        "country",
+        &["nation"],
+        Profile::Dense,
     );
 }

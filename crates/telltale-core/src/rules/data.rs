@@ -17,6 +17,8 @@ const WORD_SYNONYMS: &str = include_str!("../../data/word-synonyms.tsv");
 pub(crate) struct WordSet {
     pub forms: Vec<String>,
     pub variety: Option<Variety>,
+    /// Used in the default (natural) profile; otherwise only when dense.
+    pub natural: bool,
 }
 
 /// The single-word synonym sets, indexed by every form.
@@ -66,7 +68,21 @@ impl WordSets {
             }
             let variety =
                 variety_of(cols[2]).map_err(|e| format!("word-synonyms line {}: {e}", n + 1))?;
-            sets.push(WordSet { forms, variety });
+            let natural = match cols.get(4).map(|c| c.trim()) {
+                Some("natural") => true,
+                Some("dense") | None | Some("") => false,
+                Some(other) => {
+                    return Err(format!(
+                        "word-synonyms line {}: unknown profile {other:?}",
+                        n + 1
+                    ))
+                }
+            };
+            sets.push(WordSet {
+                forms,
+                variety,
+                natural,
+            });
         }
         Ok(WordSets { sets, by_word })
     }

@@ -1288,6 +1288,11 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let orig = ctx.text(i);
         let w = text::fold(orig);
         let Some(set) = sets.get(&w) else { continue };
+        // Sets not yet through blind review only on request (see the
+        // profile column of the table).
+        if !set.natural && ctx.profile != Profile::Dense {
+            continue;
+        }
         if set.variety.is_some_and(|v| v != ctx.variety) {
             continue;
         }
