@@ -97,7 +97,17 @@ pub fn init(home: &Path) -> Result<()> {
 
 pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
     match cmd {
-        DocCommand::Add { files, title, json } => {
+        DocCommand::Add {
+            files,
+            title,
+            profile,
+            json,
+        } => {
+            let profile = match profile.as_str() {
+                "strict" => telltale_core::Profile::Strict,
+                "dense" => telltale_core::Profile::Dense,
+                _ => telltale_core::Profile::Natural,
+            };
             if title.is_some() && files.len() > 1 {
                 bail!("--title names one document; give one file with it");
             }
@@ -121,7 +131,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut added = Vec::new();
             for (file, text, format, source) in inputs {
                 let d = r
-                    .add_document(&text, title.as_deref(), format, source)
+                    .add_document_with(&text, title.as_deref(), format, source, profile)
                     .with_context(|| format!("registering {}", file.display()))?;
                 let cap = d.template.capacity();
                 if !json {

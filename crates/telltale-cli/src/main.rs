@@ -73,6 +73,11 @@ pub enum DocCommand {
         /// Title (default: the first line of the document); only with one file.
         #[arg(long)]
         title: Option<String>,
+        /// How much copies may vary: strict (conventions once per document),
+        /// natural (reviewed per-instance variation), dense (everything,
+        /// including classes not yet cleared by blind review).
+        #[arg(long, default_value = "natural", value_parser = ["strict", "natural", "dense"])]
+        profile: String,
         #[arg(long)]
         json: bool,
     },

@@ -800,7 +800,7 @@ fn help_takes_an_optional_to() {
         &["to ", ""],
     );
     fires(
-        "These funds will help rebuild the bridges.",
+        "These funds will help build the bridges.",
         US,
         Class::OptionalTo,
         "",
@@ -1187,4 +1187,55 @@ fn only_reviewed_word_sets_by_default() {
         &["nation"],
         Profile::Dense,
     );
+}
+
+#[test]
+fn round_ten_review_cases_stay_silent() {
+    let t = build_as(
+        "We ask this question: why can't freedom be enjoyed by all of them?",
+        US,
+        Profile::Natural,
+    );
+    assert!(offered(&t, Class::Contraction, "can't").is_empty());
+    silent(
+        "I have often wondered about the cost of delay.",
+        US,
+        Class::AdverbPlacement,
+    );
+    fires(
+        "The ministry has already published its report.",
+        US,
+        Class::AdverbPlacement,
+        "has already",
+        &["already has"],
+    );
+    silent(
+        "She was a humanitarian aid worker in the region.",
+        US,
+        Class::WordSynonym,
+    );
+}
+
+#[test]
+fn round_eleven_review_cases_stay_silent() {
+    silent(
+        "This plan will help people get jobs in their own towns.",
+        US,
+        Class::OptionalTo,
+    );
+    silent(
+        "We will try to finish the work before the winter.",
+        US,
+        Class::Synonym,
+    );
+}
+
+#[test]
+fn an_infinitive_have_never_contracts() {
+    let t = build_as(
+        "We don't doubt it: we're going to have not a deficit but a surplus this year.",
+        US,
+        Profile::Natural,
+    );
+    assert!(offered(&t, Class::Contraction, "have not").is_empty());
 }

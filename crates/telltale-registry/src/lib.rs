@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use telltale_core::gate::HarperGate;
-use telltale_core::rules::{detect_variety, Format, RuleSet};
+use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
 use telltale_core::{
     accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey,
 };
@@ -183,6 +183,18 @@ impl Registry {
         format: Format,
         source_format: &str,
     ) -> Result<DocumentRecord> {
+        self.add_document_with(text, title, format, source_format, Profile::default())
+    }
+
+    /// As [`Registry::add_document`], under a chosen style profile.
+    pub fn add_document_with(
+        &mut self,
+        text: &str,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
         if text.len() > MAX_INPUT_BYTES {
             return Err(telltale_core::Error::TooLarge {
                 size: text.len(),
@@ -193,6 +205,7 @@ impl Registry {
         let variety = detect_variety(text);
         let rules = RuleSet {
             format,
+            profile,
             // Detected again by the engine, which also weighs how clear the
             // evidence is; the gate below needs the same answer.
             variety: None,

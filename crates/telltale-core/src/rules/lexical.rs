@@ -198,6 +198,37 @@ fn contraction_sites(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 continue;
             }
             let nw = ctx.folded(n);
+            // "going to have not a deficit": an infinitive "have" (after
+            // "to" or a modal) is not an auxiliary and never contracts.
+            if matches!(full, "have not" | "has not" | "had not")
+                && ctx.prev(i).is_some_and(|p| {
+                    matches!(
+                        ctx.folded(p).as_str(),
+                        "to" | "will"
+                            | "would"
+                            | "can"
+                            | "could"
+                            | "should"
+                            | "must"
+                            | "may"
+                            | "might"
+                    )
+                })
+            {
+                continue;
+            }
+            // "why can't freedom be": after a question word the negative is
+            // inverted before its subject, where the full form is archaic.
+            if short.ends_with("n't")
+                && ctx.prev(i).is_some_and(|p| {
+                    matches!(
+                        ctx.folded(p).as_str(),
+                        "why" | "how" | "what" | "where" | "when" | "who"
+                    )
+                })
+            {
+                continue;
+            }
             // "don't you", "isn't this": the negative is inverted before its
             // subject, and the full form would be ungrammatical there.
             if short.ends_with("n't")
@@ -1253,6 +1284,8 @@ const FIXED_PHRASES: &[&str] = &[
     "whole wide world",
     "whole wide",
     "nation to arms",
+    "aid worker",
+    "aid workers",
     "a whole nation",
     "whole nation",
 ];
@@ -1516,7 +1549,9 @@ pub(crate) fn adverb_placement(ctx: &Ctx, out: &mut Vec<Candidate>) {
         };
         let adverb = if original == 0 { second } else { first };
         let adv = ctx.folded(adverb);
-        if !modal && matches!(adv.as_str(), "now" | "usually" | "generally") {
+        // After "have" only the adverbs that sit naturally on either side:
+        // "I have often wondered" is not "I often have wondered" (round 10).
+        if !modal && !matches!(adv.as_str(), "also" | "already" | "recently") {
             continue; // "we have now" + participle reads as a slip moved before "have"
         }
         if ctx.tokens[verb].kind != Kind::Word || text::is_capitalised(ctx.text(verb)) {
@@ -1672,7 +1707,9 @@ pub(crate) fn optional_to(ctx: &Ctx, out: &mut Vec<Candidate>) {
             && ((pos.noun && !pos.verb)
                 || ctx.prev(i).is_some_and(|p| ctx.folded(p) == "to")
                 // "helped parents provide": a plural noun is the object, not the verb.
-                || (v.ends_with('s') && !v.ends_with("ss")))
+                || (v.ends_with('s') && !v.ends_with("ss"))
+                // "help people get": only a word seen after "will" is a verb here.
+                || bigrams.count("will", &v) == 0)
         {
             continue;
         }

@@ -54,7 +54,10 @@ pub enum Profile {
     /// As strict, but optional commas and complementisers vary per instance.
     #[default]
     Natural,
-    /// Everything per instance, every invisible class (homoglyphs included).
+    /// Everything per instance, every invisible class (homoglyphs
+    /// included), and the classes blind review has not cleared for default
+    /// use: coordination order, relative "that", commas between clauses and
+    /// the unreviewed word-synonym sets.
     Dense,
 }
 
