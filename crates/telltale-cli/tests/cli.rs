@@ -765,8 +765,15 @@ fn leaks_filed_under_one_case_are_read_together_with_a_bound_that_holds() {
     // spent threshold varies; the ordering does not.)
     let pooled = leaker_fa(&last["running"]["suspects"]);
     let best_single = single.iter().cloned().fold(1.0, f64::min);
-    assert!(pooled < best_single, "pooled {pooled:e} vs best single leak {best_single:e}");
-    assert_eq!(last["running"]["suspects"][0]["recipient"], "r-00007", "{}", last["running"]);
+    assert!(
+        pooled < best_single,
+        "pooled {pooled:e} vs best single leak {best_single:e}"
+    );
+    assert_eq!(
+        last["running"]["suspects"][0]["recipient"], "r-00007",
+        "{}",
+        last["running"]
+    );
     // The same leak seen again adds a look but no evidence.
     let f = h.file(
         "leak0.txt",

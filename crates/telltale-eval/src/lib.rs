@@ -27,6 +27,9 @@ pub struct Config {
     pub quick: bool,
     pub out: PathBuf,
     pub corpus: PathBuf,
+    /// Style profile the corpus templates are built with (the report is
+    /// always written for the default; the capacity table may ask for others).
+    pub profile: telltale_core::Profile,
 }
 
 impl Config {
@@ -75,6 +78,7 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
         };
         let rules = RuleSet {
             variety: None, // the engine detects it, and how clearly
+            profile: cfg.profile,
             ..RuleSet::default()
         };
         let template = rules

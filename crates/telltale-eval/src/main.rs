@@ -32,6 +32,9 @@ enum Command {
         /// Directory of corpus documents (.txt).
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// Style profile to build the templates with.
+        #[arg(long, default_value = "natural", value_parser = ["strict", "natural", "dense"])]
+        profile: String,
     },
 }
 
@@ -42,12 +45,18 @@ fn main() {
             quick,
             out,
             corpus: corpus.unwrap_or_else(Config::default_corpus),
+            profile: telltale_core::Profile::default(),
         }),
-        Command::Capacity { corpus } => {
+        Command::Capacity { corpus, profile } => {
             let cfg = Config {
                 quick: false,
                 out: PathBuf::from("."),
                 corpus: corpus.unwrap_or_else(Config::default_corpus),
+                profile: match profile.as_str() {
+                    "strict" => telltale_core::Profile::Strict,
+                    "dense" => telltale_core::Profile::Dense,
+                    _ => telltale_core::Profile::Natural,
+                },
             };
             run_capacity(&cfg).map(|md| {
                 print!("{md}");

@@ -10,6 +10,7 @@ fn quick_mode_writes_a_sane_report() {
         quick: true,
         out: dir.path().to_path_buf(),
         corpus: Config::default_corpus(),
+        profile: telltale_core::Profile::default(),
     };
     let report = run_all(&cfg).unwrap();
     let md = std::fs::read_to_string(report).unwrap();
