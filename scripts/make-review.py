@@ -7,13 +7,15 @@ A and B in random order, no rule names) and key.json (which of A and B is the
 variant, and the class). Reviewers fill verdicts-N.tsv; scripts/score-review.py
 scores the round.
 
-    python3 scripts/make-review.py docs/evaluation/review/round-4 [seed]
+    python3 scripts/make-review.py docs/evaluation/review/round-4 [seed] [sample.json]
+
+A sample other than the report's comes from `telltale-eval sample --seed S --out DIR`.
 """
 import json, os, random, shutil, sys
 
 out = sys.argv[1]
 seed = sys.argv[2] if len(sys.argv) > 2 else os.path.basename(out.rstrip("/"))
-sample_path = "docs/evaluation/naturalness-sample.json"
+sample_path = sys.argv[3] if len(sys.argv) > 3 else "docs/evaluation/naturalness-sample.json"
 items = json.load(open(sample_path))
 os.makedirs(out, exist_ok=True)
 shutil.copy(sample_path, os.path.join(out, "naturalness-sample.json"))

@@ -1239,3 +1239,22 @@ fn an_infinitive_have_never_contracts() {
     );
     assert!(offered(&t, Class::Contraction, "have not").is_empty());
 }
+
+#[test]
+fn round_thirteen_review_cases_stay_silent() {
+    silent(
+        "New technology can help even more families find homes.",
+        US,
+        Class::OptionalTo,
+    );
+    silent(
+        "The agency issued a permit for the new plant.",
+        US,
+        Class::WordSynonym,
+    );
+    silent(
+        "Especially I want to thank the members of this body.",
+        US,
+        Class::Synonym,
+    );
+}

@@ -143,6 +143,14 @@ fn headline(baseline: &Path, now: &serde_json::Value) -> Option<String> {
     Some(md)
 }
 
+/// Only a naturalness sample, drawn with `seed`, written into `cfg.out`.
+pub fn run_sample(cfg: &Config, seed: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
+    let (docs, _) = prepare(cfg)?;
+    sections::naturalness_seeded(cfg, &docs, seed)?;
+    Ok(cfg.out.join("naturalness-sample.json"))
+}
+
 /// Only the capacity section, as Markdown.
 pub fn run_capacity(cfg: &Config) -> Result<String> {
     let (docs, _) = prepare(cfg)?;

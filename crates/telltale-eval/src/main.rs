@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use telltale_eval::{run_all, run_capacity, Config};
+use telltale_eval::{run_all, run_capacity, run_sample, Config};
 
 /// Measure telltale on real prose and write a Markdown report with plots.
 #[derive(Parser)]
@@ -27,6 +27,15 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Only a naturalness sample (300 variants), drawn with its own seed, for another review round.
+    Sample {
+        /// Seed of the draw; the full report uses "naturalness".
+        #[arg(long)]
+        seed: String,
+        /// Where to write naturalness-sample.json and .md.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Only the capacity table (slots and bits per class), printed; writes nothing.
     Capacity {
         /// Directory of corpus documents (.txt).
@@ -47,6 +56,15 @@ fn main() {
             corpus: corpus.unwrap_or_else(Config::default_corpus),
             profile: telltale_core::Profile::default(),
         }),
+        Command::Sample { seed, out } => run_sample(
+            &Config {
+                quick: false,
+                out,
+                corpus: Config::default_corpus(),
+                profile: telltale_core::Profile::default(),
+            },
+            &seed,
+        ),
         Command::Capacity { corpus, profile } => {
             let cfg = Config {
                 quick: false,

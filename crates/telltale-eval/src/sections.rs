@@ -204,6 +204,12 @@ fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
 }
 
 pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
+    naturalness_seeded(cfg, docs, "naturalness")
+}
+
+/// The naturalness sample drawn with another seed: a fresh, independent
+/// sample of the same rules for a further review round.
+pub fn naturalness_seeded(cfg: &Config, docs: &[Doc], seed: &str) -> Result<(String, Value)> {
     let mut pool: Vec<(usize, usize)> = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (si, s) in d.template.sites.iter().enumerate() {
@@ -212,7 +218,7 @@ pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
             }
         }
     }
-    let mut rng = SimRng::new("naturalness");
+    let mut rng = SimRng::new(seed);
     let n = pool.len().min(300);
     let mut items = Vec::new();
     let mut chosen = std::collections::HashSet::new();

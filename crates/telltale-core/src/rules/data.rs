@@ -19,6 +19,8 @@ pub(crate) struct WordSet {
     pub variety: Option<Variety>,
     /// Used in the default (natural) profile; otherwise only when dense.
     pub natural: bool,
+    /// Part of speech of every form ("noun", "verb", "adj", "adv", "other").
+    pub pos: String,
 }
 
 /// The single-word synonym sets, indexed by every form.
@@ -78,10 +80,12 @@ impl WordSets {
                     ))
                 }
             };
+            let pos = cols[1].trim().to_lowercase();
             sets.push(WordSet {
                 forms,
                 variety,
                 natural,
+                pos,
             });
         }
         Ok(WordSets { sets, by_word })

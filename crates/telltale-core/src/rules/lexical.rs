@@ -1321,6 +1321,14 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let orig = ctx.text(i);
         let w = text::fold(orig);
         let Some(set) = sets.get(&w) else { continue };
+        // A verb set after a determiner is looking at a noun ("a permit").
+        if set.pos == "verb"
+            && ctx
+                .prev(i)
+                .is_some_and(|p| DETERMINERS.contains(&ctx.folded(p).as_str()))
+        {
+            continue;
+        }
         // Sets not yet through blind review only on request (see the
         // profile column of the table).
         if !set.natural && ctx.profile != Profile::Dense {
@@ -1705,6 +1713,8 @@ pub(crate) fn optional_to(ctx: &Ctx, out: &mut Vec<Candidate>) {
         // inserted, nor after "to help" ("to help to meet" stutters).
         if original == 1
             && ((pos.noun && !pos.verb)
+                // "help even more": an adverb that is also a verb.
+                || pos.adverb
                 || ctx.prev(i).is_some_and(|p| ctx.folded(p) == "to")
                 // "helped parents provide": a plural noun is the object, not the verb.
                 || (v.ends_with('s') && !v.ends_with("ss"))
