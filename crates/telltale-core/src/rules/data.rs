@@ -12,6 +12,16 @@ const BINOMIALS: &str = include_str!("../../data/binomials.txt");
 const SPELLING: &str = include_str!("../../data/spelling_us_uk.tsv");
 const WORD_SYNONYMS: &str = include_str!("../../data/word-synonyms.tsv");
 
+/// The data lines of a tab-separated table: comments, blank lines and the
+/// header line skipped; each with its 0-based line number and its columns.
+fn rows(src: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    src.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .skip(1)
+        .map(|(n, line)| (n, line.split('\t').collect()))
+}
+
 /// One line of `word-synonyms.tsv`: single words, one part of speech.
 #[derive(Debug, Clone)]
 pub(crate) struct WordSet {
@@ -37,16 +47,7 @@ impl WordSets {
     pub fn parse(src: &str) -> Result<WordSets, String> {
         let mut sets = Vec::new();
         let mut by_word = HashMap::new();
-        let mut header = false;
-        for (n, line) in src.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if !header {
-                header = true;
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
+        for (n, cols) in rows(src) {
             if cols.len() < 3 {
                 return Err(format!("word-synonyms line {}: expected 4 columns", n + 1));
             }
@@ -162,6 +163,15 @@ pub(crate) const DETERMINERS: &[&str] = &[
     "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our",
     "their", "each", "every", "some", "any", "no", "all", "both", "many", "several", "such",
     "another",
+];
+/// Modal auxiliaries.
+pub(crate) const MODALS: &[&str] = &[
+    "will", "would", "can", "could", "should", "must", "may", "might", "shall",
+];
+/// Finite auxiliaries and copulas: after a subject pronoun, the start of a clause.
+pub(crate) const FINITE_AUXILIARIES: &[&str] = &[
+    "will", "would", "can", "could", "should", "must", "may", "might", "is", "are", "was", "were",
+    "has", "have", "had", "do", "does", "did", "am",
 ];
 pub(crate) const PRONOUNS: &[&str] = &[
     "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them",
@@ -342,16 +352,7 @@ impl FormTable {
 
     pub fn parse_synonyms(src: &str) -> Result<FormTable, String> {
         let mut entries = Vec::new();
-        let mut header = false;
-        for (n, line) in src.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if !header {
-                header = true;
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
+        for (n, cols) in rows(src) {
             if cols.len() < 4 {
                 return Err(format!("synonyms line {}: expected 5 columns", n + 1));
             }
@@ -375,16 +376,7 @@ impl FormTable {
 
     pub fn parse_compounds(src: &str) -> Result<FormTable, String> {
         let mut entries = Vec::new();
-        let mut header = false;
-        for (n, line) in src.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if !header {
-                header = true;
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
+        for (n, cols) in rows(src) {
             let forms: Vec<String> = cols[0]
                 .split('|')
                 .map(|f| f.trim().to_lowercase())

@@ -1,6 +1,6 @@
 //! Lexical rules: word choices that survive retyping and most house styles.
 
-use super::data::{self, FormTable, DETERMINERS, PRONOUNS};
+use super::data::{self, FormTable, DETERMINERS, FINITE_AUXILIARIES, MODALS, PRONOUNS};
 use super::{cand, Candidate, Ctx, Pos, Profile, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
@@ -595,27 +595,19 @@ pub(crate) fn complementiser(ctx: &Ctx, out: &mut Vec<Candidate>) {
 /// a reporting verb is followed by a subject pronoun and a finite auxiliary,
 /// which can only be the start of a clause.
 fn complementiser_insertion(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    const FINITE: &[&str] = &[
-        "will", "would", "can", "could", "should", "must", "may", "might", "is", "are", "was",
-        "were", "has", "have", "had", "do", "does", "did", "am",
-    ];
     for v in 0..ctx.tokens.len() {
         if ctx.tokens[v].kind != Kind::Word || !REPORTING_VERBS.contains(&ctx.folded(v).as_str()) {
             continue;
         }
-        let (Some(p), Some(a)) = (
-            ctx.next(v),
-            None::<usize>.or_else(|| ctx.next(v).and_then(|p| ctx.next(p))),
-        ) else {
-            continue;
-        };
+        let Some(p) = ctx.next(v) else { continue };
+        let Some(a) = ctx.next(p) else { continue };
         if !ctx.single_space_between(v, p) || !ctx.single_space_between(p, a) {
             continue;
         }
         if !matches!(
             ctx.folded(p).as_str(),
             "i" | "we" | "they" | "he" | "she" | "you" | "it"
-        ) || !FINITE.contains(&ctx.folded(a).as_str())
+        ) || !FINITE_AUXILIARIES.contains(&ctx.folded(a).as_str())
         {
             continue;
         }
@@ -1450,9 +1442,6 @@ const MOVABLE_ADVERBS: &[&str] = &[
     "finally",
     "now",
 ];
-const MODALS: &[&str] = &[
-    "will", "would", "can", "could", "should", "must", "may", "might", "shall",
-];
 const PERFECT: &[&str] = &["has", "have", "had"];
 const IRREGULAR_PARTICIPLES: &[&str] = &[
     "been",
@@ -1641,33 +1630,26 @@ pub(crate) fn optional_to(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let verbal = match ctx.folded(i).as_str() {
             "helps" | "helped" => true,
             _ => ctx.prev(i).is_some_and(|p| {
-                matches!(
-                    ctx.folded(p).as_str(),
-                    "to" | "will"
-                        | "would"
-                        | "can"
-                        | "could"
-                        | "should"
-                        | "must"
-                        | "may"
-                        | "might"
-                        | "shall"
-                        | "did"
-                        | "does"
-                        | "do"
-                        | "also"
-                        | "we"
-                        | "they"
-                        | "i"
-                        | "you"
-                        | "not"
-                        | "is"
-                        | "are"
-                        | "was"
-                        | "were"
-                        | "been"
-                        | "by"
-                )
+                let w = ctx.folded(p);
+                MODALS.contains(&w.as_str())
+                    || matches!(
+                        w.as_str(),
+                        "to" | "did"
+                            | "does"
+                            | "do"
+                            | "also"
+                            | "we"
+                            | "they"
+                            | "i"
+                            | "you"
+                            | "not"
+                            | "is"
+                            | "are"
+                            | "was"
+                            | "were"
+                            | "been"
+                            | "by"
+                    )
             }),
         };
         if !verbal {

@@ -264,19 +264,14 @@ fn protected_spans(s: &str) -> Vec<(usize, usize)> {
 /// American English (-ise/-ize alone is not evidence: Oxford spelling uses
 /// -ize in British English).
 pub fn detect_variety(src: &str) -> Variety {
-    variety_evidence(src).0
+    variety_counts(src).0
 }
 
-/// The variety and whether the evidence for it is clear: British spellings
-/// at least twice and three times as often as American ones. American texts
-/// quoting an old or foreign source can carry a few British spellings; a
-/// convention that only British English allows (-ise) is used only on clear
-/// evidence.
-fn variety_evidence(src: &str) -> (Variety, bool) {
-    let (v, certain, _) = variety_counts(src);
-    (v, certain)
-}
-
+/// The variety, whether the evidence for it is clear (British spellings at
+/// least twice and three times as often as American ones: American texts
+/// quoting an old or foreign source can carry a few British spellings, and a
+/// convention only British English allows, -ise, is used only on clear
+/// evidence), and the number of American spellings.
 fn variety_counts(src: &str) -> (Variety, bool, usize) {
     let tokens = text::tokenize(src);
     let index = data::SpellingIndex::new();

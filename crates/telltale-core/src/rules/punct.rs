@@ -1,7 +1,7 @@
 //! Orthography and punctuation: choices that survive retyping, and some of
 //! which survive a newspaper's house style.
 
-use super::data::{FormTable, DETERMINERS, PRONOUNS};
+use super::data::{FormTable, DETERMINERS, FINITE_AUXILIARIES, PRONOUNS};
 use super::lexical::table_candidates;
 use super::{cand, Candidate, Ctx, Profile, Variety};
 use crate::template::Class;
@@ -902,12 +902,6 @@ pub(crate) fn semicolon(ctx: &Ctx, out: &mut Vec<Candidate>) {
     }
 }
 
-/// Finite verbs and auxiliaries that show a subject pronoun starts a clause.
-const FINITE: &[&str] = &[
-    "will", "would", "can", "could", "should", "must", "may", "might", "is", "are", "was", "were",
-    "has", "have", "had", "do", "does", "did", "am", "cannot",
-];
-
 /// "We met the minister, and we agreed" / "We met the minister and we
 /// agreed": the comma between two short independent clauses joined by
 /// "and" is optional. Only where "and" is followed by a subject pronoun and
@@ -930,7 +924,9 @@ pub(crate) fn clause_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if !matches!(
             ctx.folded(s).as_str(),
             "we" | "they" | "i" | "he" | "she" | "you" | "it"
-        ) || !(FINITE.contains(&vw.as_str()) || (vw.ends_with("ed") && ctx.pos(v).verb))
+        ) || !(FINITE_AUXILIARIES.contains(&vw.as_str())
+            || vw == "cannot"
+            || (vw.ends_with("ed") && ctx.pos(v).verb))
         {
             continue;
         }
@@ -970,7 +966,8 @@ pub(crate) fn clause_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
             if ctx.tokens[j].is_word() {
                 words += 1;
                 let w = ctx.folded(j);
-                finite |= FINITE.contains(&w.as_str())
+                finite |= FINITE_AUXILIARIES.contains(&w.as_str())
+                    || w == "cannot"
                     || w.ends_with("ed")
                     || w.contains("n't")
                     || matches!(
