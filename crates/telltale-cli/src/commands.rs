@@ -10,7 +10,10 @@ use telltale_registry::report::odds_in_words;
 use telltale_registry::{Registry, TraceReport};
 use telltale_store::Recipient;
 
-use crate::{AuditCommand, DistributeArgs, DocCommand, ListsCommand, RecipientsCommand, TraceArgs};
+use crate::{
+    AuditCommand, DistributeArgs, DocCommand, ListsCommand, RecipientsCommand, ServeArgs,
+    TokenCommand, TraceArgs, UserCommand,
+};
 
 fn passphrase() -> Option<String> {
     std::env::var("TELLTALE_PASSPHRASE")
@@ -380,8 +383,34 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
+    let mut links_written = None;
+    if a.links {
+        let expires = a
+            .expires_days
+            .map(|d| telltale_registry::now() + i64::from(d) * 86_400);
+        let links = r.create_links(&a.doc, &who, expires)?;
+        let base = a.base_url.trim_end_matches('/');
+        let mut csv = String::from("recipient,link,url\n");
+        for (l, secret) in &links {
+            csv.push_str(&format!("{},{},{base}/r/{secret}\n", l.recipient_id, l.id));
+        }
+        let path = a.out.join("links.csv");
+        write_private(&path, csv.as_bytes())?;
+        links_written = Some((links.len(), path));
+    }
     if a.json {
-        return print_json(&rep);
+        let mut v = serde_json::to_value(&rep)?;
+        if let Some((n, p)) = &links_written {
+            v["links"] = serde_json::json!(n);
+            v["links_file"] = serde_json::json!(p);
+        }
+        return print_json(&v);
+    }
+    if let Some((n, p)) = &links_written {
+        println!(
+            "{n} reading-room links in {} (keep it private: each link opens one person's copy)",
+            p.display()
+        );
     }
     println!(
         "wrote {} copies of {} to {}{}{}",
@@ -607,4 +636,181 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
         },
     }
     Ok(())
+}
+
+/// Write a file only its owner can read.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("TELLTALE_PASSWORD") {
+        return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.is_empty() {
+        bail!("no password given: set TELLTALE_PASSWORD or type it on standard input");
+    }
+    Ok(p)
+}
+
+fn role(name: &str) -> Result<telltale_registry::Role> {
+    telltale_registry::Role::from_name(name)
+        .with_context(|| format!("unknown role {name}; choose admin, author or investigator"))
+}
+
+pub fn user(home: &Path, cmd: UserCommand) -> Result<()> {
+    let mut r = open(home)?;
+    match cmd {
+        UserCommand::Add { name, role: ro } => {
+            let pw = read_password()?;
+            let u = r.add_user(&name, role(&ro)?, &pw)?;
+            println!("added {} as {}", u.name, u.role.name());
+        }
+        UserCommand::List { json } => {
+            let users = r.store().users()?;
+            if json {
+                let v: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|u| serde_json::json!({"name": u.name, "role": u.role, "created_at": u.created_at, "disabled": u.disabled}))
+                    .collect();
+                return print_json(&v);
+            }
+            if users.is_empty() {
+                println!(
+                    "no users (add the first admin with `telltale user add NAME --role admin`)"
+                );
+            }
+            for u in users {
+                println!(
+                    "{:<24} {:<13}{}",
+                    u.name,
+                    u.role.name(),
+                    if u.disabled { " disabled" } else { "" }
+                );
+            }
+        }
+        UserCommand::Set {
+            name,
+            role: ro,
+            password,
+            disable,
+            enable,
+        } => {
+            let ro = ro.as_deref().map(role).transpose()?;
+            let pw = if password {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let state = if disable {
+                Some(true)
+            } else if enable {
+                Some(false)
+            } else {
+                None
+            };
+            if ro.is_none() && pw.is_none() && state.is_none() {
+                bail!("nothing to change: give --role, --password, --disable or --enable");
+            }
+            let u = r.update_user(&name, ro, pw.as_deref(), state)?;
+            println!(
+                "{} is {}{}",
+                u.name,
+                u.role.name(),
+                if u.disabled { ", disabled" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn token(home: &Path, cmd: TokenCommand) -> Result<()> {
+    let mut r = open(home)?;
+    match cmd {
+        TokenCommand::Create { user, label } => {
+            let (secret, t) = r.create_api_token(&user, &label)?;
+            eprintln!(
+                "token {} for {} (shown once; send it as 'Authorization: Bearer TOKEN'):",
+                t.id, t.user
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { json } => {
+            let ts = r.store().api_tokens()?;
+            if json {
+                let v: Vec<serde_json::Value> = ts
+                    .iter()
+                    .map(|t| serde_json::json!({"id": t.id, "user": t.user, "label": t.label, "created_at": t.created_at, "revoked": t.revoked}))
+                    .collect();
+                return print_json(&v);
+            }
+            for t in ts {
+                println!(
+                    "{}  {:<20} {}{}",
+                    t.id,
+                    t.user,
+                    t.label,
+                    if t.revoked { " (revoked)" } else { "" }
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            r.revoke_api_token(&id)?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+pub fn serve(home: &Path, a: ServeArgs) -> Result<()> {
+    // Structured logs on standard error; RUST_LOG overrides the level,
+    // TELLTALE_LOG_JSON=1 writes one JSON object per line.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("telltale_server=info,tower_http=info")
+    });
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var_os("TELLTALE_LOG_JSON").is_some_and(|v| v == "1") {
+        fmt.json().init();
+    } else {
+        fmt.init();
+    }
+    let registry = open(home)?;
+    let addr: std::net::SocketAddr = a
+        .addr
+        .parse()
+        .with_context(|| format!("--addr {}: not an address like 127.0.0.1:8080", a.addr))?;
+    let config = telltale_server::Config {
+        base_url: a.base_url.unwrap_or_else(|| format!("http://{addr}")),
+        secure_cookies: !a.insecure_cookies,
+        ..telltale_server::Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(telltale_server::serve(registry, addr, config))
+        .with_context(|| format!("serving on {addr}"))
 }

@@ -48,6 +48,18 @@ enum Command {
     /// Inspect and verify the append-only, hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// People who sign in to the server, with their roles.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for scripts that call the server.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Serve the web UI, the JSON API and recipients' reading room.
+    ///
+    /// Create the first admin with `telltale user add NAME --role admin`.
+    /// Put it behind a TLS-terminating proxy when it is reached from other
+    /// machines: session cookies are marked Secure unless --insecure-cookies.
+    Serve(ServeArgs),
     /// Run the whole story on a built-in sample memo: register it, send 200
     /// fingerprinted copies, leak an 80-word quote into a news story, trace it.
     Demo {
@@ -149,6 +161,67 @@ pub enum ListsCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from $TELLTALE_PASSWORD, else from
+    /// the first line of standard input.
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["admin", "author", "investigator"])]
+        role: String,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a user's role or password, or stop them signing in.
+    Set {
+        name: String,
+        #[arg(long, value_parser = ["admin", "author", "investigator"])]
+        role: Option<String>,
+        /// Read a new password from $TELLTALE_PASSWORD or standard input.
+        #[arg(long)]
+        password: bool,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for a user; it is printed once, on the last line.
+    Create {
+        user: String,
+        #[arg(long)]
+        label: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: String },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The address recipients reach the server at, for their reading-room
+    /// links (default: http://ADDR).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Send session cookies without the Secure flag (for plain HTTP on a
+    /// trusted network or loopback).
+    #[arg(long)]
+    pub insecure_cookies: bool,
+}
+
 #[derive(Args)]
 pub struct DistributeArgs {
     /// Document id.
@@ -165,6 +238,16 @@ pub struct DistributeArgs {
     /// Directory to write the copies to.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also give each recipient a personal reading-room link, written to
+    /// DIR/links.csv (recipient,link,url); the links are shown only this once.
+    #[arg(long)]
+    pub links: bool,
+    /// The server's address as recipients reach it, for --links.
+    #[arg(long, default_value = "http://127.0.0.1:8080", requires = "links")]
+    pub base_url: String,
+    /// Links stop opening after this many days (default: never).
+    #[arg(long, requires = "links")]
+    pub expires_days: Option<u32>,
     /// Format of the copies.
     #[arg(long, default_value = "txt", value_parser = ["txt", "md"])]
     pub format: String,
@@ -229,6 +312,9 @@ fn main() {
         Command::Distribute(a) => commands::distribute(&home, a),
         Command::Trace(a) => commands::trace(&home, a),
         Command::Audit(c) => commands::audit(&home, c),
+        Command::User(c) => commands::user(&home, c),
+        Command::Token(c) => commands::token(&home, c),
+        Command::Serve(a) => commands::serve(&home, a),
     };
     if let Err(e) = result {
         let msg = format!("{e:#}").replace('\n', " ");

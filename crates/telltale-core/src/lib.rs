@@ -17,6 +17,7 @@ pub mod accuse;
 pub mod align;
 pub mod codebook;
 mod error;
+pub mod estimate;
 pub mod gate;
 pub mod key;
 pub mod ngram;

@@ -11,6 +11,7 @@
 //!   registry.db    SQLite: documents, recipients, issuances, traces, audit log
 //! ```
 
+pub mod accounts;
 pub mod keyfile;
 pub mod report;
 
@@ -24,6 +25,7 @@ use telltale_core::{
     accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey,
 };
 use telltale_store::{DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
+pub use telltale_store::{Link, Role, User};
 use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
@@ -82,7 +84,7 @@ pub const COPY_FORMATS: &[&str] = &["txt", "md"];
 /// An open registry.
 pub struct Registry {
     home: PathBuf,
-    store: Box<dyn Store>,
+    store: Box<dyn Store + Send>,
     key: SecretKey,
     actor: String,
     /// Grammar checkers by variety, loaded on first use (loading the
@@ -169,6 +171,12 @@ impl Registry {
         self.key.fingerprint()
     }
 
+    /// Write an event that happened outside the registry's own operations
+    /// (a download of copies, say) to the audit log.
+    pub fn note(&mut self, action: &str, detail: &str) -> Result<()> {
+        self.audit(action, detail)
+    }
+
     fn audit(&mut self, action: &str, detail: &str) -> Result<()> {
         self.store
             .append_audit(now(), &self.actor, action, detail)?;
@@ -211,13 +219,7 @@ impl Registry {
             variety: None,
             ..RuleSet::default()
         };
-        let gi = match self.gates.iter().position(|(v, _)| *v == variety) {
-            Some(i) => i,
-            None => {
-                self.gates.push((variety, HarperGate::new(variety)));
-                self.gates.len() - 1
-            }
-        };
+        let gi = self.gate_for(variety);
         let template = rules.build(text, &mut self.gates[gi].1)?;
         let created_at = now();
         let id = {
@@ -253,6 +255,77 @@ impl Registry {
             ),
         )?;
         Ok(doc)
+    }
+
+    /// Switch rule classes off (or back on) for a document that has not
+    /// been issued yet, and rebuild its template under the new rules.
+    pub fn set_disabled_classes(
+        &mut self,
+        id: &str,
+        disabled: &[telltale_core::Class],
+    ) -> Result<DocumentRecord> {
+        let mut doc = self.document(id)?;
+        if !self.store.issuances(Some(id))?.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{id} has been issued; its variations can no longer change"
+            ))
+            .into());
+        }
+        let mut disabled = disabled.to_vec();
+        disabled.sort_by_key(|c| c.name());
+        disabled.dedup();
+        doc.rules.disabled = disabled;
+        let variety = detect_variety(&doc.template.text);
+        let gi = self.gate_for(variety);
+        let text = doc.template.text.clone();
+        doc.template = doc.rules.build(&text, &mut self.gates[gi].1)?;
+        self.store
+            .replace_document(&doc, &align::template_shingles(&doc.template))?;
+        let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
+        self.audit(
+            "doc.rules",
+            &format!(
+                "{id}: classes off [{}] ({} slots)",
+                names.join(","),
+                doc.template.slots.len()
+            ),
+        )?;
+        Ok(doc)
+    }
+
+    /// The shortest quote, in words, that would name its leaker among
+    /// `recipients` holders at `threshold`: when retyped (lexical and
+    /// punctuation layers survive) and when pasted (all layers survive).
+    pub fn estimate_quote(
+        &self,
+        doc: &DocumentRecord,
+        recipients: usize,
+        threshold: f64,
+    ) -> Result<(Option<usize>, Option<usize>)> {
+        use telltale_core::estimate::shortest_identifying_quote;
+        use telltale_core::Layer;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let n = recipients.max(2);
+        Ok((
+            shortest_identifying_quote(
+                &doc.template,
+                &cb,
+                n,
+                threshold,
+                &[Layer::Lexical, Layer::Punctuation],
+            ),
+            shortest_identifying_quote(&doc.template, &cb, n, threshold, &Layer::ALL),
+        ))
+    }
+
+    fn gate_for(&mut self, variety: telltale_core::Variety) -> usize {
+        match self.gates.iter().position(|(v, _)| *v == variety) {
+            Some(i) => i,
+            None => {
+                self.gates.push((variety, HarperGate::new(variety)));
+                self.gates.len() - 1
+            }
+        }
     }
 
     pub fn document(&self, id: &str) -> Result<DocumentRecord> {
@@ -466,6 +539,18 @@ impl Registry {
         case: Option<&str>,
         params: AccuseParams,
     ) -> Result<TraceReport> {
+        Ok(self.trace_recorded(text, only, case, params)?.1)
+    }
+
+    /// As [`Registry::trace_case`], also returning the id under which the
+    /// trace and its input were kept.
+    pub fn trace_recorded(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<(i64, TraceReport)> {
         if let Some(c) = case {
             if c.trim().is_empty() || c.len() > 128 || c.contains(char::is_control) {
                 return Err(RegistryError::Invalid(format!(
@@ -559,6 +644,7 @@ impl Registry {
         let id = self
             .store
             .record_trace(now(), &input_hash, text.len(), &json)?;
+        self.store.put_trace_input(id, text)?;
         let accused: Vec<String> = report
             .documents
             .iter()
@@ -574,7 +660,7 @@ impl Registry {
                 accused.join(",")
             ),
         )?;
-        Ok(report)
+        Ok((id, report))
     }
 
     /// Every leak filed under `case` so far, and `current`, read together.
@@ -667,6 +753,24 @@ impl Registry {
         Ok(report::RunningReport::new(
             case, leaks, observed, threshold, &acc, names,
         ))
+    }
+
+    /// For each (slot, symbol) read in a leak of `doc_id`: which holders'
+    /// copies show that symbol there (the evidence page's "shared by").
+    pub fn sharers(&self, doc_id: &str, readings: &[(u32, u8)]) -> Result<Vec<Vec<String>>> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let slots: Vec<u32> = readings.iter().map(|r| r.0).collect();
+        let mut out = vec![Vec::new(); readings.len()];
+        for i in self.store.issuances(Some(doc_id))? {
+            let symbols = cb.symbols_at(&i.recipient_id, &slots);
+            for (k, (_, want)) in readings.iter().enumerate() {
+                if symbols.get(k) == Some(want) {
+                    out[k].push(i.recipient_id.clone());
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Verify the audit chain: the number of entries, or where it breaks.

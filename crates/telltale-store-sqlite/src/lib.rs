@@ -9,8 +9,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{
-    issuance_detail, next_entry, AuditEntry, DocumentRecord, DocumentSummary, Issuance, Recipient,
-    Result, Store, StoreError, TraceRecord, Upsert,
+    issuance_detail, next_entry, ApiToken, AuditEntry, DocumentRecord, DocumentSummary, Issuance,
+    Link, Recipient, Result, Role, Session, Store, StoreError, TraceRecord, Upsert, User,
 };
 
 /// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
@@ -70,6 +70,40 @@ pub const MIGRATIONS: &[&str] = &[
         position INTEGER NOT NULL,
         PRIMARY KEY (list, recipient_id)
     );",
+    // 3: server accounts, sessions, API tokens and reading-room links.
+    "CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users(name),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        user TEXT NOT NULL REFERENCES users(name),
+        label TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE links (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        recipient_id TEXT NOT NULL REFERENCES recipients(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        views INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX links_document ON links(document_id);
+    ALTER TABLE traces ADD COLUMN input TEXT;",
 ];
 
 /// The schema version this build writes.
@@ -545,6 +579,319 @@ impl Store for SqliteStore {
         let rows = st.query_map([], audit_row).map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
+
+    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let issued: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM issuances WHERE document_id = ?1",
+                [&doc.id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if issued > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} copies of {} have been issued; its variations can no longer change",
+                issued, doc.id
+            )));
+        }
+        let n = tx
+            .execute(
+                "UPDATE documents SET template = ?2, rules = ?3, slots = ?4 WHERE id = ?1",
+                params![
+                    doc.id,
+                    json(&doc.template)?,
+                    json(&doc.rules)?,
+                    doc.template.slots.len() as i64
+                ],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("document {}", doc.id)));
+        }
+        tx.execute("DELETE FROM shingles WHERE document_id = ?1", [&doc.id])
+            .map_err(db)?;
+        {
+            let mut st = tx
+                .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
+                .map_err(db)?;
+            let mut seen = std::collections::HashSet::new();
+            for &h in shingles {
+                if seen.insert(h) {
+                    st.execute(params![h as i64, doc.id]).map_err(db)?;
+                }
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn put_user(&mut self, u: &User) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO users (name, role, password_hash, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![u.name, u.role.name(), u.password_hash, u.created_at, u.disabled],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "user {} already exists",
+                u.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn update_user(&mut self, u: &User) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE users SET role = ?2, password_hash = ?3, disabled = ?4 WHERE name = ?1",
+                params![u.name, u.role.name(), u.password_hash, u.disabled],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {}", u.name)));
+        }
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        self.conn
+            .query_row(
+                "SELECT name, role, password_hash, created_at, disabled FROM users WHERE name = ?1",
+                [name],
+                user_row,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT name, role, password_hash, created_at, disabled FROM users ORDER BY name",
+            )
+            .map_err(db)?;
+        let rows = st.query_map([], user_row).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn put_session(&mut self, s: &Session) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        tx.execute(
+            "DELETE FROM sessions WHERE expires_at <= ?1",
+            [s.created_at],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![s.token_hash, s.user, s.created_at, s.expires_at],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        self.conn
+            .query_row(
+                "SELECT token_hash, user, created_at, expires_at FROM sessions WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    Ok(Session {
+                        token_hash: r.get(0)?,
+                        user: r.get(1)?,
+                        created_at: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn put_api_token(&mut self, t: &ApiToken) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO api_tokens (id, token_hash, user, label, created_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![t.id, t.token_hash, t.user, t.label, t.created_at, t.revoked],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        self.conn
+            .query_row(
+                "SELECT id, token_hash, user, label, created_at, revoked FROM api_tokens WHERE token_hash = ?1",
+                [token_hash],
+                token_row,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, token_hash, user, label, created_at, revoked FROM api_tokens ORDER BY created_at, id")
+            .map_err(db)?;
+        let rows = st.query_map([], token_row).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn revoke_api_token(&mut self, id: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute("UPDATE api_tokens SET revoked = 1 WHERE id = ?1", [id])
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("API token {id}")));
+        }
+        Ok(())
+    }
+
+    fn put_link(&mut self, l: &Link) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO links (id, token_hash, document_id, recipient_id, created_at, expires_at, revoked, views)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![l.id, l.token_hash, l.document_id, l.recipient_id, l.created_at, l.expires_at, l.revoked, l.views as i64],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    StoreError::Conflict(format!("link {} already exists or names an unknown document or recipient", l.id))
+                }
+                _ => db(e),
+            })?;
+        Ok(())
+    }
+
+    fn link(&self, id: &str) -> Result<Option<Link>> {
+        self.conn
+            .query_row(&format!("{LINK_COLUMNS} WHERE id = ?1"), [id], link_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>> {
+        self.conn
+            .query_row(
+                &format!("{LINK_COLUMNS} WHERE token_hash = ?1"),
+                [token_hash],
+                link_row,
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "{LINK_COLUMNS} WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, recipient_id, created_at"
+            ))
+            .map_err(db)?;
+        let rows = st.query_map([document_id], link_row).map_err(db)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db)
+    }
+
+    fn revoke_link(&mut self, id: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute("UPDATE links SET revoked = 1 WHERE id = ?1", [id])
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("link {id}")));
+        }
+        Ok(())
+    }
+
+    fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE traces SET input = ?2 WHERE id = ?1",
+                params![id, input],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("trace {id}")));
+        }
+        Ok(())
+    }
+
+    fn trace_input(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT input FROM traces WHERE id = ?1", [id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map_err(db)?
+            .flatten())
+    }
+
+    fn count_link_view(&mut self, id: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE links SET views = views + 1 WHERE id = ?1", [id])
+            .map_err(db)?;
+        Ok(())
+    }
+}
+
+const LINK_COLUMNS: &str = "SELECT id, token_hash, document_id, recipient_id, created_at, expires_at, revoked, views FROM links";
+
+fn link_row(r: &rusqlite::Row) -> rusqlite::Result<Link> {
+    Ok(Link {
+        id: r.get(0)?,
+        token_hash: r.get(1)?,
+        document_id: r.get(2)?,
+        recipient_id: r.get(3)?,
+        created_at: r.get(4)?,
+        expires_at: r.get(5)?,
+        revoked: r.get(6)?,
+        views: r.get::<_, i64>(7)? as u64,
+    })
+}
+
+fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    let role: String = r.get(1)?;
+    Ok(User {
+        name: r.get(0)?,
+        role: Role::from_name(&role).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown role {role:?}").into(),
+            )
+        })?,
+        password_hash: r.get(2)?,
+        created_at: r.get(3)?,
+        disabled: r.get(4)?,
+    })
+}
+
+fn token_row(r: &rusqlite::Row) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        token_hash: r.get(1)?,
+        user: r.get(2)?,
+        label: r.get(3)?,
+        created_at: r.get(4)?,
+        revoked: r.get(5)?,
+    })
 }
 
 fn append_audit_in(

@@ -103,6 +103,124 @@ pub struct TraceRecord {
     pub result: serde_json::Value,
 }
 
+/// What a person signed in to the server may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Users, API tokens, settings; also sees the audit log.
+    Admin,
+    /// Documents, recipients, lists, distribution and reading-room links.
+    Author,
+    /// Traces, evidence reports and the audit log.
+    Investigator,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Author, Role::Investigator];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Author => "author",
+            Role::Investigator => "investigator",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+/// A person who signs in to the server. The password is kept only as an
+/// Argon2id PHC string.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: i64,
+    pub disabled: bool,
+}
+
+/// A signed-in browser. Only the BLAKE3 hash of the cookie's token is kept,
+/// so a copy of the database does not let anyone in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token_hash: String,
+    pub user: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A token for scripts, shown once when made and kept only as a hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub token_hash: String,
+    pub user: String,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked: bool,
+}
+
+/// A recipient's personal reading-room link to their own copy of one
+/// document. The link's secret is kept only as a hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub id: String,
+    pub token_hash: String,
+    pub document_id: String,
+    pub recipient_id: String,
+    pub created_at: i64,
+    /// Seconds since the epoch after which the link no longer opens.
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+    pub views: u64,
+}
+
+// Hashes of secrets stay out of logs and error messages.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiToken")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .field("label", &self.label)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("id", &self.id)
+            .field("document_id", &self.document_id)
+            .field("recipient_id", &self.recipient_id)
+            .field("expires_at", &self.expires_at)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One entry of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -249,6 +367,9 @@ pub trait Store {
         result: &serde_json::Value,
     ) -> Result<i64>;
     fn traces(&self) -> Result<Vec<TraceRecord>>;
+    /// Keep the text that was traced, for the evidence report.
+    fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()>;
+    fn trace_input(&self, id: i64) -> Result<Option<String>>;
 
     /// Append to the hash-chained audit log.
     fn append_audit(
@@ -259,6 +380,37 @@ pub trait Store {
         detail: &str,
     ) -> Result<AuditEntry>;
     fn audit_log(&self) -> Result<Vec<AuditEntry>>;
+
+    /// Replace a document's template and rules (after classes were switched
+    /// off). Refused with `Conflict` once any copy has been issued, since
+    /// issued copies must stay traceable.
+    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
+
+    /// Add a user; `Conflict` if the name is taken.
+    fn put_user(&mut self, user: &User) -> Result<()>;
+    /// Change a user's role, password or status; `NotFound` if absent.
+    fn update_user(&mut self, user: &User) -> Result<()>;
+    fn user(&self, name: &str) -> Result<Option<User>>;
+    fn users(&self) -> Result<Vec<User>>;
+
+    /// Keep a session, and forget every session expired by its start.
+    fn put_session(&mut self, session: &Session) -> Result<()>;
+    fn session(&self, token_hash: &str) -> Result<Option<Session>>;
+    fn delete_session(&mut self, token_hash: &str) -> Result<()>;
+
+    fn put_api_token(&mut self, token: &ApiToken) -> Result<()>;
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+    /// `NotFound` if there is no such token.
+    fn revoke_api_token(&mut self, id: &str) -> Result<()>;
+
+    fn put_link(&mut self, link: &Link) -> Result<()>;
+    fn link(&self, id: &str) -> Result<Option<Link>>;
+    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>>;
+    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>>;
+    /// `NotFound` if there is no such link.
+    fn revoke_link(&mut self, id: &str) -> Result<()>;
+    fn count_link_view(&mut self, id: &str) -> Result<()>;
 }
 
 #[cfg(test)]

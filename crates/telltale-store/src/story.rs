@@ -7,7 +7,10 @@ use telltale_core::gate::NoGate;
 use telltale_core::rules::RuleSet;
 use telltale_core::CodeParams;
 
-use crate::{verify_chain, DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
+use crate::{
+    verify_chain, ApiToken, DocumentRecord, Issuance, Link, Recipient, Role, Session, Store,
+    StoreError, Upsert, User,
+};
 
 fn doc(id: &str, text: &str) -> DocumentRecord {
     let rules = RuleSet::default();
@@ -121,6 +124,25 @@ pub fn run(store: &mut dyn Store) {
     );
     assert_eq!(store.documents().unwrap()[0].issued, 1);
 
+    // A template can be replaced until the first copy is issued.
+    let mut b2 = b.clone();
+    b2.rules.disabled.push(telltale_core::Class::SerialComma);
+    store.replace_document(&b2, &[3, 5]).unwrap();
+    assert_eq!(store.document("d-b").unwrap().unwrap(), b2);
+    assert_eq!(
+        store.candidate_documents(&[5], 10).unwrap(),
+        vec![("d-b".to_string(), 1)],
+        "the shingles are replaced too"
+    );
+    assert!(matches!(
+        store.replace_document(&a, &[1]),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.replace_document(&doc("d-z", "Nothing here at all."), &[1]),
+        Err(StoreError::NotFound(_))
+    ));
+
     // Removing an issued document needs force.
     assert!(matches!(
         store.remove_document("d-a", false),
@@ -144,6 +166,10 @@ pub fn run(store: &mut dyn Store) {
         )
         .unwrap();
     assert_eq!(store.traces().unwrap()[0].id, id);
+    assert_eq!(store.trace_input(id).unwrap(), None);
+    store.put_trace_input(id, "the leak").unwrap();
+    assert_eq!(store.trace_input(id).unwrap().as_deref(), Some("the leak"));
+    assert!(store.put_trace_input(id + 100, "x").is_err());
     for i in 0..3 {
         store
             .append_audit(
@@ -160,4 +186,90 @@ pub fn run(store: &mut dyn Store) {
     assert_eq!(log[0].action, "issue");
     assert_eq!(log[0].detail, crate::issuance_detail(&iss("r-1")));
     assert_eq!(verify_chain(&log), Ok(4));
+
+    // Users, sessions, API tokens.
+    let ann = User {
+        name: "ann".into(),
+        role: Role::Author,
+        password_hash: "$argon2id$x".into(),
+        created_at: 1_700_000_400,
+        disabled: false,
+    };
+    store.put_user(&ann).unwrap();
+    assert!(matches!(store.put_user(&ann), Err(StoreError::Conflict(_))));
+    let ann2 = User {
+        role: Role::Investigator,
+        disabled: true,
+        ..ann.clone()
+    };
+    store.update_user(&ann2).unwrap();
+    assert_eq!(store.user("ann").unwrap().unwrap(), ann2);
+    assert!(store.user("bob").unwrap().is_none());
+    assert!(matches!(
+        store.update_user(&User {
+            name: "bob".into(),
+            ..ann.clone()
+        }),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.users().unwrap().len(), 1);
+    let sess = |t: &str, at: i64| Session {
+        token_hash: t.into(),
+        user: "ann".into(),
+        created_at: at,
+        expires_at: at + 100,
+    };
+    store.put_session(&sess("s1", 1_000)).unwrap();
+    assert_eq!(store.session("s1").unwrap().unwrap(), sess("s1", 1_000));
+    store.put_session(&sess("s2", 2_000)).unwrap();
+    assert!(
+        store.session("s1").unwrap().is_none(),
+        "expired sessions are forgotten"
+    );
+    store.delete_session("s2").unwrap();
+    assert!(store.session("s2").unwrap().is_none());
+    let tok = ApiToken {
+        id: "t-1".into(),
+        token_hash: "th".into(),
+        user: "ann".into(),
+        label: "nightly".into(),
+        created_at: 1,
+        revoked: false,
+    };
+    store.put_api_token(&tok).unwrap();
+    assert_eq!(store.api_token("th").unwrap().unwrap(), tok);
+    store.revoke_api_token("t-1").unwrap();
+    assert!(store.api_token("th").unwrap().unwrap().revoked);
+    assert!(matches!(
+        store.revoke_api_token("t-9"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.api_tokens().unwrap().len(), 1);
+
+    // Reading-room links.
+    let link = Link {
+        id: "l-1".into(),
+        token_hash: "lh".into(),
+        document_id: "d-a".into(),
+        recipient_id: "r-1".into(),
+        created_at: 5,
+        expires_at: Some(500),
+        revoked: false,
+        views: 0,
+    };
+    store.put_link(&link).unwrap();
+    assert!(store.put_link(&link).is_err(), "ids are unique");
+    store.count_link_view("l-1").unwrap();
+    store.count_link_view("l-1").unwrap();
+    assert_eq!(store.link_by_token("lh").unwrap().unwrap().views, 2);
+    assert!(store.link_by_token("xx").unwrap().is_none());
+    store.revoke_link("l-1").unwrap();
+    assert!(store.link("l-1").unwrap().unwrap().revoked);
+    assert!(matches!(
+        store.revoke_link("l-9"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.links(Some("d-a")).unwrap().len(), 1);
+    assert_eq!(store.links(Some("d-b")).unwrap().len(), 0);
+    assert_eq!(store.links(None).unwrap().len(), 1);
 }

@@ -1,0 +1,504 @@
+//! The people and links that reach the registry through the server: users
+//! with roles and Argon2id-hashed passwords, browser sessions, API tokens
+//! for scripts, and recipients' reading-room links.
+//!
+//! Every secret handed out (session cookie, API token, link) is 32 random
+//! bytes shown once; the registry keeps only a BLAKE3 hash of it, so a copy
+//! of the database opens nothing. Whatever changes state or reveals a copy
+//! is written to the audit log under the acting user's name.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use telltale_core::Codebook;
+use telltale_store::{ApiToken, Issuance, Link, Role, Session, StoreError, User};
+
+use crate::{hex, now, Registry, RegistryError, Result};
+
+/// How long a browser session lasts.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+fn random_token() -> Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b)
+        .map_err(|e| RegistryError::Key(format!("the operating system gave no randomness: {e}")))?;
+    Ok(hex(&b))
+}
+
+/// The stored form of a handed-out secret.
+pub fn token_hash(token: &str) -> String {
+    let mut h = blake3::Hasher::new_derive_key("telltale 2026 token hash v1");
+    h.update(token.as_bytes());
+    hex(h.finalize().as_bytes())
+}
+
+/// The CSRF token that goes with a session: derived from the session's
+/// secret, so it needs no storage and cannot be guessed without it.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = blake3::Hasher::new_derive_key("telltale 2026 csrf v1");
+    h.update(session_token.as_bytes());
+    hex(&h.finalize().as_bytes()[..16])
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| RegistryError::Key(format!("the operating system gave no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| RegistryError::Key(e.to_string()))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| RegistryError::Key(format!("cannot hash the password: {e}")))?
+        .to_string())
+}
+
+fn valid_user_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+    {
+        return Err(RegistryError::Invalid(format!(
+            "user name {name:?} must be 1 to 64 letters, digits, '-', '_', '.' or '@'"
+        )));
+    }
+    Ok(())
+}
+
+fn valid_password(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(RegistryError::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Why a reading-room link does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+/// What a recipient sees behind their link.
+#[derive(Debug, Clone)]
+pub struct ReadingCopy {
+    pub link_id: String,
+    pub document_id: String,
+    pub title: String,
+    pub recipient_name: String,
+    pub text: String,
+    pub expires_at: Option<i64>,
+}
+
+impl Registry {
+    /// Name the person or program on whose behalf later calls act, as the
+    /// audit log will record it (for example `web:alice`).
+    pub fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn add_user(&mut self, name: &str, role: Role, password: &str) -> Result<User> {
+        valid_user_name(name)?;
+        valid_password(password)?;
+        let user = User {
+            name: name.into(),
+            role,
+            password_hash: hash_password(password)?,
+            created_at: now(),
+            disabled: false,
+        };
+        self.store.put_user(&user)?;
+        self.audit("user.add", &format!("{name} as {}", role.name()))?;
+        Ok(user)
+    }
+
+    /// Change a user's role, password or whether they may sign in.
+    /// Disabling a user also ends their sessions at their next request.
+    pub fn update_user(
+        &mut self,
+        name: &str,
+        role: Option<Role>,
+        password: Option<&str>,
+        disabled: Option<bool>,
+    ) -> Result<User> {
+        let mut user = self
+            .store
+            .user(name)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {name}")))?;
+        let mut what = Vec::new();
+        if let Some(r) = role {
+            user.role = r;
+            what.push(format!("role {}", r.name()));
+        }
+        if let Some(p) = password {
+            valid_password(p)?;
+            user.password_hash = hash_password(p)?;
+            what.push("password".to_string());
+        }
+        if let Some(d) = disabled {
+            user.disabled = d;
+            what.push(if d { "disabled" } else { "enabled" }.to_string());
+        }
+        self.store.update_user(&user)?;
+        self.audit("user.update", &format!("{name}: {}", what.join(", ")))?;
+        Ok(user)
+    }
+
+    /// The user, if the name and password match and the user may sign in.
+    /// An unknown name costs the same hashing as a wrong password.
+    pub fn check_password(&self, name: &str, password: &str) -> Result<Option<User>> {
+        let user = self.store.user(name)?;
+        let stored = match &user {
+            Some(u) => u.password_hash.clone(),
+            // A hash of nothing anyone can type, so timing does not tell
+            // which names exist.
+            None => DUMMY_HASH.to_string(),
+        };
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| StoreError::Corrupt(format!("password hash of {name}: {e}")))?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        Ok(user.filter(|u| ok && !u.disabled))
+    }
+
+    /// Start a session for a signed-in user: the cookie's secret, shown once.
+    pub fn start_session(&mut self, user: &User) -> Result<String> {
+        let token = random_token()?;
+        let at = now();
+        self.store.put_session(&Session {
+            token_hash: token_hash(&token),
+            user: user.name.clone(),
+            created_at: at,
+            expires_at: at + SESSION_SECONDS,
+        })?;
+        self.audit("session.start", &user.name)?;
+        Ok(token)
+    }
+
+    /// The user behind a session cookie, if it is live and the user may
+    /// still sign in.
+    pub fn session_user(&self, token: &str) -> Result<Option<User>> {
+        let Some(s) = self.store.session(&token_hash(token))? else {
+            return Ok(None);
+        };
+        if s.expires_at <= now() {
+            return Ok(None);
+        }
+        Ok(self.store.user(&s.user)?.filter(|u| !u.disabled))
+    }
+
+    pub fn end_session(&mut self, token: &str) -> Result<()> {
+        if let Some(s) = self.store.session(&token_hash(token))? {
+            self.store.delete_session(&s.token_hash)?;
+            self.audit("session.end", &s.user)?;
+        }
+        Ok(())
+    }
+
+    /// Make an API token for `user`: the secret, shown once, and its record.
+    pub fn create_api_token(&mut self, user: &str, label: &str) -> Result<(String, ApiToken)> {
+        if self.store.user(user)?.is_none() {
+            return Err(StoreError::NotFound(format!("user {user}")).into());
+        }
+        let label = label.trim();
+        if label.is_empty() || label.len() > 100 || label.contains(char::is_control) {
+            return Err(RegistryError::Invalid(
+                "an API token needs a label of 1 to 100 printable characters".into(),
+            ));
+        }
+        let secret = random_token()?;
+        let hash = token_hash(&secret);
+        let record = ApiToken {
+            id: format!("t-{}", &hash[..10]),
+            token_hash: hash,
+            user: user.into(),
+            label: label.into(),
+            created_at: now(),
+            revoked: false,
+        };
+        self.store.put_api_token(&record)?;
+        self.audit(
+            "token.create",
+            &format!("{} for {user} ({label})", record.id),
+        )?;
+        Ok((format!("tt_{secret}"), record))
+    }
+
+    /// The user behind an API token, if it is live.
+    pub fn token_user(&self, token: &str) -> Result<Option<User>> {
+        let Some(secret) = token.strip_prefix("tt_") else {
+            return Ok(None);
+        };
+        let Some(t) = self.store.api_token(&token_hash(secret))? else {
+            return Ok(None);
+        };
+        if t.revoked {
+            return Ok(None);
+        }
+        Ok(self.store.user(&t.user)?.filter(|u| !u.disabled))
+    }
+
+    pub fn revoke_api_token(&mut self, id: &str) -> Result<()> {
+        self.store.revoke_api_token(id)?;
+        self.audit("token.revoke", id)
+    }
+
+    /// Record each recipient's copy of a document as issued without writing
+    /// a file (the server hands copies out through links and downloads).
+    /// Recipients who already have a copy are left as they are.
+    pub fn issue(
+        &mut self,
+        doc_id: &str,
+        recipients: &[String],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<crate::DistributeReport> {
+        let doc = self.document(doc_id)?;
+        for r in recipients {
+            if self.store.recipient(r)?.is_none() {
+                return Err(StoreError::NotFound(format!("recipient {r}")).into());
+            }
+        }
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let issued: std::collections::HashSet<String> = self
+            .store
+            .issuances(Some(doc_id))?
+            .into_iter()
+            .map(|i| i.recipient_id)
+            .collect();
+        let mut rep = crate::DistributeReport::default();
+        for (n, r) in recipients.iter().enumerate() {
+            if issued.contains(r) {
+                rep.already += 1;
+            } else {
+                let copy = doc.template.render(&cb.codeword(r))?;
+                let iss = Issuance {
+                    document_id: doc.id.clone(),
+                    recipient_id: r.clone(),
+                    format: "txt".into(),
+                    issued_at: now(),
+                    path: None,
+                    content_hash: hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]),
+                };
+                self.store
+                    .record_issuance(&iss, &self.actor, &mut || Ok(()))?;
+                rep.written += 1;
+            }
+            progress(n + 1, recipients.len());
+        }
+        Ok(rep)
+    }
+
+    /// Give each recipient, who must already hold a copy, a new personal
+    /// link to it. Returns each link with its secret, shown once.
+    pub fn create_links(
+        &mut self,
+        doc_id: &str,
+        recipients: &[String],
+        expires_at: Option<i64>,
+    ) -> Result<Vec<(Link, String)>> {
+        let doc = self.document(doc_id)?;
+        let holders: std::collections::HashSet<String> = self
+            .store
+            .issuances(Some(doc_id))?
+            .into_iter()
+            .map(|i| i.recipient_id)
+            .collect();
+        if let Some(r) = recipients.iter().find(|r| !holders.contains(*r)) {
+            return Err(RegistryError::Invalid(format!(
+                "{r} has not been issued {}; distribute it first",
+                doc.id
+            )));
+        }
+        let mut out = Vec::new();
+        for r in recipients {
+            let secret = random_token()?;
+            let hash = token_hash(&secret);
+            let link = Link {
+                id: format!("l-{}", &hash[..12]),
+                token_hash: hash,
+                document_id: doc.id.clone(),
+                recipient_id: r.clone(),
+                created_at: now(),
+                expires_at,
+                revoked: false,
+                views: 0,
+            };
+            self.store.put_link(&link)?;
+            self.audit("link.create", &format!("{} for {r} to {}", link.id, doc.id))?;
+            out.push((link, secret));
+        }
+        Ok(out)
+    }
+
+    pub fn revoke_link(&mut self, id: &str) -> Result<()> {
+        self.store.revoke_link(id)?;
+        self.audit("link.revoke", id)
+    }
+
+    /// Open a reading-room link: the recipient's own copy, counted and
+    /// logged, or why not.
+    pub fn open_link(
+        &mut self,
+        secret: &str,
+    ) -> Result<std::result::Result<ReadingCopy, LinkRefusal>> {
+        let Some(link) = self.store.link_by_token(&token_hash(secret))? else {
+            return Ok(Err(LinkRefusal::Unknown));
+        };
+        if link.revoked {
+            self.audit("link.refused", &format!("{} (revoked)", link.id))?;
+            return Ok(Err(LinkRefusal::Revoked));
+        }
+        if link.expires_at.is_some_and(|e| e <= now()) {
+            self.audit("link.refused", &format!("{} (expired)", link.id))?;
+            return Ok(Err(LinkRefusal::Expired));
+        }
+        let doc = self.document(&link.document_id)?;
+        let text = self.render_copy(&link.document_id, &link.recipient_id)?;
+        let recipient_name = self
+            .store
+            .recipient(&link.recipient_id)?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        self.store.count_link_view(&link.id)?;
+        self.audit(
+            "link.view",
+            &format!(
+                "{} by {} of {}",
+                link.id, link.recipient_id, link.document_id
+            ),
+        )?;
+        Ok(Ok(ReadingCopy {
+            link_id: link.id,
+            document_id: doc.id,
+            title: doc.title,
+            recipient_name,
+            text,
+            expires_at: link.expires_at,
+        }))
+    }
+}
+
+/// Argon2id of a random password nobody knows, checked against when a user
+/// name is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Yv0mKqk3Fr2pbqAOVmsP3b6h6HzH3z3aF8Zk0XhbkY";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn users_sessions_tokens_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Registry::init(dir.path(), None).unwrap();
+        assert!(r.add_user("ann", Role::Author, "short").is_err());
+        assert!(r.add_user("a b", Role::Author, "long enough pw").is_err());
+        let ann = r
+            .add_user("ann", Role::Author, "correct horse battery")
+            .unwrap();
+        assert!(!format!("{ann:?}").contains("argon2"), "no hash in Debug");
+        assert!(r
+            .check_password("ann", "wrong password!")
+            .unwrap()
+            .is_none());
+        assert!(r
+            .check_password("nobody", "correct horse battery")
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            r.check_password("ann", "correct horse battery").unwrap(),
+            Some(ann.clone())
+        );
+
+        let s = r.start_session(&ann).unwrap();
+        assert_eq!(r.session_user(&s).unwrap().unwrap().name, "ann");
+        assert!(r.session_user("nope").unwrap().is_none());
+        assert_ne!(csrf_token(&s), csrf_token("other"));
+
+        let (tok, rec) = r.create_api_token("ann", "nightly").unwrap();
+        assert_eq!(r.token_user(&tok).unwrap().unwrap().name, "ann");
+        assert!(
+            r.token_user(&tok[3..]).unwrap().is_none(),
+            "the prefix is part of it"
+        );
+        r.update_user("ann", None, None, Some(true)).unwrap();
+        assert!(
+            r.session_user(&s).unwrap().is_none(),
+            "disabled users are out"
+        );
+        assert!(r.token_user(&tok).unwrap().is_none());
+        assert!(r
+            .check_password("ann", "correct horse battery")
+            .unwrap()
+            .is_none());
+        r.update_user("ann", None, None, Some(false)).unwrap();
+        r.revoke_api_token(&rec.id).unwrap();
+        assert!(r.token_user(&tok).unwrap().is_none());
+        r.end_session(&s).unwrap();
+        assert!(r.session_user(&s).unwrap().is_none());
+
+        let d = r
+            .add_document(
+                "The minister said that the talks had stalled. In March, the deal was signed, and the port will open.",
+                None,
+                telltale_core::rules::Format::Plain,
+                "txt",
+            )
+            .unwrap();
+        r.add_recipient(&telltale_store::Recipient {
+            id: "r-1".into(),
+            name: "Ann Holm".into(),
+            email: None,
+        })
+        .unwrap();
+        assert!(
+            r.create_links(&d.id, &["r-1".into()], None).is_err(),
+            "issue first"
+        );
+        let rep = r.issue(&d.id, &["r-1".into()], &mut |_, _| {}).unwrap();
+        assert_eq!(rep.written, 1);
+        assert_eq!(
+            r.issue(&d.id, &["r-1".into()], &mut |_, _| {})
+                .unwrap()
+                .already,
+            1
+        );
+        let links = r.create_links(&d.id, &["r-1".into()], None).unwrap();
+        let (link, secret) = &links[0];
+        let copy = r.open_link(secret).unwrap().unwrap();
+        assert_eq!(copy.text, r.render_copy(&d.id, "r-1").unwrap());
+        assert_eq!(
+            r.open_link("0000").unwrap().unwrap_err(),
+            LinkRefusal::Unknown
+        );
+        r.revoke_link(&link.id).unwrap();
+        assert_eq!(
+            r.open_link(secret).unwrap().unwrap_err(),
+            LinkRefusal::Revoked
+        );
+        let expired = r
+            .create_links(&d.id, &["r-1".into()], Some(now() - 1))
+            .unwrap();
+        assert_eq!(
+            r.open_link(&expired[0].1).unwrap().unwrap_err(),
+            LinkRefusal::Expired
+        );
+        let log = r.store().audit_log().unwrap();
+        assert!(log.iter().any(|e| e.action == "link.view"));
+        assert_eq!(r.verify_audit().unwrap(), Ok(log.len()));
+    }
+}

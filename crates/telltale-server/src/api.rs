@@ -1,0 +1,629 @@
+//! The JSON API: the same operations as the pages, for scripts. Every
+//! endpoint is listed in the OpenAPI document served at /api/openapi.json,
+//! which is generated from the annotations here.
+//!
+//! Authenticate with `Authorization: Bearer tt_…` (an API token), or with a
+//! browser session cookie plus an `X-CSRF-Token` header on changes.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use telltale_core::{Class, Layer};
+use telltale_registry::accounts::LinkRefusal;
+use telltale_registry::Role;
+use telltale_store::Recipient;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::auth::{require, Caller};
+use crate::{ops, App, Failure};
+
+type ApiResult = Result<Response, Failure>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "telltale", description = "Fingerprinted copies of confidential text, and leaks traced back to their source."),
+    paths(
+        whoami, list_documents, add_document, get_document, set_rules, distribute, get_job,
+        copies, list_links, revoke_link, list_recipients, add_recipients, list_lists, create_list,
+        trace, list_traces, get_trace, audit, list_users, add_user, update_user, list_tokens,
+        create_token, revoke_token, reading, openapi
+    ),
+    components(schemas(
+        NewDocument, Rules, Distribution, NewList, TraceRequest, NewUser, UserChange, NewToken,
+        crate::Job, crate::JobLink
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let comps = api.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/whoami", get(whoami))
+        .route("/api/documents", get(list_documents).post(add_document))
+        .route("/api/documents/{id}", get(get_document))
+        .route("/api/documents/{id}/rules", post(set_rules))
+        .route("/api/documents/{id}/distribute", post(distribute))
+        .route("/api/documents/{id}/copies.zip", get(copies))
+        .route("/api/documents/{id}/links", get(list_links))
+        .route("/api/jobs/{id}", get(get_job))
+        .route("/api/links/{id}/revoke", post(revoke_link))
+        .route("/api/recipients", get(list_recipients).post(add_recipients))
+        .route("/api/lists", get(list_lists).post(create_list))
+        .route("/api/trace", post(trace))
+        .route("/api/traces", get(list_traces))
+        .route("/api/traces/{id}", get(get_trace))
+        .route("/api/audit", get(audit))
+        .route("/api/users", get(list_users).post(add_user))
+        .route("/api/users/{name}", post(update_user))
+        .route("/api/tokens", get(list_tokens).post(create_token))
+        .route("/api/tokens/{id}/revoke", post(revoke_token))
+        .route("/api/reading/{secret}", get(reading))
+}
+
+fn j(v: Value) -> ApiResult {
+    Ok(Json(v).into_response())
+}
+
+fn created(v: Value) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn who(app: &App, h: &HeaderMap, roles: &[Role]) -> Result<Caller, Failure> {
+    require(app, h, roles, false).await
+}
+
+/// A JSON body, with a one-line error when it does not parse.
+struct Body<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = Failure;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Failure> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(Failure::new(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/openapi.json", security(()), responses((status = 200, description = "OpenAPI 3.1 document")))]
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The caller's user name and role.
+#[utoipa::path(get, path = "/api/whoami", responses((status = 200, description = "name and role"), (status = 401, description = "not signed in")))]
+async fn whoami(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &Role::ALL).await?;
+    j(json!({"name": c.user.name, "role": c.user.role}))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewDocument {
+    /// The document's text (UTF-8).
+    text: String,
+    title: Option<String>,
+    /// "txt" (default) or "md".
+    format: Option<String>,
+    /// "natural" (default), "strict" or "dense".
+    profile: Option<String>,
+}
+
+/// Registered documents (author).
+#[utoipa::path(get, path = "/api/documents", responses((status = 200, description = "documents"), (status = 403, description = "not an author")))]
+async fn list_documents(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let docs = app.run(c.actor(), |r| Ok(r.store().documents()?)).await?;
+    j(json!(docs))
+}
+
+/// Register a document (author).
+#[utoipa::path(post, path = "/api/documents", request_body = NewDocument, responses((status = 201, description = "the new document's id and capacity"), (status = 400, description = "bad input")))]
+async fn add_document(
+    State(app): State<App>,
+    h: HeaderMap,
+    Body(b): Body<NewDocument>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let text = ops::decode("the text", b.text.as_bytes())?;
+    let format = match b.format.as_deref().unwrap_or("txt") {
+        "txt" => "txt",
+        "md" => "md",
+        other => {
+            return Err(Failure::bad(format!(
+                "unknown format {other}; choose txt or md"
+            )))
+        }
+    };
+    let d = ops::register(
+        &app,
+        &c,
+        text,
+        b.title,
+        format,
+        ops::profile(b.profile.as_deref())?,
+    )
+    .await?;
+    created(
+        json!({"id": d.id, "title": d.title, "words": d.template.word_count(), "slots": d.template.slots.len()}),
+    )
+}
+
+#[derive(Deserialize, IntoParams)]
+struct DocQuery {
+    /// Recipients to estimate the identifying quote length for (default: holders, else all recipients).
+    recipients: Option<usize>,
+}
+
+/// A document with its capacity, slots and the estimated shortest identifying quote (author).
+#[utoipa::path(get, path = "/api/documents/{id}", params(("id" = String, Path), DocQuery), responses((status = 200, description = "the document for review"), (status = 404, description = "unknown document")))]
+async fn get_document(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DocQuery>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let (d, issued, est, n) = app
+        .run(c.actor(), move |r| {
+            let d = r.document(&id)?;
+            let issued = r.store().issuances(Some(&id))?.len();
+            let n = q
+                .recipients
+                .unwrap_or(if issued > 0 {
+                    issued
+                } else {
+                    r.store().recipients()?.len()
+                })
+                .clamp(2, 1_000_000);
+            let est = r.estimate_quote(&d, n, 1e-3)?;
+            Ok((d, issued, est, n))
+        })
+        .await?;
+    let t = &d.template;
+    let cap = t.capacity();
+    let layers: Vec<Value> = Layer::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({"layer": l.name(), "slots": cap.slots[i], "bits": cap.bits[i], "bits_per_100_words": cap.per_100_words(*l).1}))
+        .collect();
+    let slots: Vec<Value> = t
+        .sites
+        .iter()
+        .map(|s| json!({"slot": s.slot, "class": t.slots[s.slot as usize].class.name(), "layer": t.slots[s.slot as usize].layer().name(), "start": s.start, "end": s.end, "forms": s.forms, "original": t.slots[s.slot as usize].original}))
+        .collect();
+    j(json!({
+        "id": d.id, "title": d.title, "words": cap.words, "issued": issued,
+        "disabled_classes": d.rules.disabled.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "capacity": layers,
+        "shortest_identifying_quote": {"recipients": n, "threshold": 1e-3, "retyped_words": est.0, "pasted_words": est.1},
+        "text": t.text, "slots": slots,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Rules {
+    /// Class names to switch off (see a document's slots for the names).
+    disabled: Vec<String>,
+}
+
+/// Switch rule classes off for a document not yet issued (author).
+#[utoipa::path(post, path = "/api/documents/{id}/rules", params(("id" = String, Path)), request_body = Rules, responses((status = 200, description = "the rebuilt document's slot count"), (status = 409, description = "already issued")))]
+async fn set_rules(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(b): Body<Rules>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let classes: Vec<Class> = b
+        .disabled
+        .iter()
+        .map(|n| Class::from_name(n).ok_or_else(|| Failure::bad(format!("unknown rule class {n}"))))
+        .collect::<Result<_, _>>()?;
+    let d = app
+        .run(c.actor(), move |r| r.set_disabled_classes(&id, &classes))
+        .await?;
+    j(
+        json!({"id": d.id, "slots": d.template.slots.len(), "disabled_classes": d.rules.disabled.iter().map(|c| c.name()).collect::<Vec<_>>()}),
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Distribution {
+    /// Every recipient.
+    #[serde(default)]
+    all: bool,
+    /// The members of a named list.
+    list: Option<String>,
+    /// These recipients.
+    #[serde(default)]
+    recipients: Vec<String>,
+    /// Make reading-room links (default true).
+    links: Option<bool>,
+    /// Links stop opening after this many days.
+    expires_days: Option<u32>,
+}
+
+/// Issue copies (and reading-room links) in the background; poll the job (author).
+#[utoipa::path(post, path = "/api/documents/{id}/distribute", params(("id" = String, Path)), request_body = Distribution, responses((status = 202, description = "the job", body = crate::Job)))]
+async fn distribute(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(b): Body<Distribution>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    if b.expires_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(Failure::bad("expires_days must be from 1 to 3650"));
+    }
+    let id2 = id.clone();
+    let (all, list, to) = (b.all, b.list.clone(), b.recipients.clone());
+    let who = app
+        .run(c.actor(), move |r| {
+            r.document(&id2)?;
+            ops::resolve_recipients(r, all, list.as_deref(), &to)
+        })
+        .await?;
+    let job =
+        ops::start_distribution(&app, &c, id, who, b.links.unwrap_or(true), b.expires_days).await?;
+    Ok((StatusCode::ACCEPTED, Json(ops::job(&app, &c, job)?)).into_response())
+}
+
+/// A distribution's progress; when finished, the links made (shown to its author only).
+#[utoipa::path(get, path = "/api/jobs/{id}", params(("id" = u64, Path)), responses((status = 200, body = crate::Job), (status = 404, description = "no such job of yours")))]
+async fn get_job(State(app): State<App>, h: HeaderMap, Path(id): Path<u64>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    Ok(Json(ops::job(&app, &c, id)?).into_response())
+}
+
+/// Every issued copy of a document, zipped: the bytes as issued.
+pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Failure> {
+    app.run(c.actor(), move |r| {
+        use std::io::Write;
+        let issued = r.store().issuances(Some(&id))?;
+        if issued.is_empty() {
+            r.document(&id)?;
+            return Err(telltale_registry::RegistryError::Invalid(format!(
+                "no copies of {id} have been issued"
+            )));
+        }
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let bad = |e: zip::result::ZipError| {
+                telltale_registry::RegistryError::Invalid(format!("making the zip: {e}"))
+            };
+            for i in &issued {
+                let copy = r.render_copy(&id, &i.recipient_id)?;
+                z.start_file(format!("{}.{}", i.recipient_id, i.format), opts)
+                    .map_err(bad)?;
+                z.write_all(copy.as_bytes())
+                    .map_err(|e| telltale_registry::RegistryError::Invalid(e.to_string()))?;
+            }
+            z.finish().map_err(bad)?;
+        }
+        r.note("copies.download", &format!("{id}: {} copies", issued.len()))?;
+        Ok(buf.into_inner())
+    })
+    .await
+}
+
+/// All issued copies as a zip (author).
+#[utoipa::path(get, path = "/api/documents/{id}/copies.zip", params(("id" = String, Path)), responses((status = 200, description = "application/zip")))]
+async fn copies(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let bytes = zip_copies(&app, &c, id.clone()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}-copies.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A document's reading-room links, without their secrets (author).
+#[utoipa::path(get, path = "/api/documents/{id}/links", params(("id" = String, Path)), responses((status = 200, description = "links")))]
+async fn list_links(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let links = app
+        .run(c.actor(), move |r| {
+            r.document(&id)?;
+            Ok(r.store().links(Some(&id))?)
+        })
+        .await?;
+    j(json!(links.iter().map(|l| json!({"id": l.id, "recipient": l.recipient_id, "created_at": l.created_at, "expires_at": l.expires_at, "revoked": l.revoked, "views": l.views})).collect::<Vec<_>>()))
+}
+
+/// Withdraw a reading-room link (author).
+#[utoipa::path(post, path = "/api/links/{id}/revoke", params(("id" = String, Path)), responses((status = 200, description = "revoked"), (status = 404, description = "unknown link")))]
+async fn revoke_link(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let id2 = id.clone();
+    app.run(c.actor(), move |r| r.revoke_link(&id2)).await?;
+    j(json!({"revoked": id}))
+}
+
+/// Recipients (author).
+#[utoipa::path(get, path = "/api/recipients", responses((status = 200, description = "recipients")))]
+async fn list_recipients(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    j(json!(
+        app.run(c.actor(), |r| Ok(r.store().recipients()?)).await?
+    ))
+}
+
+/// Add recipients: a CSV body (`text/csv`, header id,name[,email]; bad rows are listed, good ones kept) or a JSON array of {id, name, email} (author).
+#[utoipa::path(post, path = "/api/recipients", request_body(content = String, content_type = "text/csv"), responses((status = 200, description = "added, updated, unchanged, rejected rows")))]
+async fn add_recipients(
+    State(app): State<App>,
+    h: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let ct = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("application/json") {
+        let people: Vec<Recipient> = serde_json::from_slice(&body)
+            .map_err(|e| Failure::bad(format!("recipients JSON: {e}")))?;
+        let rep = app
+            .run(c.actor(), move |r| {
+                let mut out = Vec::new();
+                for p in &people {
+                    out.push(match r.add_recipient(p) {
+                        Ok(u) => json!({"id": p.id, "result": u}),
+                        Err(e) => json!({"id": p.id, "error": e.to_string()}),
+                    });
+                }
+                Ok(out)
+            })
+            .await?;
+        return j(json!(rep));
+    }
+    let csv = ops::decode("the CSV", &body)?;
+    let rep = app
+        .run(c.actor(), move |r| r.import_recipients(&csv))
+        .await?;
+    j(
+        json!({"added": rep.added, "updated": rep.updated, "unchanged": rep.unchanged,
+        "rejected": rep.rejected.iter().map(|(l, w)| json!({"line": l, "reason": w})).collect::<Vec<_>>()}),
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewList {
+    name: String,
+    members: Vec<String>,
+}
+
+/// Named lists (author).
+#[utoipa::path(get, path = "/api/lists", responses((status = 200, description = "lists with member counts")))]
+async fn list_lists(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let lists = app.run(c.actor(), |r| Ok(r.store().lists()?)).await?;
+    j(json!(lists
+        .iter()
+        .map(|(n, k)| json!({"name": n, "members": k}))
+        .collect::<Vec<_>>()))
+}
+
+/// Create or replace a list (author).
+#[utoipa::path(post, path = "/api/lists", request_body = NewList, responses((status = 200, description = "created")))]
+async fn create_list(State(app): State<App>, h: HeaderMap, Body(b): Body<NewList>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let name = b.name.clone();
+    app.run(c.actor(), move |r| r.create_list(&b.name, &b.members))
+        .await?;
+    j(json!({"name": name}))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TraceRequest {
+    /// The leaked text.
+    text: String,
+    /// Only consider this document.
+    document: Option<String>,
+    /// File the leak under a case.
+    case: Option<String>,
+    /// False-accusation bound (default 0.001).
+    threshold: Option<f64>,
+}
+
+/// Trace a leak (investigator): the `trace --json` report and the trace's id.
+#[utoipa::path(post, path = "/api/trace", request_body = TraceRequest, responses((status = 200, description = "{trace_id, report}"), (status = 403, description = "not an investigator")))]
+async fn trace(State(app): State<App>, h: HeaderMap, Body(b): Body<TraceRequest>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Investigator]).await?;
+    let text = ops::decode("the text", b.text.as_bytes())?;
+    let v = ops::trace(&app, &c, text, b.document, b.case, b.threshold).await?;
+    j(json!({"trace_id": v.id, "report": v.report}))
+}
+
+/// Traces run so far (investigator).
+#[utoipa::path(get, path = "/api/traces", responses((status = 200, description = "traces")))]
+async fn list_traces(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Investigator]).await?;
+    j(json!(
+        app.run(c.actor(), |r| Ok(r.store().traces()?)).await?
+    ))
+}
+
+/// One trace with its input (investigator). Its evidence report is at /traces/{id}/report.
+#[utoipa::path(get, path = "/api/traces/{id}", params(("id" = i64, Path)), responses((status = 200, description = "the trace"), (status = 404, description = "unknown trace")))]
+async fn get_trace(State(app): State<App>, h: HeaderMap, Path(id): Path<i64>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Investigator]).await?;
+    let v = ops::stored_trace(&app, &c, id).await?;
+    j(
+        json!({"trace_id": v.id, "at": v.at, "input_hash": v.input_hash, "input": v.input, "report": v.report}),
+    )
+}
+
+/// The audit log and whether its hash chain is intact (admin, investigator).
+#[utoipa::path(get, path = "/api/audit", responses((status = 200, description = "entries and verification")))]
+async fn audit(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Admin, Role::Investigator]).await?;
+    let (log, ok) = app
+        .run(c.actor(), |r| {
+            Ok((r.store().audit_log()?, r.verify_audit()?))
+        })
+        .await?;
+    let verified = match ok {
+        Ok(n) => json!({"intact": true, "entries": n}),
+        Err((seq, why)) => json!({"intact": false, "broken_at": seq, "why": why}),
+    };
+    j(json!({"verified": verified, "entries": log}))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUser {
+    name: String,
+    /// admin, author or investigator.
+    role: String,
+    password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserChange {
+    role: Option<String>,
+    password: Option<String>,
+    disabled: Option<bool>,
+}
+
+fn role(name: &str) -> Result<Role, Failure> {
+    Role::from_name(name).ok_or_else(|| {
+        Failure::bad(format!(
+            "unknown role {name}; choose admin, author or investigator"
+        ))
+    })
+}
+
+/// Users (admin).
+#[utoipa::path(get, path = "/api/users", responses((status = 200, description = "users")))]
+async fn list_users(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Admin]).await?;
+    let users = app.run(c.actor(), |r| Ok(r.store().users()?)).await?;
+    j(json!(users.iter().map(|u| json!({"name": u.name, "role": u.role, "created_at": u.created_at, "disabled": u.disabled})).collect::<Vec<_>>()))
+}
+
+/// Add a user (admin).
+#[utoipa::path(post, path = "/api/users", request_body = NewUser, responses((status = 201, description = "added"), (status = 409, description = "name taken")))]
+async fn add_user(State(app): State<App>, h: HeaderMap, Body(b): Body<NewUser>) -> ApiResult {
+    let c = who(&app, &h, &[Role::Admin]).await?;
+    let ro = role(&b.role)?;
+    let u = app
+        .run(c.actor(), move |r| r.add_user(&b.name, ro, &b.password))
+        .await?;
+    created(json!({"name": u.name, "role": u.role}))
+}
+
+/// Change a user's role, password or state (admin).
+#[utoipa::path(post, path = "/api/users/{name}", params(("name" = String, Path)), request_body = UserChange, responses((status = 200, description = "changed"), (status = 404, description = "unknown user")))]
+async fn update_user(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(name): Path<String>,
+    Body(b): Body<UserChange>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Admin]).await?;
+    let ro = b.role.as_deref().map(role).transpose()?;
+    if name == c.user.name && (ro.is_some_and(|r| r != Role::Admin) || b.disabled == Some(true)) {
+        return Err(Failure::bad(
+            "you cannot remove your own admin role or disable yourself",
+        ));
+    }
+    let u = app
+        .run(c.actor(), move |r| {
+            r.update_user(&name, ro, b.password.as_deref(), b.disabled)
+        })
+        .await?;
+    j(json!({"name": u.name, "role": u.role, "disabled": u.disabled}))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewToken {
+    label: String,
+}
+
+/// API tokens: the caller's own, or everyone's for an admin (never their secrets).
+#[utoipa::path(get, path = "/api/tokens", responses((status = 200, description = "tokens")))]
+async fn list_tokens(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &Role::ALL).await?;
+    let me = c.user.clone();
+    let ts = app.run(c.actor(), |r| Ok(r.store().api_tokens()?)).await?;
+    j(json!(ts.iter().filter(|t| me.role == Role::Admin || t.user == me.name)
+        .map(|t| json!({"id": t.id, "user": t.user, "label": t.label, "created_at": t.created_at, "revoked": t.revoked})).collect::<Vec<_>>()))
+}
+
+/// Make an API token for the caller; the secret is in this answer only.
+#[utoipa::path(post, path = "/api/tokens", request_body = NewToken, responses((status = 201, description = "{id, token}")))]
+async fn create_token(State(app): State<App>, h: HeaderMap, Body(b): Body<NewToken>) -> ApiResult {
+    let c = who(&app, &h, &Role::ALL).await?;
+    let name = c.user.name.clone();
+    let (secret, t) = app
+        .run(c.actor(), move |r| r.create_api_token(&name, &b.label))
+        .await?;
+    created(json!({"id": t.id, "token": secret}))
+}
+
+/// Revoke a token: one's own, or anyone's for an admin.
+#[utoipa::path(post, path = "/api/tokens/{id}/revoke", params(("id" = String, Path)), responses((status = 200, description = "revoked"), (status = 404, description = "no such token of yours")))]
+async fn revoke_token(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let c = who(&app, &h, &Role::ALL).await?;
+    let me = c.user.clone();
+    let id2 = id.clone();
+    app.run(c.actor(), move |r| {
+        match r
+            .store()
+            .api_tokens()?
+            .into_iter()
+            .find(|t| t.id == id2 && (me.role == Role::Admin || t.user == me.name))
+        {
+            Some(t) => r.revoke_api_token(&t.id),
+            None => Err(telltale_store::StoreError::NotFound(format!("API token {id2}")).into()),
+        }
+    })
+    .await?;
+    j(json!({"revoked": id}))
+}
+
+/// A recipient's own copy, by their personal link's secret (no account needed).
+#[utoipa::path(get, path = "/api/reading/{secret}", security(()), params(("secret" = String, Path)), responses((status = 200, description = "title and text"), (status = 404, description = "no such link"), (status = 410, description = "revoked or expired")))]
+async fn reading(State(app): State<App>, Path(secret): Path<String>) -> ApiResult {
+    let opened = app
+        .run("reading-room".into(), move |r| r.open_link(&secret))
+        .await?;
+    match opened {
+        Ok(c) => Ok(([(header::CACHE_CONTROL, "no-store")], Json(json!({"title": c.title, "document": c.document_id, "text": c.text, "expires_at": c.expires_at})))
+            .into_response()),
+        Err(LinkRefusal::Unknown) => Err(Failure::not_found("this link does not exist")),
+        Err(LinkRefusal::Revoked) => Err(Failure::new(StatusCode::GONE, "this link has been withdrawn")),
+        Err(LinkRefusal::Expired) => Err(Failure::new(StatusCode::GONE, "this link has expired")),
+    }
+}

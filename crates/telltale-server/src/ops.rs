@@ -1,0 +1,432 @@
+//! What the pages and the API both do: read uploaded text, register a
+//! document, run a distribution in the background, trace a leak and gather
+//! what its result page shows.
+
+use std::collections::HashMap;
+
+use axum::extract::Multipart;
+use telltale_core::rules::Format;
+use telltale_core::{AccuseParams, Profile};
+use telltale_registry::{DocumentReport, Registry, TraceReport, MAX_INPUT_BYTES};
+
+use crate::auth::Caller;
+use crate::view::EvidenceView;
+use crate::{App, Failure, Job, JobLink};
+
+/// A multipart form: text fields, and uploaded files with their names.
+#[derive(Default)]
+pub struct Form {
+    pub fields: HashMap<String, String>,
+    pub files: HashMap<String, (String, Vec<u8>)>,
+}
+
+impl Form {
+    pub async fn read(mut mp: Multipart) -> Result<Form, Failure> {
+        let mut form = Form::default();
+        loop {
+            let field = match mp.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(Failure::new(
+                        e.status(),
+                        format!("the upload could not be read: {}", e.body_text()),
+                    ))
+                }
+            };
+            let name = field.name().unwrap_or("").to_string();
+            let file = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|e| {
+                Failure::new(
+                    e.status(),
+                    format!("the upload could not be read: {}", e.body_text()),
+                )
+            })?;
+            match file {
+                Some(f) if !f.is_empty() => {
+                    form.files.insert(name, (f, bytes.to_vec()));
+                }
+                Some(_) => {}
+                None => {
+                    let s = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                        Failure::bad(format!("form field {name} is not UTF-8 text"))
+                    })?;
+                    form.fields.insert(name, s);
+                }
+            }
+        }
+        Ok(form)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The text of an uploaded file, or else of a text field: the input
+    /// and its format ("txt" or "md").
+    pub fn text(&self, file: &str, field: &str) -> Result<(String, &'static str), Failure> {
+        if let Some((name, bytes)) = self.files.get(file) {
+            let ext = name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            let format = match ext.as_str() {
+                "md" | "markdown" => "md",
+                "txt" | "text" | "" => "txt",
+                other => return Err(Failure::new(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "cannot read .{other} files yet: give plain text (.txt) or Markdown (.md)"
+                    ),
+                )),
+            };
+            return Ok((decode(name, bytes)?, format));
+        }
+        match self.fields.get(field) {
+            Some(t) if !t.trim().is_empty() => Ok((t.replace("\r\n", "\n"), "txt")),
+            _ => Err(Failure::bad("give the text: paste it or upload a file")),
+        }
+    }
+}
+
+/// Uploaded bytes as text, or a one-line reason why not.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Failure> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Failure::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{name} is {} bytes, more than the limit of {MAX_INPUT_BYTES} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        return Err(Failure::bad(format!(
+            "{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown"
+        )));
+    }
+    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Failure::bad(format!(
+            "{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let text = text
+        .strip_prefix('\u{FEFF}')
+        .unwrap_or(&text)
+        .replace("\r\n", "\n");
+    if text.trim().is_empty() {
+        return Err(Failure::bad(format!("{name} is empty")));
+    }
+    Ok(text)
+}
+
+pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
+    match name.unwrap_or("natural") {
+        "strict" => Ok(Profile::Strict),
+        "natural" => Ok(Profile::Natural),
+        "dense" => Ok(Profile::Dense),
+        other => Err(Failure::bad(format!(
+            "unknown profile {other}; choose strict, natural or dense"
+        ))),
+    }
+}
+
+pub async fn register(
+    app: &App,
+    c: &Caller,
+    text: String,
+    title: Option<String>,
+    format: &str,
+    profile: Profile,
+) -> Result<telltale_store::DocumentRecord, Failure> {
+    let fmt = if format == "md" {
+        Format::Markdown
+    } else {
+        Format::Plain
+    };
+    let source = if format == "md" { "md" } else { "txt" };
+    app.run(c.actor(), move |r| {
+        r.add_document_with(&text, title.as_deref(), fmt, source, profile)
+    })
+    .await
+}
+
+/// Who a distribution goes to: everyone, a list, or named recipients.
+pub fn resolve_recipients(
+    r: &Registry,
+    all: bool,
+    list: Option<&str>,
+    to: &[String],
+) -> telltale_registry::Result<Vec<String>> {
+    let who: Vec<String> = if all {
+        r.store().recipients()?.into_iter().map(|x| x.id).collect()
+    } else if let Some(l) = list {
+        r.list_members(l)?
+    } else {
+        to.to_vec()
+    };
+    if who.is_empty() {
+        return Err(telltale_registry::RegistryError::Invalid(
+            "there is nobody to send copies to: choose recipients, a list, or everyone (import recipients first)".into(),
+        ));
+    }
+    Ok(who)
+}
+
+/// Issue copies and make reading-room links in the background, in batches
+/// so that other requests are served in between. Returns the job's id.
+pub async fn start_distribution(
+    app: &App,
+    c: &Caller,
+    doc: String,
+    who: Vec<String>,
+    links: bool,
+    expires_days: Option<u32>,
+) -> Result<u64, Failure> {
+    let id = {
+        let mut n = app
+            .0
+            .next_job
+            .lock()
+            .map_err(|_| Failure::internal("job lock"))?;
+        *n += 1;
+        *n
+    };
+    let job = Job {
+        id,
+        owner: c.user.name.clone(),
+        document: doc.clone(),
+        total: who.len(),
+        ..Job::default()
+    };
+    app.0
+        .jobs
+        .lock()
+        .map_err(|_| Failure::internal("job lock"))?
+        .insert(id, job);
+    let app2 = app.clone();
+    let actor = c.actor();
+    tokio::spawn(async move {
+        let base = app2.config().base_url.trim_end_matches('/').to_string();
+        let expires = expires_days.map(|d| telltale_registry::now() + i64::from(d) * 86_400);
+        let mut failed = None;
+        let mut made = Vec::new();
+        for chunk in who.chunks(25) {
+            let chunk = chunk.to_vec();
+            let d = doc.clone();
+            let res = app2
+                .run(actor.clone(), move |r| {
+                    r.issue(&d, &chunk, &mut |_, _| {})?;
+                    let names: HashMap<String, String> = r
+                        .store()
+                        .recipients()?
+                        .into_iter()
+                        .filter(|x| chunk.contains(&x.id))
+                        .map(|x| (x.id, x.name))
+                        .collect();
+                    let ls = if links {
+                        r.create_links(&d, &chunk, expires)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((chunk.len(), ls, names))
+                })
+                .await;
+            match res {
+                Ok((n, ls, names)) => {
+                    for (l, secret) in ls {
+                        made.push(JobLink {
+                            name: names.get(&l.recipient_id).cloned().unwrap_or_default(),
+                            recipient: l.recipient_id,
+                            link: l.id,
+                            url: format!("{base}/r/{secret}"),
+                        });
+                    }
+                    if let Ok(mut jobs) = app2.0.jobs.lock() {
+                        if let Some(j) = jobs.get_mut(&id) {
+                            j.done += n;
+                        }
+                    }
+                }
+                Err(f) => {
+                    failed = Some(f.message);
+                    break;
+                }
+            }
+        }
+        if let Ok(mut jobs) = app2.0.jobs.lock() {
+            if let Some(j) = jobs.get_mut(&id) {
+                j.finished = true;
+                j.error = failed;
+                j.links = made;
+            }
+        }
+    });
+    Ok(id)
+}
+
+/// A job, if it is the caller's.
+pub fn job(app: &App, c: &Caller, id: u64) -> Result<Job, Failure> {
+    let jobs = app
+        .0
+        .jobs
+        .lock()
+        .map_err(|_| Failure::internal("job lock"))?;
+    match jobs.get(&id) {
+        Some(j) if j.owner == c.user.name => Ok(j.clone()),
+        _ => Err(Failure::not_found(format!("job {id} not found"))),
+    }
+}
+
+/// A finished trace with everything its page shows.
+pub struct TraceView {
+    pub id: i64,
+    pub at: i64,
+    pub input: String,
+    pub input_hash: String,
+    pub report: TraceReport,
+    /// Per document, per evidence item: how many holders share the reading,
+    /// and whether each accused recipient is among them.
+    pub sharing: Vec<Vec<(usize, Vec<String>)>>,
+    pub registry: RegistryState,
+}
+
+/// The registry as it stood when a report was made.
+#[derive(Clone)]
+pub struct RegistryState {
+    pub key_fingerprint: String,
+    pub documents: usize,
+    pub issuances: usize,
+    pub audit_entries: usize,
+    pub audit_head: String,
+}
+
+pub fn registry_state(r: &Registry) -> telltale_registry::Result<RegistryState> {
+    let log = r.store().audit_log()?;
+    Ok(RegistryState {
+        key_fingerprint: r.key_fingerprint(),
+        documents: r.store().documents()?.len(),
+        issuances: r.store().issuances(None)?.len(),
+        audit_entries: log.len(),
+        audit_head: log.last().map(|e| e.hash.clone()).unwrap_or_default(),
+    })
+}
+
+fn sharing(
+    r: &Registry,
+    d: &DocumentReport,
+) -> telltale_registry::Result<Vec<(usize, Vec<String>)>> {
+    let readings: Vec<(u32, u8)> = d.evidence.iter().map(|e| (e.slot, e.observed)).collect();
+    let holders = r.sharers(&d.id, &readings)?;
+    Ok(holders
+        .into_iter()
+        .map(|h| {
+            let acc: Vec<String> = d
+                .accused
+                .iter()
+                .chain(d.suspects.first().map(|s| &s.recipient))
+                .filter(|a| h.contains(a))
+                .cloned()
+                .collect();
+            (h.len(), acc)
+        })
+        .collect())
+}
+
+pub async fn trace(
+    app: &App,
+    c: &Caller,
+    text: String,
+    doc: Option<String>,
+    case: Option<String>,
+    threshold: Option<f64>,
+) -> Result<TraceView, Failure> {
+    let mut params = AccuseParams::default();
+    if let Some(t) = threshold {
+        if !(t > 0.0 && t < 1.0) {
+            return Err(Failure::bad("the threshold must lie between 0 and 1"));
+        }
+        params.threshold = t;
+    }
+    app.run(c.actor(), move |r| {
+        let (id, report) = r.trace_recorded(&text, doc.as_deref(), case.as_deref(), params)?;
+        view_of(r, id, text, report)
+    })
+    .await
+}
+
+fn view_of(
+    r: &Registry,
+    id: i64,
+    input: String,
+    report: TraceReport,
+) -> telltale_registry::Result<TraceView> {
+    let record = r
+        .store()
+        .traces()?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?;
+    let sharing = report
+        .documents
+        .iter()
+        .map(|d| sharing(r, d))
+        .collect::<telltale_registry::Result<_>>()?;
+    Ok(TraceView {
+        id,
+        at: record.at,
+        input,
+        input_hash: record.input_hash,
+        report,
+        sharing,
+        registry: registry_state(r)?,
+    })
+}
+
+/// A stored trace, read back for its page or its evidence report.
+pub async fn stored_trace(app: &App, c: &Caller, id: i64) -> Result<TraceView, Failure> {
+    app.run(c.actor(), move |r| {
+        let record = r
+            .store()
+            .traces()?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?;
+        let report: TraceReport = serde_json::from_value(record.result).map_err(|e| {
+            telltale_registry::RegistryError::Invalid(format!(
+                "trace {id} was stored in an older format and cannot be shown: {e}"
+            ))
+        })?;
+        let input = r.store().trace_input(id)?.unwrap_or_default();
+        view_of(r, id, input, report)
+    })
+    .await
+}
+
+/// The evidence marks of one document's reading.
+pub fn evidence_marks(d: &DocumentReport, sharing: &[(usize, Vec<String>)]) -> Vec<EvidenceView> {
+    d.evidence
+        .iter()
+        .zip(sharing)
+        .map(|(e, (n, acc))| EvidenceView {
+            span: e.leak_span,
+            label: format!(
+                "{} · slot {} reads “{}” · {} of {} recipients' copies show this{}",
+                e.class,
+                e.slot,
+                e.form,
+                n,
+                d.recipients,
+                if acc.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (including {})", acc.join(", "))
+                }
+            ),
+        })
+        .collect()
+}
