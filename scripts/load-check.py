@@ -261,7 +261,17 @@ def do_trace(ctx, rng):
         accused = docs[0].get("accused") if docs else None
         if not isinstance(j.get("trace_id"), int):
             return True, status, accused == [rid], f"trace_id is not an integer: {j.get('trace_id')!r}"
-        return True, status, accused == [rid], None
+        if accused == [rid]:
+            return True, status, True, None
+        if not docs:
+            why = "no document found"
+        elif not accused:
+            why = "nobody accused"
+        elif rid in accused:
+            why = "quoted recipient accused together with others"
+        else:
+            why = "someone else accused"
+        return True, status, False, f"trace not exact: {why}"
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
         # 2xx but not the contracted shape: not counted as an HTTP error,
         # counted as a mismatch and noted.

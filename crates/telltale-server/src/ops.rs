@@ -76,12 +76,14 @@ impl Form {
             let format = match ext.as_str() {
                 "md" | "markdown" => "md",
                 "txt" | "text" | "" => "txt",
-                other => return Err(Failure::new(
-                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
+                other => {
+                    return Err(Failure::new(
+                        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        format!(
                         "cannot read .{other} files yet: give plain text (.txt) or Markdown (.md)"
                     ),
-                )),
+                    ))
+                }
             };
             return Ok((decode(name, bytes)?, format));
         }

@@ -1083,7 +1083,7 @@ mod tests {
     #[test]
     fn civil_dates() {
         assert_eq!(super::when(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(super::when(1_796_000_000), "2026-11-29 00:53:20 UTC");
+        assert_eq!(super::when(1_796_000_000), "2026-11-30 00:53:20 UTC");
         assert_eq!(super::when(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }
