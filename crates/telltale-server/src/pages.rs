@@ -286,7 +286,17 @@ async fn add_document(State(app): State<App>, headers: HeaderMap, mp: Multipart)
     Ok(Redirect::to(&format!("/documents/{}", d.id)).into_response())
 }
 
-async fn review(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Page {
+#[derive(serde::Deserialize)]
+struct ReviewQuery {
+    recipients: Option<usize>,
+}
+
+async fn review(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ReviewQuery>,
+) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
     let (doc, issued, links, lists, recipients, estimate) = app
         .run(c.actor(), move |r| {
@@ -295,13 +305,16 @@ async fn review(State(app): State<App>, headers: HeaderMap, Path(id): Path<Strin
             let links = r.store().links(Some(&id))?;
             let lists = r.store().lists()?;
             let recipients = r.store().recipients()?.len();
-            let n = if issued.is_empty() {
-                recipients
-            } else {
-                issued.len()
-            };
-            let estimate = r.estimate_quote(&doc, n.max(2), 1e-3)?;
-            Ok((doc, issued, links, lists, recipients, (n.max(2), estimate)))
+            // Asked for, else those who hold it, else those who could, else
+            // a typical distribution.
+            let n = q
+                .recipients
+                .or((!issued.is_empty()).then_some(issued.len()))
+                .or((recipients >= 2).then_some(recipients))
+                .unwrap_or(100)
+                .clamp(2, 100_000);
+            let estimate = r.estimate_quote(&doc, n, 1e-3)?;
+            Ok((doc, issued, links, lists, recipients, (n, estimate)))
         })
         .await
         .map_err(Failure::page)?;
@@ -309,8 +322,9 @@ async fn review(State(app): State<App>, headers: HeaderMap, Path(id): Path<Strin
     let present: std::collections::BTreeSet<Class> =
         doc.template.slots.iter().map(|s| s.class).collect();
     let words = |w: Option<usize>| match w {
+        Some(w) if w >= cap.words => "the whole document".to_string(),
         Some(w) => format!("about {w} words"),
-        None => "more than this document holds".to_string(),
+        None => "more than the whole document".to_string(),
     };
     let now = telltale_registry::now();
     ok(
@@ -335,6 +349,10 @@ async fn review(State(app): State<App>, headers: HeaderMap, Path(id): Path<Strin
                 p id="estimate" {
                     "Among " (estimate.0) " recipients, a leaked quote names its source (9 times in 10, at a false-accusation bound of 1 in 1,000) when it runs to "
                     strong { (words(estimate.1 .0)) } " retyped, or " strong { (words(estimate.1 .1)) } " pasted."
+                }
+                form.inline method="get" action={ "/documents/" (doc.id) } {
+                    label.check { "Estimate for " input type="number" name="recipients" min="2" max="100000" value=(estimate.0) style="width:7rem;display:inline"; " recipients" }
+                    button type="submit" { "Estimate" }
                 }
             }
             section id="review" {
