@@ -159,6 +159,22 @@ impl Registry {
         })
     }
 
+    /// A second handle on the same registry, with its own database
+    /// connection and the key already loaded (no passphrase needed), so
+    /// that a server can work on several requests at once. SQLite's WAL
+    /// lets the handles read side by side; writes take turns, and the audit
+    /// chain is extended inside each write's own transaction.
+    pub fn reopen(&self) -> Result<Registry> {
+        let store = SqliteStore::open(&self.home.join(DB_FILE))?;
+        Ok(Registry {
+            home: self.home.clone(),
+            store: Box::new(store),
+            key: self.key.clone(),
+            actor: self.actor.clone(),
+            gates: Vec::new(),
+        })
+    }
+
     pub fn home(&self) -> &Path {
         &self.home
     }

@@ -58,6 +58,8 @@ pub struct Config {
     pub login_window: Duration,
     /// Requests taking longer are answered 408.
     pub request_timeout: Duration,
+    /// Registry handles (database connections) working at once.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             login_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(120),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
         }
     }
 }
@@ -91,6 +94,10 @@ pub struct Job {
     pub id: u64,
     #[serde(skip)]
     owner: String,
+    /// When it finished; finished jobs (and the link secrets they hold)
+    /// are forgotten an hour later.
+    #[serde(skip)]
+    finished_at: Option<std::time::Instant>,
     pub document: String,
     pub done: usize,
     pub total: usize,
@@ -109,7 +116,9 @@ pub struct JobLink {
 }
 
 pub(crate) struct Inner {
-    registry: Mutex<Registry>,
+    /// One handle per worker; a request takes whichever is free.
+    registries: Vec<Mutex<Registry>>,
+    next: std::sync::atomic::AtomicUsize,
     config: Config,
     limiter: Mutex<auth::Limiter>,
     jobs: Mutex<HashMap<u64, Job>>,
@@ -121,9 +130,24 @@ pub(crate) struct Inner {
 pub struct App(Arc<Inner>);
 
 impl App {
+    /// The application over `registry`, with `config.workers - 1` more
+    /// handles on it. If a further handle cannot be opened, the server
+    /// works with those it has.
     pub fn new(registry: Registry, config: Config) -> App {
+        let mut registries = Vec::new();
+        for _ in 1..config.workers.max(1) {
+            match registry.reopen() {
+                Ok(r) => registries.push(Mutex::new(r)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open another registry handle");
+                    break;
+                }
+            }
+        }
+        registries.insert(0, Mutex::new(registry));
         App(Arc::new(Inner {
-            registry: Mutex::new(registry),
+            registries,
+            next: std::sync::atomic::AtomicUsize::new(0),
             limiter: Mutex::new(auth::Limiter::default()),
             jobs: Mutex::new(HashMap::new()),
             next_job: Mutex::new(1),
@@ -143,10 +167,17 @@ impl App {
     {
         let inner = self.0.clone();
         tokio::task::spawn_blocking(move || {
-            let mut reg = inner
-                .registry
-                .lock()
-                .map_err(|_| Failure::internal("the registry lock was poisoned"))?;
+            let free = inner.registries.iter().find_map(|m| m.try_lock().ok());
+            let mut reg = match free {
+                Some(r) => r,
+                None => {
+                    use std::sync::atomic::Ordering;
+                    let i = inner.next.fetch_add(1, Ordering::Relaxed) % inner.registries.len();
+                    inner.registries[i]
+                        .lock()
+                        .map_err(|_| Failure::internal("a registry lock was poisoned"))?
+                }
+            };
             reg.set_actor(&actor);
             f(&mut reg).map_err(Failure::from)
         })

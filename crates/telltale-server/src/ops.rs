@@ -205,11 +205,18 @@ pub async fn start_distribution(
         total: who.len(),
         ..Job::default()
     };
-    app.0
-        .jobs
-        .lock()
-        .map_err(|_| Failure::internal("job lock"))?
-        .insert(id, job);
+    {
+        let mut jobs = app
+            .0
+            .jobs
+            .lock()
+            .map_err(|_| Failure::internal("job lock"))?;
+        jobs.retain(|_, j| {
+            j.finished_at
+                .is_none_or(|t| t.elapsed() < std::time::Duration::from_secs(3600))
+        });
+        jobs.insert(id, job);
+    }
     let app2 = app.clone();
     let actor = c.actor();
     tokio::spawn(async move {
@@ -263,6 +270,7 @@ pub async fn start_distribution(
         if let Ok(mut jobs) = app2.0.jobs.lock() {
             if let Some(j) = jobs.get_mut(&id) {
                 j.finished = true;
+                j.finished_at = Some(std::time::Instant::now());
                 j.error = failed;
                 j.links = made;
             }

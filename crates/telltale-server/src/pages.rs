@@ -737,9 +737,9 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
         @if links {
             p { a href={ "/traces/" (v.id) "/report" } id="evidence-report" download={ "telltale-evidence-" (v.id) ".html" } { "Evidence report (self-contained HTML, printable)" } }
         }
-        @for (d, sharing) in rep.documents.iter().zip(&v.sharing) {
+        @for (i, (d, sharing)) in rep.documents.iter().zip(&v.sharing).enumerate() {
             section.card.document {
-                h2 { "Quotes “" (d.title) "” " span.id { "(" (d.id) ")" } }
+                h2 { span class={ "swatch d" (i % 4) } {} "Quotes “" (d.title) "” " span.id { "(" (d.id) ")" } }
                 p { (d.aligned_words) " words aligned; " (d.slots_observed) " slots read, " (d.slots_erased) " erased; " (d.recipients) " recipients hold a copy." }
                 (view::suspects_table(&d.accused, &d.suspects))
                 details {
@@ -766,7 +766,7 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
         }
         h2 { "The input" }
         p.hint { "Shaded: passages that quote a registered document. Marked: slots that were read (hover for the reading and who shares it)." }
-        @let passages: Vec<[usize; 2]> = rep.documents.iter().flat_map(|d| d.passages.iter().copied()).collect();
+        @let passages: Vec<(usize, [usize; 2])> = rep.documents.iter().enumerate().flat_map(|(i, d)| d.passages.iter().map(move |p| (i, *p))).collect();
         @let marks: Vec<view::EvidenceView> = rep.documents.iter().zip(&v.sharing).flat_map(|(d, s)| ops::evidence_marks(d, s)).collect();
         (view::marked_leak(&v.input, &passages, &marks))
     }

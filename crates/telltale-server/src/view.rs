@@ -135,10 +135,16 @@ pub struct EvidenceView {
 
 /// The leak with the passages that quote a document shaded and every slot
 /// read marked.
-pub fn marked_leak(text: &str, passages: &[[usize; 2]], evidence: &[EvidenceView]) -> Markup {
+/// `passages` are (document index, byte range): each document's passages
+/// get their own shade.
+pub fn marked_leak(
+    text: &str,
+    passages: &[(usize, [usize; 2])],
+    evidence: &[EvidenceView],
+) -> Markup {
     // Boundaries where a passage or a mark opens or closes.
     let mut cuts: Vec<usize> = vec![0, text.len()];
-    for p in passages {
+    for (_, p) in passages {
         cuts.extend([p[0], p[1]]);
     }
     for e in evidence {
@@ -151,7 +157,10 @@ pub fn marked_leak(text: &str, passages: &[[usize; 2]], evidence: &[EvidenceView
     for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
         let piece = &text[a..b];
-        let in_passage = passages.iter().any(|p| p[0] <= a && b <= p[1]);
+        let in_passage = passages
+            .iter()
+            .find(|(_, p)| p[0] <= a && b <= p[1])
+            .map(|(d, _)| d % 4);
         let mark = evidence
             .iter()
             .find(|e| e.span[0] <= a && b <= e.span[1] && e.span[0] < e.span[1]);
@@ -159,8 +168,8 @@ pub fn marked_leak(text: &str, passages: &[[usize; 2]], evidence: &[EvidenceView
             Some(e) => html! { mark.evidence title=(e.label) { (piece) } }.into_string(),
             None => html! { (piece) }.into_string(),
         };
-        if in_passage {
-            out.push_str(&format!("<span class=\"passage\">{inner}</span>"));
+        if let Some(d) = in_passage {
+            out.push_str(&format!("<span class=\"passage d{d}\">{inner}</span>"));
         } else {
             out.push_str(&inner);
         }
