@@ -268,6 +268,68 @@ impl Template {
         Ok(())
     }
 
+    /// The same template with only the slots whose every site `keep`
+    /// accepts, renumbered in order. Used when the text is drawn from a
+    /// richer file and some sites could not be written back into it (they
+    /// straddle two runs of the file's text, say): a slot is kept whole or
+    /// dropped whole, so a document-wide convention never ends up mixed.
+    pub fn retain_slots(&self, keep: impl Fn(&Site) -> bool) -> Template {
+        let mut ok = vec![true; self.slots.len()];
+        for s in &self.sites {
+            if !keep(s) {
+                ok[s.slot as usize] = false;
+            }
+        }
+        let mut renumber = vec![u32::MAX; self.slots.len()];
+        let mut slots = Vec::new();
+        for (j, slot) in self.slots.iter().enumerate() {
+            if ok[j] {
+                renumber[j] = slots.len() as u32;
+                slots.push(slot.clone());
+            }
+        }
+        let sites = self
+            .sites
+            .iter()
+            .filter(|s| ok[s.slot as usize])
+            .map(|s| Site {
+                slot: renumber[s.slot as usize],
+                ..s.clone()
+            })
+            .collect();
+        Template {
+            version: self.version,
+            text: self.text.clone(),
+            slots,
+            sites,
+        }
+    }
+
+    /// What a copy changes: each site's range in the original text and the
+    /// form the codeword puts there, where it differs from the original.
+    /// Sorted and disjoint, like the sites.
+    pub fn edits(&self, codeword: &[u8]) -> Result<Vec<(Range<usize>, &str)>, Error> {
+        if codeword.len() != self.slots.len() {
+            return Err(Error::CodewordLength {
+                expected: self.slots.len(),
+                got: codeword.len(),
+            });
+        }
+        let mut out = Vec::new();
+        for s in &self.sites {
+            let x = codeword[s.slot as usize];
+            let form = s.forms.get(x as usize).ok_or(Error::SymbolOutOfRange {
+                slot: s.slot as usize,
+                q: self.slots[s.slot as usize].q as usize,
+                symbol: x as usize,
+            })?;
+            if *form != self.text[s.range()] {
+                out.push((s.range(), form.as_str()));
+            }
+        }
+        Ok(out)
+    }
+
     /// The codeword that gives back the original document.
     pub fn original_codeword(&self) -> Vec<u8> {
         self.slots.iter().map(|s| s.original).collect()

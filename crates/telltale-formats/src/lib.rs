@@ -1,0 +1,313 @@
+//! Documents that are files, not text: HTML, DOCX and e-mail.
+//!
+//! The engine works on plain text. This crate draws that text out of a file
+//! together with a map ([`Segment`]s) from runs of the text back to the bytes
+//! they came from, so that a copy is written into the original file itself:
+//! a DOCX copy keeps the original's styles, headers, tables and images
+//! because every part of the package but the edited text runs is copied
+//! byte for byte, and an HTML copy keeps its markup. A variation site that
+//! the map cannot carry back (one that straddles two runs of a Word
+//! paragraph, or touches an entity) is dropped before the document is
+//! registered ([`fit`]), so every copy can be written.
+//!
+//! No I/O: bytes in, bytes out. Files from outside are untrusted: sizes,
+//! entry counts and expansion are capped ([`Limits`]) and every failure is
+//! a one-line [`FormatError`].
+
+mod docx;
+mod entities;
+mod html;
+
+use std::ops::Range;
+
+use telltale_core::Template;
+use thiserror::Error;
+
+/// The formats a document can be registered from and issued in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Txt,
+    Md,
+    Html,
+    Docx,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Txt, Format::Md, Format::Html, Format::Docx];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Txt => "txt",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Docx => "docx",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The format a file name's extension says, if telltale reads it.
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext.to_ascii_lowercase().as_str() {
+            "txt" | "text" | "" => Some(Format::Txt),
+            "md" | "markdown" => Some(Format::Md),
+            "html" | "htm" | "xhtml" => Some(Format::Html),
+            "docx" => Some(Format::Docx),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum FormatError {
+    #[error("{0} is not UTF-8 text; convert it to UTF-8 first")]
+    NotUtf8(&'static str),
+    #[error("the file looks binary (NUL byte at {0}); give text, HTML or DOCX")]
+    Binary(usize),
+    #[error("not a readable DOCX file: {0}")]
+    Docx(String),
+    #[error("the file expands to more than {limit} bytes; refused (a zip bomb?)")]
+    TooLarge { limit: u64 },
+    #[error("the file has no text")]
+    Empty,
+    #[error("cannot read .{0} files yet")]
+    Unsupported(String),
+    #[error(
+        "the registered source does not match its template; it was changed after registration"
+    )]
+    Mismatch,
+}
+
+/// Caps on what an untrusted file may make us read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest expanded size of any one part of a package.
+    pub part_bytes: u64,
+    /// Largest expanded size of a whole package.
+    pub total_bytes: u64,
+    /// Most entries in a package.
+    pub entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            part_bytes: 64 * 1024 * 1024,
+            total_bytes: 256 * 1024 * 1024,
+            entries: 10_000,
+        }
+    }
+}
+
+/// A run of the extracted text that stands for bytes of the file one to
+/// one, so that an edit inside it can be written back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Byte range in the extracted text.
+    pub text: Range<usize>,
+    /// Byte range in the markup (the HTML, or DOCX's word/document.xml).
+    pub markup: Range<usize>,
+    /// For DOCX: the `w:t` element it belongs to (see [`Source`]).
+    pub element: Option<usize>,
+}
+
+/// A file with its text drawn out.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub format: Format,
+    /// The file as given.
+    pub bytes: Vec<u8>,
+    /// The text the engine works on.
+    pub text: String,
+    pub segments: Vec<Segment>,
+    /// The markup the segments point into (HTML text, or DOCX's
+    /// word/document.xml); empty for plain text and Markdown.
+    markup: String,
+    /// DOCX: for each `w:t` element, where `xml:space="preserve"` can be
+    /// inserted into its start tag, or `None` if it has it already.
+    preserve_at: Vec<Option<usize>>,
+}
+
+/// Draw the text out of a file.
+pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, FormatError> {
+    let mut src = match format {
+        Format::Txt | Format::Md => {
+            let text = utf8(bytes, "the file")?;
+            Source {
+                format,
+                bytes: bytes.to_vec(),
+                segments: vec![Segment {
+                    text: 0..text.len(),
+                    markup: 0..text.len(),
+                    element: None,
+                }],
+                text,
+                markup: String::new(),
+                preserve_at: Vec::new(),
+            }
+        }
+        Format::Html => {
+            let markup = utf8(bytes, "the HTML")?;
+            let (text, segments) = html::extract(&markup);
+            Source {
+                format,
+                bytes: bytes.to_vec(),
+                text,
+                segments,
+                markup,
+                preserve_at: Vec::new(),
+            }
+        }
+        Format::Docx => {
+            let xml = docx::document_xml(bytes, limits)?;
+            let (text, segments, preserve_at) = docx::extract(&xml)?;
+            Source {
+                format,
+                bytes: bytes.to_vec(),
+                text,
+                segments,
+                markup: xml,
+                preserve_at,
+            }
+        }
+    };
+    if src.text.trim().is_empty() {
+        return Err(FormatError::Empty);
+    }
+    if matches!(format, Format::Txt | Format::Md) {
+        src.text = src
+            .text
+            .strip_prefix('\u{FEFF}')
+            .unwrap_or(&src.text)
+            .to_string();
+        src.segments[0].text = 0..src.text.len();
+    }
+    Ok(src)
+}
+
+fn utf8(bytes: &[u8], what: &'static str) -> Result<String, FormatError> {
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        return Err(FormatError::Binary(p));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| FormatError::NotUtf8(what))
+}
+
+impl Source {
+    /// The segment a range of the text lies wholly inside, if any.
+    fn segment_of(&self, r: &Range<usize>) -> Option<&Segment> {
+        let i = self.segments.partition_point(|s| s.text.end < r.start);
+        self.segments[i..]
+            .iter()
+            .take_while(|s| s.text.start <= r.start)
+            .find(|s| r.end <= s.text.end)
+    }
+}
+
+/// The template with every slot dropped that has a site the file cannot
+/// carry back.
+pub fn fit(template: &Template, source: &Source) -> Template {
+    template.retain_slots(|s| source.segment_of(&s.range()).is_some())
+}
+
+/// A copy in the original's format: the edits of `codeword` written into
+/// the file's own bytes.
+pub fn render(
+    source: &Source,
+    template: &Template,
+    codeword: &[u8],
+) -> Result<Vec<u8>, FormatError> {
+    if template.text != source.text {
+        return Err(FormatError::Mismatch);
+    }
+    let edits = template
+        .edits(codeword)
+        .map_err(|_| FormatError::Mismatch)?;
+    match source.format {
+        Format::Txt | Format::Md => Ok(template
+            .render(codeword)
+            .map_err(|_| FormatError::Mismatch)?
+            .into_bytes()),
+        Format::Html | Format::Docx => {
+            let mut out = String::with_capacity(source.markup.len() + 1024);
+            let mut pos = 0;
+            let mut preserve: Vec<usize> = Vec::new();
+            let mut writes: Vec<(usize, usize, String)> = Vec::new();
+            for (r, form) in edits {
+                let seg = source.segment_of(&r).ok_or(FormatError::Mismatch)?;
+                let a = seg.markup.start + (r.start - seg.text.start);
+                let b = seg.markup.start + (r.end - seg.text.start);
+                writes.push((a, b, entities::escape(form)));
+                if let Some(Some(at)) = seg.element.map(|e| source.preserve_at[e]) {
+                    preserve.push(at);
+                }
+            }
+            preserve.sort_unstable();
+            preserve.dedup();
+            let mut inserts: Vec<(usize, usize, String)> = preserve
+                .into_iter()
+                .map(|at| (at, at, " xml:space=\"preserve\"".to_string()))
+                .collect();
+            inserts.append(&mut writes);
+            inserts.sort_by_key(|w| (w.0, w.1));
+            for (a, b, s) in inserts {
+                if a < pos {
+                    return Err(FormatError::Mismatch);
+                }
+                out.push_str(&source.markup[pos..a]);
+                out.push_str(&s);
+                pos = b;
+            }
+            out.push_str(&source.markup[pos..]);
+            if source.format == Format::Html {
+                Ok(out.into_bytes())
+            } else {
+                docx::replace_document_xml(&source.bytes, &out)
+            }
+        }
+    }
+}
+
+/// A copy of plain text in another format, for documents registered from
+/// text: paragraphs become HTML paragraphs or Word paragraphs.
+pub fn from_text(text: &str, format: Format, title: &str) -> Result<Vec<u8>, FormatError> {
+    match format {
+        Format::Txt | Format::Md => Ok(text.as_bytes().to_vec()),
+        Format::Html => Ok(html::from_text(text, title).into_bytes()),
+        Format::Docx => docx::from_text(text),
+    }
+}
+
+/// The text of a leaked file, for tracing: text and Markdown as they are,
+/// HTML and DOCX as [`extract`] reads them, e-mail as its body text.
+pub fn leak_text(extension: &str, bytes: &[u8], limits: Limits) -> Result<String, FormatError> {
+    match extension.to_ascii_lowercase().as_str() {
+        "eml" => {
+            let msg = mail_parser::MessageParser::default()
+                .parse(bytes)
+                .ok_or_else(|| {
+                    FormatError::Unsupported("eml that is not an e-mail message".into())
+                })?;
+            let mut text = String::new();
+            if let Some(s) = msg.subject() {
+                text.push_str(s);
+                text.push_str("\n\n");
+            }
+            for i in 0..msg.text_body.len().max(1) {
+                if let Some(b) = msg.body_text(i) {
+                    text.push_str(&b);
+                    text.push_str("\n\n");
+                }
+            }
+            if text.trim().is_empty() {
+                return Err(FormatError::Empty);
+            }
+            Ok(text)
+        }
+        ext => match Format::from_extension(ext) {
+            Some(f) => Ok(extract(f, bytes, limits)?.text),
+            None => Err(FormatError::Unsupported(ext.to_string())),
+        },
+    }
+}
