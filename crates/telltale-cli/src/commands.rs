@@ -4,7 +4,6 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use telltale_core::rules::Format;
 use telltale_core::{AccuseParams, Layer};
 use telltale_registry::report::odds_in_words;
 use telltale_registry::{Registry, TraceReport};
@@ -28,6 +27,25 @@ fn open(home: &Path) -> Result<Registry> {
 /// Read a text file (or standard input for "-"), refusing binary data and
 /// invalid UTF-8 with a message that says which.
 fn read_text(path: &Path) -> Result<String> {
+    let (name, bytes) = read_bytes(path)?;
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        bail!("{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown");
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
+/// Read a file (or standard input for "-") up to the input limit: its
+/// name for messages, and its bytes.
+fn read_bytes(path: &Path) -> Result<(String, Vec<u8>)> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
@@ -61,19 +79,31 @@ fn read_text(path: &Path) -> Result<String> {
             telltale_registry::MAX_INPUT_BYTES
         );
     }
-    if let Some(p) = bytes.iter().position(|&b| b == 0) {
-        bail!("{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown");
+    Ok((name, bytes))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// The text of a leaked file: HTML, DOCX and e-mail are read as such,
+/// anything else as UTF-8 text.
+fn read_leak(path: &Path) -> Result<String> {
+    let ext = extension(path);
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" | "docx" | "eml" => {
+            let (name, bytes) = read_bytes(path)?;
+            telltale_formats::leak_text(&ext, &bytes, telltale_formats::Limits::default())
+                .with_context(|| format!("reading {name}"))
+        }
+        "pdf" | "png" | "jpg" | "jpeg" | "tif" | "tiff" | "doc" | "odt" | "rtf" => {
+            bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX or e-mail (.eml)")
+        }
+        _ => read_text(path),
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok(text
-        .strip_prefix('\u{FEFF}')
-        .map(str::to_string)
-        .unwrap_or(text))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -117,24 +147,34 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             // Read and check every file before registering any.
             let mut inputs = Vec::new();
             for file in &files {
-                let text = read_text(file)?;
-                let ext = file
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                let (format, source) = match ext.as_str() {
-                    "md" | "markdown" => (Format::Markdown, "md"),
-                    "txt" | "text" | "" => (Format::Plain, "txt"),
-                    other => bail!("cannot register .{other} files yet: give plain text (.txt) or Markdown (.md)"),
+                let ext = if file == Path::new("-") {
+                    String::new()
+                } else {
+                    extension(file)
                 };
-                inputs.push((file, text, format, source));
+                let Some(format) = telltale_formats::Format::from_extension(&ext) else {
+                    bail!("cannot register .{ext} files yet: give text (.txt), Markdown (.md), HTML (.html) or Word (.docx)");
+                };
+                let bytes = match format {
+                    telltale_formats::Format::Txt | telltale_formats::Format::Md => {
+                        read_text(file)?.into_bytes()
+                    }
+                    _ => read_bytes(file)?.1,
+                };
+                if matches!(
+                    format,
+                    telltale_formats::Format::Txt | telltale_formats::Format::Md
+                ) && String::from_utf8_lossy(&bytes).trim().is_empty()
+                {
+                    bail!("{} is empty", file.display());
+                }
+                inputs.push((file, bytes, format));
             }
             let mut r = open(home)?;
             let mut added = Vec::new();
-            for (file, text, format, source) in inputs {
+            for (file, bytes, format) in inputs {
                 let d = r
-                    .add_document_with(&text, title.as_deref(), format, source, profile)
+                    .add_document_file(&bytes, format, title.as_deref(), profile)
                     .with_context(|| format!("registering {}", file.display()))?;
                 let cap = d.template.capacity();
                 if !json {
@@ -438,7 +478,7 @@ pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
             a.threshold
         );
     }
-    let text = read_text(&a.file)?;
+    let text = read_leak(&a.file)?;
     let mut r = open(home)?;
     let rep = r.trace_case(
         &text,

@@ -77,9 +77,9 @@ enum Command {
 
 #[derive(Subcommand)]
 pub enum DocCommand {
-    /// Register documents (plain text or Markdown); prints each new id, the last one last.
+    /// Register documents (text, Markdown, HTML or Word); prints each new id, the last one last.
     Add {
-        /// The document files (.txt or .md), or - for standard input.
+        /// The document files (.txt, .md, .html or .docx), or - for text on standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Title (default: the first line of the document); only with one file.
@@ -249,7 +249,10 @@ pub struct DistributeArgs {
     #[arg(long, requires = "links")]
     pub expires_days: Option<u32>,
     /// Format of the copies.
-    #[arg(long, default_value = "txt", value_parser = ["txt", "md"])]
+    /// Format of the copies: a document registered from HTML or DOCX is
+    /// issued in its own format with its markup, styles, tables and images;
+    /// any other format lays the copy's text out afresh.
+    #[arg(long, default_value = "txt", value_parser = ["txt", "md", "html", "docx"])]
     pub format: String,
     #[arg(long)]
     pub json: bool,
@@ -257,7 +260,7 @@ pub struct DistributeArgs {
 
 #[derive(Args)]
 pub struct TraceArgs {
-    /// The text to trace (any UTF-8 text file), or - for standard input.
+    /// The leak: a text file, or .html, .docx or .eml (read as a reader sees it), or - for standard input.
     pub file: PathBuf,
     /// Only consider this document.
     #[arg(long)]

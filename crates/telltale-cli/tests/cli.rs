@@ -1016,3 +1016,132 @@ fn users_tokens_links_and_the_server() {
     let log = h.ok(&["audit", "log"]);
     assert!(log.contains("link.view") && log.contains("link.create") && log.contains("user.add"));
 }
+
+#[test]
+fn documents_and_leaks_as_html_docx_and_email() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    let people = h.file("people.csv", &csv(30));
+    h.ok(&["recipients", "import", people.to_str().unwrap()]);
+    let html =
+        telltale_formats::from_text(MEMO, telltale_formats::Format::Html, "Kestria").unwrap();
+    let html_path = h.dir.path().join("memo.html");
+    std::fs::write(&html_path, &html).unwrap();
+    let doc_html = h
+        .ok(&["doc", "add", html_path.to_str().unwrap()])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    let docx = telltale_formats::from_text(&paragraphs(0..12), telltale_formats::Format::Docx, "K")
+        .unwrap();
+    let docx_path = h.dir.path().join("memo.docx");
+    std::fs::write(&docx_path, &docx).unwrap();
+    let doc_docx = h
+        .ok(&["doc", "add", docx_path.to_str().unwrap()])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(h.ok(&["doc", "list"]).contains(&doc_docx));
+
+    // Copies in the original's format.
+    let out = h.dir.path().join("out");
+    h.ok(&[
+        "distribute",
+        &doc_docx,
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "docx",
+    ]);
+    let copy = out.join("r-00007.docx");
+    assert!(
+        std::fs::read(&copy).unwrap().starts_with(b"PK"),
+        "a Word file"
+    );
+    let rep = h.json(&["trace", copy.to_str().unwrap(), "--json"]);
+    let of = |rep: &Value, id: &str| {
+        rep["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not found in {rep}"))
+    };
+    // The Word memo quotes part of the HTML memo too; it is read against both.
+    assert_eq!(
+        of(&rep, &doc_docx)["accused"],
+        serde_json::json!(["r-00007"])
+    );
+    let html_out = h.dir.path().join("html");
+    h.ok(&[
+        "distribute",
+        &doc_html,
+        "--to",
+        "r-00003,r-00004",
+        "--out",
+        html_out.to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    let page = std::fs::read_to_string(html_out.join("r-00004.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<p>"));
+    let rep = h.json(&[
+        "trace",
+        html_out.join("r-00004.html").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        of(&rep, &doc_html)["accused"],
+        serde_json::json!(["r-00004"])
+    );
+
+    // A forwarded e-mail quoting a copy.
+    let text_copy = {
+        let o = h.dir.path().join("txt");
+        h.ok(&[
+            "distribute",
+            &doc_html,
+            "--to",
+            "r-00009",
+            "--out",
+            o.to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(o.join("r-00009.txt")).unwrap()
+    };
+    let quote: String = text_copy
+        .split("\n\n")
+        .skip(6)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let eml = format!("From: x@example.org\r\nSubject: Fwd: memo\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee below.\r\n\r\n{}\r\n", quote.replace('\n', "\r\n"));
+    let eml_path = h.dir.path().join("fwd.eml");
+    std::fs::write(&eml_path, eml).unwrap();
+    let rep = h.json(&["trace", eml_path.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        of(&rep, &doc_html)["accused"],
+        serde_json::json!(["r-00009"]),
+        "{rep}"
+    );
+
+    // What is not read yet, and what is broken, says so in one line.
+    assert!(h
+        .fails(&["trace", h.file("scan.pdf", "%PDF-1.7").to_str().unwrap()])
+        .contains("cannot trace .pdf"));
+    assert!(h
+        .fails(&["doc", "add", h.file("memo.odt", "x").to_str().unwrap()])
+        .contains("cannot register .odt"));
+    assert!(h
+        .fails(&[
+            "doc",
+            "add",
+            h.file("fake.docx", "PK not a zip").to_str().unwrap()
+        ])
+        .contains("DOCX"));
+}

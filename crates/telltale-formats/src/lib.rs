@@ -70,7 +70,7 @@ pub enum FormatError {
     Docx(String),
     #[error("the file expands to more than {limit} bytes; refused (a zip bomb?)")]
     TooLarge { limit: u64 },
-    #[error("the file has no text")]
+    #[error("the file is empty (it has no text)")]
     Empty,
     #[error("cannot read .{0} files yet")]
     Unsupported(String),

@@ -55,6 +55,8 @@ pub enum RegistryError {
     Missing(PathBuf),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Format(#[from] telltale_formats::FormatError),
 }
 
 impl RegistryError {
@@ -79,7 +81,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Output formats of copies.
-pub const COPY_FORMATS: &[&str] = &["txt", "md"];
+pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx"];
 
 /// An open registry.
 pub struct Registry {
@@ -219,6 +221,52 @@ impl Registry {
         source_format: &str,
         profile: Profile,
     ) -> Result<DocumentRecord> {
+        self.register(text, None, title, format, source_format, profile)
+    }
+
+    /// Register a document from a file's bytes in any format telltale
+    /// reads (.txt, .md, .html, .docx). HTML and DOCX originals are kept,
+    /// so that copies can be issued in the original's own format with its
+    /// markup, styles, tables and images.
+    pub fn add_document_file(
+        &mut self,
+        bytes: &[u8],
+        format: telltale_formats::Format,
+        title: Option<&str>,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
+        use telltale_formats::Format as F;
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(telltale_core::Error::TooLarge {
+                size: bytes.len(),
+                limit: MAX_INPUT_BYTES,
+            }
+            .into());
+        }
+        let source = telltale_formats::extract(format, bytes, telltale_formats::Limits::default())?;
+        match format {
+            F::Txt => self.register(&source.text, None, title, Format::Plain, "txt", profile),
+            F::Md => self.register(&source.text, None, title, Format::Markdown, "md", profile),
+            F::Html | F::Docx => self.register(
+                &source.text,
+                Some(&source),
+                title,
+                Format::Plain,
+                format.name(),
+                profile,
+            ),
+        }
+    }
+
+    fn register(
+        &mut self,
+        text: &str,
+        source: Option<&telltale_formats::Source>,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
         if text.len() > MAX_INPUT_BYTES {
             return Err(telltale_core::Error::TooLarge {
                 size: text.len(),
@@ -236,7 +284,10 @@ impl Registry {
             ..RuleSet::default()
         };
         let gi = self.gate_for(variety);
-        let template = rules.build(text, &mut self.gates[gi].1)?;
+        let mut template = rules.build(text, &mut self.gates[gi].1)?;
+        if let Some(src) = source {
+            template = telltale_formats::fit(&template, src);
+        }
         let created_at = now();
         let id = {
             let mut h = blake3::Hasher::new();
@@ -261,6 +312,14 @@ impl Registry {
         };
         self.store
             .put_document(&doc, &align::template_shingles(&doc.template))?;
+        if let Some(src) = source {
+            if let Err(e) = self.store.put_source(&doc.id, &src.bytes) {
+                // Without its file the document cannot be issued as
+                // registered; take it back rather than keep half of it.
+                let _ = self.store.remove_document(&doc.id, false);
+                return Err(e.into());
+            }
+        }
         self.audit(
             "doc.add",
             &format!(
@@ -295,6 +354,9 @@ impl Registry {
         let gi = self.gate_for(variety);
         let text = doc.template.text.clone();
         doc.template = doc.rules.build(&text, &mut self.gates[gi].1)?;
+        if let Some(src) = self.source_of(&doc)? {
+            doc.template = telltale_formats::fit(&doc.template, &src);
+        }
         self.store
             .replace_document(&doc, &align::template_shingles(&doc.template))?;
         let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
@@ -483,6 +545,7 @@ impl Registry {
         }
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let src = self.source_of(&doc)?;
         let issued: HashMap<String, Issuance> = self
             .store
             .issuances(Some(doc_id))?
@@ -493,19 +556,19 @@ impl Registry {
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let render = || doc.template.render(&cb.codeword(r));
+            let render = || copy_bytes(&doc, &cb, src.as_ref(), r, format);
             match issued.get(r) {
                 Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
                     rep.already += 1;
                 }
                 Some(_) => {
                     // Copies are deterministic: the missing file gets the bytes issued.
-                    write_atomically(&path, render()?.as_bytes())?;
+                    write_atomically(&path, &render()?)?;
                     rep.rewritten += 1;
                 }
                 None => {
                     let copy = render()?;
-                    let content_hash = hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]);
+                    let content_hash = hex(&blake3::hash(&copy).as_bytes()[..16]);
                     let iss = Issuance {
                         document_id: doc.id.clone(),
                         recipient_id: r.clone(),
@@ -515,7 +578,7 @@ impl Registry {
                         content_hash,
                     };
                     let mut write = || {
-                        write_atomically(&path, copy.as_bytes())
+                        write_atomically(&path, &copy)
                             .map_err(|e| StoreError::Backend(e.to_string()))
                     };
                     self.store.record_issuance(&iss, &self.actor, &mut write)?;
@@ -525,6 +588,40 @@ impl Registry {
             progress(n + 1, total);
         }
         Ok(rep)
+    }
+
+    /// The file a document was registered from, read again (HTML, DOCX).
+    fn source_of(&self, doc: &DocumentRecord) -> Result<Option<telltale_formats::Source>> {
+        let Some(format) = telltale_formats::Format::from_name(&doc.source_format).filter(|f| {
+            matches!(
+                f,
+                telltale_formats::Format::Html | telltale_formats::Format::Docx
+            )
+        }) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.store.source(&doc.id)? else {
+            return Err(StoreError::Corrupt(format!(
+                "{} was registered from {} but its file is missing",
+                doc.id, doc.source_format
+            ))
+            .into());
+        };
+        Ok(Some(telltale_formats::extract(
+            format,
+            &bytes,
+            telltale_formats::Limits::default(),
+        )?))
+    }
+
+    /// A recipient's copy as a file in `format`: in the original's own
+    /// format, the original file with the recipient's variations written
+    /// into it; otherwise the copy's text laid out in that format.
+    pub fn render_copy_as(&self, doc_id: &str, recipient: &str, format: &str) -> Result<Vec<u8>> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let src = self.source_of(&doc)?;
+        copy_bytes(&doc, &cb, src.as_ref(), recipient, format)
     }
 
     /// The copy a recipient was (or would be) given.
@@ -793,6 +890,29 @@ impl Registry {
     pub fn verify_audit(&self) -> Result<std::result::Result<usize, (i64, String)>> {
         Ok(telltale_store::verify_chain(&self.store.audit_log()?))
     }
+}
+
+/// A recipient's copy of `doc` as a file in `format` (see
+/// [`Registry::render_copy_as`]).
+fn copy_bytes(
+    doc: &DocumentRecord,
+    cb: &Codebook,
+    src: Option<&telltale_formats::Source>,
+    recipient: &str,
+    format: &str,
+) -> Result<Vec<u8>> {
+    let f = telltale_formats::Format::from_name(format).ok_or_else(|| {
+        RegistryError::Invalid(format!(
+            "unknown format {format}; choose one of {}",
+            COPY_FORMATS.join(", ")
+        ))
+    })?;
+    let codeword = cb.codeword(recipient);
+    if let Some(src) = src.filter(|_| doc.source_format == format) {
+        return Ok(telltale_formats::render(src, &doc.template, &codeword)?);
+    }
+    let text = doc.template.render(&codeword)?;
+    Ok(telltale_formats::from_text(&text, f, &doc.title)?)
 }
 
 fn actor() -> String {

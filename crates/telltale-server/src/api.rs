@@ -27,9 +27,9 @@ type ApiResult = Result<Response, Failure>;
 #[openapi(
     info(title = "telltale", description = "Fingerprinted copies of confidential text, and leaks traced back to their source."),
     paths(
-        whoami, list_documents, add_document, get_document, set_rules, distribute, get_job,
+        whoami, list_documents, add_document, add_document_file, get_document, set_rules, distribute, get_job,
         copies, list_links, revoke_link, list_recipients, add_recipients, list_lists, create_list,
-        trace, list_traces, get_trace, audit, list_users, add_user, update_user, list_tokens,
+        trace, trace_file, list_traces, get_trace, audit, list_users, add_user, update_user, list_tokens,
         create_token, revoke_token, reading, openapi
     ),
     components(schemas(
@@ -59,6 +59,7 @@ pub fn routes() -> Router<App> {
         .route("/api/openapi.json", get(openapi))
         .route("/api/whoami", get(whoami))
         .route("/api/documents", get(list_documents).post(add_document))
+        .route("/api/documents/file", post(add_document_file))
         .route("/api/documents/{id}", get(get_document))
         .route("/api/documents/{id}/rules", post(set_rules))
         .route("/api/documents/{id}/distribute", post(distribute))
@@ -69,6 +70,7 @@ pub fn routes() -> Router<App> {
         .route("/api/recipients", get(list_recipients).post(add_recipients))
         .route("/api/lists", get(list_lists).post(create_list))
         .route("/api/trace", post(trace))
+        .route("/api/trace/file", post(trace_file))
         .route("/api/traces", get(list_traces))
         .route("/api/traces/{id}", get(get_trace))
         .route("/api/audit", get(audit))
@@ -144,27 +146,65 @@ async fn add_document(
     Body(b): Body<NewDocument>,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
-    let text = ops::decode("the text", b.text.as_bytes())?;
     let format = match b.format.as_deref().unwrap_or("txt") {
-        "txt" => "txt",
-        "md" => "md",
+        "txt" => ops::TextFormat::Txt,
+        "md" => ops::TextFormat::Md,
+        "html" => ops::TextFormat::Html,
         other => {
             return Err(Failure::bad(format!(
-                "unknown format {other}; choose txt or md"
+                "unknown format {other}; choose txt, md or html (send Word files to /api/documents/file)"
             )))
         }
     };
     let d = ops::register(
         &app,
         &c,
-        text,
-        b.title,
+        b.text.into_bytes(),
         format,
+        b.title,
         ops::profile(b.profile.as_deref())?,
     )
     .await?;
     created(
         json!({"id": d.id, "title": d.title, "words": d.template.word_count(), "slots": d.template.slots.len()}),
+    )
+}
+
+#[derive(Deserialize, IntoParams)]
+struct FileQuery {
+    /// The file's name; its extension (.txt, .md, .html, .docx) says its format.
+    name: String,
+    title: Option<String>,
+    profile: Option<String>,
+}
+
+/// Register a document from a file sent as the request body (author).
+#[utoipa::path(post, path = "/api/documents/file", params(FileQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, description = "the new document's id"), (status = 400, description = "unreadable file"), (status = 415, description = "format not read")))]
+async fn add_document_file(
+    State(app): State<App>,
+    h: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<FileQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let ext = q.name.rsplit_once('.').map_or("", |(_, e)| e);
+    let format = ops::TextFormat::from_extension(ext).ok_or_else(|| {
+        Failure::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("cannot register .{ext} files yet: give .txt, .md, .html or .docx"),
+        )
+    })?;
+    let d = ops::register(
+        &app,
+        &c,
+        body.to_vec(),
+        format,
+        q.title,
+        ops::profile(q.profile.as_deref())?,
+    )
+    .await?;
+    created(
+        json!({"id": d.id, "title": d.title, "format": d.source_format, "words": d.template.word_count(), "slots": d.template.slots.len()}),
     )
 }
 
@@ -316,10 +356,13 @@ pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Fa
                 telltale_registry::RegistryError::Invalid(format!("making the zip: {e}"))
             };
             for i in &issued {
-                let copy = r.render_copy(&id, &i.recipient_id)?;
-                z.start_file(format!("{}.{}", i.recipient_id, i.format), opts)
+                // Each copy in the document's own format (a Word original
+                // gives Word copies).
+                let format = r.document(&id)?.source_format;
+                let copy = r.render_copy_as(&id, &i.recipient_id, &format)?;
+                z.start_file(format!("{}.{format}", i.recipient_id), opts)
                     .map_err(bad)?;
-                z.write_all(copy.as_bytes())
+                z.write_all(&copy)
                     .map_err(|e| telltale_registry::RegistryError::Invalid(e.to_string()))?;
             }
             z.finish().map_err(bad)?;
@@ -463,6 +506,29 @@ async fn trace(State(app): State<App>, h: HeaderMap, Body(b): Body<TraceRequest>
     let c = who(&app, &h, &[Role::Investigator]).await?;
     let text = ops::decode("the text", b.text.as_bytes())?;
     let v = ops::trace(&app, &c, text, b.document, b.case, b.threshold).await?;
+    j(json!({"trace_id": v.id, "report": v.report}))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct LeakQuery {
+    /// The file's name; its extension (.txt, .md, .html, .docx, .eml) says how to read it.
+    name: String,
+    document: Option<String>,
+    case: Option<String>,
+    threshold: Option<f64>,
+}
+
+/// Trace a leaked file sent as the request body (investigator).
+#[utoipa::path(post, path = "/api/trace/file", params(LeakQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, description = "{trace_id, report}"), (status = 415, description = "format not read")))]
+async fn trace_file(
+    State(app): State<App>,
+    h: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<LeakQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Investigator]).await?;
+    let text = ops::leak_text(&q.name, &body)?;
+    let v = ops::trace(&app, &c, text, q.document, q.case, q.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
 }
 

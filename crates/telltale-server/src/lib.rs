@@ -305,6 +305,16 @@ impl From<RegistryError> for Failure {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             RegistryError::Core(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            RegistryError::Format(telltale_formats::FormatError::Unsupported(_)) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            RegistryError::Format(telltale_formats::FormatError::TooLarge { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            RegistryError::Format(telltale_formats::FormatError::Mismatch) => {
+                return Failure::internal(&e.to_string())
+            }
+            RegistryError::Format(_) => StatusCode::BAD_REQUEST,
             _ => return Failure::internal(&e.to_string()),
         };
         Failure::new(status, e.to_string())

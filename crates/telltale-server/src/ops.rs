@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
-use telltale_core::rules::Format;
 use telltale_core::{AccuseParams, Profile};
+pub use telltale_formats::Format as TextFormat;
 use telltale_registry::{DocumentReport, Registry, TraceReport, MAX_INPUT_BYTES};
 
 use crate::auth::Caller;
@@ -65,32 +65,61 @@ impl Form {
             .filter(|s| !s.is_empty())
     }
 
-    /// The text of an uploaded file, or else of a text field: the input
-    /// and its format ("txt" or "md").
-    pub fn text(&self, file: &str, field: &str) -> Result<(String, &'static str), Failure> {
+    /// A document to register: an uploaded file (.txt, .md, .html,
+    /// .docx) as bytes with its format, or else the text of a field.
+    pub fn document(&self, file: &str, field: &str) -> Result<(Vec<u8>, TextFormat), Failure> {
         if let Some((name, bytes)) = self.files.get(file) {
-            let ext = name
-                .rsplit_once('.')
-                .map(|(_, e)| e.to_ascii_lowercase())
-                .unwrap_or_default();
-            let format = match ext.as_str() {
-                "md" | "markdown" => "md",
-                "txt" | "text" | "" => "txt",
-                other => {
-                    return Err(Failure::new(
-                        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        format!(
-                        "cannot read .{other} files yet: give plain text (.txt) or Markdown (.md)"
+            let format = TextFormat::from_extension(extension(name)).ok_or_else(|| {
+                Failure::new(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html) or Word (.docx)",
+                        extension(name)
                     ),
-                    ))
-                }
-            };
-            return Ok((decode(name, bytes)?, format));
+                )
+            })?;
+            return Ok((bytes.clone(), format));
         }
         match self.fields.get(field) {
-            Some(t) if !t.trim().is_empty() => Ok((t.replace("\r\n", "\n"), "txt")),
+            Some(t) if !t.trim().is_empty() => {
+                Ok((t.replace("\r\n", "\n").into_bytes(), TextFormat::Txt))
+            }
             _ => Err(Failure::bad("give the text: paste it or upload a file")),
         }
+    }
+
+    /// A leak to trace: an uploaded file read as a reader sees it (text,
+    /// Markdown, HTML, DOCX, e-mail), or else the text of a field.
+    pub fn leak(&self, file: &str, field: &str) -> Result<String, Failure> {
+        if let Some((name, bytes)) = self.files.get(file) {
+            return leak_text(name, bytes);
+        }
+        match self.fields.get(field) {
+            Some(t) if !t.trim().is_empty() => Ok(t.replace("\r\n", "\n")),
+            _ => Err(Failure::bad("give the text: paste it or upload a file")),
+        }
+    }
+}
+
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, e)| e)
+}
+
+/// The text of a leaked file named `name`.
+pub fn leak_text(name: &str, bytes: &[u8]) -> Result<String, Failure> {
+    let ext = extension(name).to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" | "docx" | "eml" => {
+            telltale_formats::leak_text(&ext, bytes, telltale_formats::Limits::default())
+                .map_err(|e| Failure::bad(format!("{name}: {e}")))
+        }
+        "txt" | "text" | "md" | "markdown" | "" => decode(name, bytes),
+        other => Err(Failure::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "cannot trace .{other} files yet: give text, Markdown, HTML, DOCX or e-mail (.eml)"
+            ),
+        )),
     }
 }
 
@@ -140,19 +169,17 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
 pub async fn register(
     app: &App,
     c: &Caller,
-    text: String,
+    bytes: Vec<u8>,
+    format: TextFormat,
     title: Option<String>,
-    format: &str,
     profile: Profile,
 ) -> Result<telltale_store::DocumentRecord, Failure> {
-    let fmt = if format == "md" {
-        Format::Markdown
-    } else {
-        Format::Plain
-    };
-    let source = if format == "md" { "md" } else { "txt" };
+    if matches!(format, TextFormat::Txt | TextFormat::Md) {
+        // The same one-line reasons for text however it arrives.
+        decode("the text", &bytes)?;
+    }
     app.run(c.actor(), move |r| {
-        r.add_document_with(&text, title.as_deref(), fmt, source, profile)
+        r.add_document_file(&bytes, format, title.as_deref(), profile)
     })
     .await
 }

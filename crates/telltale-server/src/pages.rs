@@ -254,7 +254,7 @@ async fn documents(State(app): State<App>, headers: HeaderMap) -> Page {
                 (csrf(&c))
                 label { "Title (optional)" input type="text" name="title" id="title"; }
                 label { "Paste the text" textarea name="text" id="text" rows="12" {} }
-                label { "…or upload a .txt or .md file" input type="file" name="file" accept=".txt,.md,.markdown,text/plain,text/markdown"; }
+                label { "…or upload a file (.txt, .md, .html, .docx)" input type="file" name="file" accept=".txt,.md,.markdown,.html,.htm,.docx"; }
                 label { "Style profile"
                     select name="profile" {
                         option value="natural" selected { "natural (reviewed per-instance variation)" }
@@ -271,14 +271,14 @@ async fn documents(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn add_document(State(app): State<App>, headers: HeaderMap, mp: Multipart) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
     let form = Form::read(mp).await.map_err(Failure::page)?;
-    let (text, format) = form.text("file", "text").map_err(Failure::page)?;
+    let (bytes, format) = form.document("file", "text").map_err(Failure::page)?;
     let profile = ops::profile(form.field("profile")).map_err(Failure::page)?;
     let d = ops::register(
         &app,
         &c,
-        text,
-        form.field("title").map(str::to_string),
+        bytes,
         format,
+        form.field("title").map(str::to_string),
         profile,
     )
     .await
@@ -670,7 +670,7 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
             form.card method="post" action="/trace" enctype="multipart/form-data" id="trace-form" {
                 (csrf(&c))
                 label { "Paste the leaked text (an excerpt, an article, a forwarded copy)" textarea name="text" id="leak" rows="14" {} }
-                label { "…or upload a .txt or .md file" input type="file" name="file" accept=".txt,.md,text/plain"; }
+                label { "…or upload a file (.txt, .md, .html, .docx, .eml)" input type="file" name="file" accept=".txt,.md,.html,.htm,.docx,.eml"; }
                 label { "Case (optional: leaks filed under one case are also read together)" input type="text" name="case" id="case"; }
                 button type="submit" id="trace" { "Trace" }
             }
@@ -681,7 +681,7 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn trace(State(app): State<App>, headers: HeaderMap, mp: Multipart) -> Page {
     let c = require(&app, &headers, &[Role::Investigator], true).await?;
     let form = Form::read(mp).await.map_err(Failure::page)?;
-    let (text, _) = form.text("file", "text").map_err(Failure::page)?;
+    let text = form.leak("file", "text").map_err(Failure::page)?;
     let v = ops::trace(
         &app,
         &c,

@@ -1185,3 +1185,122 @@ async fn the_openapi_document_lists_every_api_route() {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn word_documents_in_and_out_and_leaked_files_traced() {
+    let w = world();
+    let docx =
+        telltale_formats::from_text(MEMO, telltale_formats::Format::Docx, "Kestria").unwrap();
+    let upload = |path: &str, token: &str, body: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = send(
+        &w.app,
+        upload(
+            "/api/documents/file?name=memo.docx&title=Kestria",
+            &w.author,
+            docx,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["format"], "docx");
+    let doc = r.json()["id"].as_str().unwrap().to_string();
+    let r = send(
+        &w.app,
+        upload(
+            "/api/documents/file?name=memo.odt",
+            &w.author,
+            b"x".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send(
+        &w.app,
+        upload(
+            "/api/documents/file?name=memo.docx",
+            &w.author,
+            b"PK garbage".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("DOCX"));
+
+    call(&w, Method::POST, "/api/recipients", Some(&w.author), Some(json!([{"id": "r-1", "name": "One", "email": null}, {"id": "r-2", "name": "Two", "email": null}]))).await;
+    let r = call(
+        &w,
+        Method::POST,
+        &format!("/api/documents/{doc}/distribute"),
+        Some(&w.author),
+        Some(json!({"all": true, "links": false})),
+    )
+    .await;
+    let job = r.json()["id"].as_u64().unwrap();
+    for _ in 0..200 {
+        if call(
+            &w,
+            Method::GET,
+            &format!("/api/jobs/{job}"),
+            Some(&w.author),
+            None,
+        )
+        .await
+        .json()["finished"]
+            == true
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let r = call(
+        &w,
+        Method::GET,
+        &format!("/api/documents/{doc}/copies.zip"),
+        Some(&w.author),
+        None,
+    )
+    .await;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.body)).unwrap();
+    let mut copy = Vec::new();
+    std::io::Read::read_to_end(
+        &mut z
+            .by_name("r-2.docx")
+            .expect("Word copies of a Word original"),
+        &mut copy,
+    )
+    .unwrap();
+    let r = send(
+        &w.app,
+        upload("/api/trace/file?name=leak.docx", &w.investigator, copy),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json()["report"]["documents"][0]["accused"],
+        json!(["r-2"])
+    );
+    let r = send(
+        &w.app,
+        upload(
+            "/api/trace/file?name=scan.pdf",
+            &w.investigator,
+            b"%PDF".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send(
+        &w.app,
+        upload("/api/trace/file?name=leak.docx", &w.author, b"x".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

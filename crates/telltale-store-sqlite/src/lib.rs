@@ -104,6 +104,12 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX links_document ON links(document_id);
     ALTER TABLE traces ADD COLUMN input TEXT;",
+    // 4: the files documents were registered from (HTML, DOCX), for copies
+    // in the original's own format.
+    "CREATE TABLE sources (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        bytes BLOB NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
@@ -816,6 +822,32 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound(format!("link {id}")));
         }
         Ok(())
+    }
+
+    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO sources (document_id, bytes) VALUES (?1, ?2)",
+                params![document_id, bytes],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    StoreError::NotFound(format!("document {document_id}"))
+                }
+                _ => db(e),
+            })?;
+        Ok(())
+    }
+
+    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row(
+                "SELECT bytes FROM sources WHERE document_id = ?1",
+                [document_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
     }
 
     fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()> {

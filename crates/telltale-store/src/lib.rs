@@ -367,6 +367,9 @@ pub trait Store {
         result: &serde_json::Value,
     ) -> Result<i64>;
     fn traces(&self) -> Result<Vec<TraceRecord>>;
+    /// Keep the file a document was registered from (HTML, DOCX).
+    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()>;
+    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>>;
     /// Keep the text that was traced, for the evidence report.
     fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()>;
     fn trace_input(&self, id: i64) -> Result<Option<String>>;

@@ -143,6 +143,12 @@ pub fn run(store: &mut dyn Store) {
         Err(StoreError::NotFound(_))
     ));
 
+    // The file a document came from.
+    assert_eq!(store.source("d-a").unwrap(), None);
+    store.put_source("d-a", b"PK\x03\x04 bytes").unwrap();
+    assert_eq!(store.source("d-a").unwrap().unwrap(), b"PK\x03\x04 bytes");
+    assert!(store.put_source("d-nope", b"x").is_err());
+
     // Removing an issued document needs force.
     assert!(matches!(
         store.remove_document("d-a", false),
