@@ -94,15 +94,19 @@ fn extension(path: &Path) -> String {
 fn read_leak(path: &Path) -> Result<String> {
     let ext = extension(path);
     match ext.as_str() {
-        "html" | "htm" | "xhtml" | "docx" | "eml" => {
+        "doc" | "odt" | "rtf" => {
+            bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")
+        }
+        "" | "txt" | "text" | "md" | "markdown" => read_text(path),
+        _ => {
             let (name, bytes) = read_bytes(path)?;
-            telltale_formats::leak_text(&ext, &bytes, telltale_formats::Limits::default())
-                .with_context(|| format!("reading {name}"))
+            match telltale_ocr::read_leak(&ext, &bytes, telltale_ocr::Limits::default())
+                .with_context(|| format!("reading {name}"))?
+            {
+                Some(text) => Ok(text),
+                None => read_text(path),
+            }
         }
-        "pdf" | "png" | "jpg" | "jpeg" | "tif" | "tiff" | "doc" | "odt" | "rtf" => {
-            bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX or e-mail (.eml)")
-        }
-        _ => read_text(path),
     }
 }
 

@@ -252,7 +252,7 @@ pub struct DistributeArgs {
     /// Format of the copies: a document registered from HTML or DOCX is
     /// issued in its own format with its markup, styles, tables and images;
     /// any other format lays the copy's text out afresh.
-    #[arg(long, default_value = "txt", value_parser = ["txt", "md", "html", "docx"])]
+    #[arg(long, default_value = "txt", value_parser = ["txt", "md", "html", "docx", "pdf"])]
     pub format: String,
     #[arg(long)]
     pub json: bool,
@@ -260,7 +260,7 @@ pub struct DistributeArgs {
 
 #[derive(Args)]
 pub struct TraceArgs {
-    /// The leak: a text file, or .html, .docx or .eml (read as a reader sees it), or - for standard input.
+    /// The leak: a text file, or .html, .docx, .pdf or .eml (read as a reader sees it), or - for standard input.
     pub file: PathBuf,
     /// Only consider this document.
     #[arg(long)]

@@ -1130,10 +1130,40 @@ fn documents_and_leaks_as_html_docx_and_email() {
         "{rep}"
     );
 
+    // PDF copies typeset from the text, and traced from the PDF's text.
+    let pdf_out = h.dir.path().join("pdf");
+    h.ok(&[
+        "distribute",
+        &doc_html,
+        "--to",
+        "r-00011,r-00012",
+        "--out",
+        pdf_out.to_str().unwrap(),
+        "--format",
+        "pdf",
+    ]);
+    let pdf = pdf_out.join("r-00012.pdf");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let rep = h.json(&["trace", pdf.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        of(&rep, &doc_html)["accused"],
+        serde_json::json!(["r-00012"]),
+        "{rep}"
+    );
+
     // What is not read yet, and what is broken, says so in one line.
     assert!(h
         .fails(&["trace", h.file("scan.pdf", "%PDF-1.7").to_str().unwrap()])
-        .contains("cannot trace .pdf"));
+        .contains("PDF"));
+    assert!(h
+        .fails(&["trace", h.file("memo.odt", "x").to_str().unwrap()])
+        .contains("cannot trace .odt"));
+    assert!(h
+        .fails(&[
+            "trace",
+            h.file("photo.png", "not an image").to_str().unwrap()
+        ])
+        .contains("photo.png"));
     assert!(h
         .fails(&["doc", "add", h.file("memo.odt", "x").to_str().unwrap()])
         .contains("cannot register .odt"));

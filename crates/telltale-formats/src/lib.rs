@@ -17,6 +17,7 @@
 mod docx;
 mod entities;
 mod html;
+pub mod pdf;
 
 use std::ops::Range;
 
@@ -30,10 +31,19 @@ pub enum Format {
     Md,
     Html,
     Docx,
+    /// Output only: copies typeset by telltale; PDF leaks are read by
+    /// [`leak_text`].
+    Pdf,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Txt, Format::Md, Format::Html, Format::Docx];
+    pub const ALL: [Format; 5] = [
+        Format::Txt,
+        Format::Md,
+        Format::Html,
+        Format::Docx,
+        Format::Pdf,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +51,7 @@ impl Format {
             Format::Md => "md",
             Format::Html => "html",
             Format::Docx => "docx",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -74,6 +85,8 @@ pub enum FormatError {
     Empty,
     #[error("cannot read .{0} files yet")]
     Unsupported(String),
+    #[error("not a readable PDF: {0}")]
+    Pdf(String),
     #[error(
         "the registered source does not match its template; it was changed after registration"
     )]
@@ -133,6 +146,11 @@ pub struct Source {
 /// Draw the text out of a file.
 pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, FormatError> {
     let mut src = match format {
+        Format::Pdf => {
+            return Err(FormatError::Unsupported(
+                "pdf for registration (register the Word or text original; PDF copies are typeset from it)".into(),
+            ))
+        }
         Format::Txt | Format::Md => {
             let text = utf8(bytes, "the file")?;
             Source {
@@ -176,6 +194,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
     if src.text.trim().is_empty() {
         return Err(FormatError::Empty);
     }
+    src.segments = merge_adjacent(std::mem::take(&mut src.segments));
     if matches!(format, Format::Txt | Format::Md) {
         src.text = src
             .text
@@ -185,6 +204,27 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
         src.segments[0].text = 0..src.text.len();
     }
     Ok(src)
+}
+
+/// Join segments that continue each other in both the text and the
+/// markup, so that a site spanning a word and the space after it (or two
+/// words) can be carried back.
+fn merge_adjacent(segments: Vec<Segment>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
+    for g in segments {
+        match out.last_mut() {
+            Some(p)
+                if p.text.end == g.text.start
+                    && p.markup.end == g.markup.start
+                    && p.element == g.element =>
+            {
+                p.text.end = g.text.end;
+                p.markup.end = g.markup.end;
+            }
+            _ => out.push(g),
+        }
+    }
+    out
 }
 
 fn utf8(bytes: &[u8], what: &'static str) -> Result<String, FormatError> {
@@ -225,6 +265,7 @@ pub fn render(
         .edits(codeword)
         .map_err(|_| FormatError::Mismatch)?;
     match source.format {
+        Format::Pdf => Err(FormatError::Mismatch),
         Format::Txt | Format::Md => Ok(template
             .render(codeword)
             .map_err(|_| FormatError::Mismatch)?
@@ -276,7 +317,30 @@ pub fn from_text(text: &str, format: Format, title: &str) -> Result<Vec<u8>, For
         Format::Txt | Format::Md => Ok(text.as_bytes().to_vec()),
         Format::Html => Ok(html::from_text(text, title).into_bytes()),
         Format::Docx => docx::from_text(text),
+        Format::Pdf => pdf::from_text(
+            text,
+            &pdf::Memo {
+                title,
+                classification: classification(text),
+            },
+        ),
     }
+}
+
+/// A classification marking on the document's first line
+/// ("OFFICIAL-SENSITIVE", "SECRET", "CONFIDENTIAL"), to print at the head
+/// and foot of every page.
+pub fn classification(text: &str) -> Option<&str> {
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let words = [
+        "OFFICIAL",
+        "SECRET",
+        "CONFIDENTIAL",
+        "RESTRICTED",
+        "SENSITIVE",
+    ];
+    (first.len() <= 40 && first == first.to_uppercase() && words.iter().any(|w| first.contains(w)))
+        .then_some(first)
 }
 
 /// The text of a leaked file, for tracing: text and Markdown as they are,
@@ -305,6 +369,7 @@ pub fn leak_text(extension: &str, bytes: &[u8], limits: Limits) -> Result<String
             }
             Ok(text)
         }
+        "pdf" => pdf::text_of(bytes),
         ext => match Format::from_extension(ext) {
             Some(f) => Ok(extract(f, bytes, limits)?.text),
             None => Err(FormatError::Unsupported(ext.to_string())),

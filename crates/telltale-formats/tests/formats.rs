@@ -315,3 +315,61 @@ fn hostile_and_malformed_files_get_one_line_errors() {
         FormatError::Mismatch
     );
 }
+
+fn words(s: &str) -> Vec<String> {
+    s.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+            )
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn pdf_copies_are_typeset_memos_whose_text_reads_back() {
+    let t = template_for(MEMO);
+    let cw = codewords(&t).pop().unwrap();
+    let copy = t.render(&cw).unwrap();
+    let pdf = from_text(&copy, Format::Pdf, "Kestria: coalition under strain").unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = leak_text("pdf", &pdf, Limits::default()).unwrap();
+    let got = words(&text);
+    let want = words(&copy);
+    // Banner, title and page footers come on top of the copy's words.
+    let mut i = 0;
+    for w in &got {
+        if i < want.len() && *w == want[i] {
+            i += 1;
+        }
+    }
+    assert_eq!(
+        i,
+        want.len(),
+        "every word of the copy, in order, is in the PDF's text"
+    );
+    assert!(text.contains("OFFICIAL-SENSITIVE") && text.contains("Page 1 of"));
+    assert!(!text.contains("r-0"), "no recipient in the layout");
+    assert_eq!(
+        telltale_formats::classification(MEMO),
+        Some("OFFICIAL-SENSITIVE")
+    );
+    assert_eq!(telltale_formats::classification("Dear Sir,\nThanks."), None);
+    // Not a PDF, a broken one, and one without text.
+    assert!(matches!(
+        leak_text("pdf", b"hello", Limits::default()),
+        Err(FormatError::Pdf(_))
+    ));
+    let mut broken = pdf.clone();
+    broken.truncate(pdf.len() / 3);
+    assert!(leak_text("pdf", &broken, Limits::default()).is_err());
+    let blank = b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+    let e = leak_text("pdf", blank, Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no text layer") || e.contains("PDF"), "{e}");
+}

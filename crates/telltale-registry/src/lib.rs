@@ -81,7 +81,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Output formats of copies.
-pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx"];
+pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx", "pdf"];
 
 /// An open registry.
 pub struct Registry {
@@ -247,6 +247,8 @@ impl Registry {
         match format {
             F::Txt => self.register(&source.text, None, title, Format::Plain, "txt", profile),
             F::Md => self.register(&source.text, None, title, Format::Markdown, "md", profile),
+            // Refused by `extract` above.
+            F::Pdf => Err(telltale_formats::FormatError::Unsupported("pdf".into()).into()),
             F::Html | F::Docx => self.register(
                 &source.text,
                 Some(&source),

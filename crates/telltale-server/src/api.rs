@@ -527,7 +527,7 @@ async fn trace_file(
     body: axum::body::Bytes,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
-    let text = ops::leak_text(&q.name, &body)?;
+    let text = ops::leak_text(&q.name, body.to_vec()).await?;
     let v = ops::trace(&app, &c, text, q.document, q.case, q.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
 }

@@ -90,9 +90,9 @@ impl Form {
 
     /// A leak to trace: an uploaded file read as a reader sees it (text,
     /// Markdown, HTML, DOCX, e-mail), or else the text of a field.
-    pub fn leak(&self, file: &str, field: &str) -> Result<String, Failure> {
+    pub async fn leak(&self, file: &str, field: &str) -> Result<String, Failure> {
         if let Some((name, bytes)) = self.files.get(file) {
-            return leak_text(name, bytes);
+            return leak_text(name, bytes.clone()).await;
         }
         match self.fields.get(field) {
             Some(t) if !t.trim().is_empty() => Ok(t.replace("\r\n", "\n")),
@@ -105,21 +105,39 @@ fn extension(name: &str) -> &str {
     name.rsplit_once('.').map_or("", |(_, e)| e)
 }
 
-/// The text of a leaked file named `name`.
-pub fn leak_text(name: &str, bytes: &[u8]) -> Result<String, Failure> {
+/// The text of a leaked file named `name`: text, Markdown, HTML, DOCX,
+/// e-mail, PDF, or an image or scan read by OCR.
+pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
     let ext = extension(name).to_ascii_lowercase();
-    match ext.as_str() {
-        "html" | "htm" | "xhtml" | "docx" | "eml" => {
-            telltale_formats::leak_text(&ext, bytes, telltale_formats::Limits::default())
-                .map_err(|e| Failure::bad(format!("{name}: {e}")))
-        }
-        "txt" | "text" | "md" | "markdown" | "" => decode(name, bytes),
-        other => Err(Failure::new(
+    if matches!(ext.as_str(), "doc" | "odt" | "rtf" | "zip" | "exe") {
+        return Err(Failure::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "cannot trace .{other} files yet: give text, Markdown, HTML, DOCX or e-mail (.eml)"
-            ),
-        )),
+            format!("cannot trace .{ext} files yet: give text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image"),
+        ));
+    }
+    let name = name.to_string();
+    // OCR runs for seconds in a subprocess; keep it off the async threads.
+    let read = tokio::task::spawn_blocking(move || {
+        telltale_ocr::read_leak(&ext, &bytes, telltale_ocr::Limits::default())
+            .map(|t| t.map_or_else(|| decode(&name, &bytes), Ok))
+            .map_err(|e| (name, e))
+    })
+    .await
+    .map_err(|e| Failure::internal(&format!("a worker thread failed: {e}")))?;
+    match read {
+        Ok(text) => text,
+        Err((name, e)) => {
+            let status = match &e {
+                telltale_ocr::OcrError::Missing { .. } | telltale_ocr::OcrError::Io(_) => {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                }
+                telltale_ocr::OcrError::TooLarge { .. } => {
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE
+                }
+                _ => axum::http::StatusCode::BAD_REQUEST,
+            };
+            Err(Failure::new(status, format!("{name}: {e}")))
+        }
     }
 }
 

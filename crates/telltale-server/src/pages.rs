@@ -670,7 +670,7 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
             form.card method="post" action="/trace" enctype="multipart/form-data" id="trace-form" {
                 (csrf(&c))
                 label { "Paste the leaked text (an excerpt, an article, a forwarded copy)" textarea name="text" id="leak" rows="14" {} }
-                label { "…or upload a file (.txt, .md, .html, .docx, .eml)" input type="file" name="file" accept=".txt,.md,.html,.htm,.docx,.eml"; }
+                label { "…or upload a file (.txt, .md, .html, .docx, .pdf, .eml, or a photo or scan: .png, .jpg)" input type="file" name="file" accept=".txt,.md,.html,.htm,.docx,.pdf,.eml,.png,.jpg,.jpeg,.tif,.tiff"; }
                 label { "Case (optional: leaks filed under one case are also read together)" input type="text" name="case" id="case"; }
                 button type="submit" id="trace" { "Trace" }
             }
@@ -681,7 +681,7 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn trace(State(app): State<App>, headers: HeaderMap, mp: Multipart) -> Page {
     let c = require(&app, &headers, &[Role::Investigator], true).await?;
     let form = Form::read(mp).await.map_err(Failure::page)?;
-    let text = form.leak("file", "text").map_err(Failure::page)?;
+    let text = form.leak("file", "text").await.map_err(Failure::page)?;
     let v = ops::trace(
         &app,
         &c,

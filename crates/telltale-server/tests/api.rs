@@ -1296,7 +1296,36 @@ async fn word_documents_in_and_out_and_leaked_files_traced() {
         ),
     )
     .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].as_str().unwrap().contains("PDF"));
+    let r = send(
+        &w.app,
+        upload(
+            "/api/trace/file?name=memo.odt",
+            &w.investigator,
+            b"x".to_vec(),
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send(
+        &w.app,
+        upload(
+            "/api/trace/file?name=photo.png",
+            &w.investigator,
+            b"not an image".to_vec(),
+        ),
+    )
+    .await;
+    assert!(
+        r.status.is_client_error() || r.status == StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        r.status
+    );
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("photo.png: "));
     let r = send(
         &w.app,
         upload("/api/trace/file?name=leak.docx", &w.author, b"x".to_vec()),

@@ -1,0 +1,228 @@
+//! PDF copies typeset by telltale, and the text of PDF leaks.
+//!
+//! A copy is laid out as a memo on A4: the classification banner at the
+//! head and foot of every page, the title, the text in 11-point DejaVu Sans
+//! (vendored in `assets/`, with its licence; nothing is read from the
+//! system), and a footer that names the page, never the recipient. The font
+//! is embedded (subset by krilla) with its Unicode map, so the text can be
+//! copied and searched, and a leaked PDF reads back as the copy's words.
+//! Invisible marks are left out of PDFs: they do not survive printing and
+//! the font has no glyph for some of them.
+
+use std::sync::Arc;
+
+use krilla::color::rgb;
+use krilla::geom::Point;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+
+use crate::FormatError;
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 72.0;
+const BODY: f32 = 11.0;
+const LEADING: f32 = 15.5;
+const PARA_GAP: f32 = 7.0;
+const TOP: f32 = 110.0;
+const BOTTOM: f32 = 770.0;
+
+/// What goes around the text.
+#[derive(Debug, Clone, Default)]
+pub struct Memo<'a> {
+    pub title: &'a str,
+    /// Printed at the head and foot of every page (e.g. OFFICIAL-SENSITIVE).
+    pub classification: Option<&'a str>,
+}
+
+/// Characters that must not reach the page.
+fn printable(c: char) -> Option<char> {
+    match c {
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' => None,
+        '\t' => Some(' '),
+        c if c.is_control() => None,
+        c => Some(c),
+    }
+}
+
+struct Metrics<'a> {
+    face: ttf_parser::Face<'a>,
+    scale: f32,
+}
+
+impl Metrics<'_> {
+    fn width(&self, s: &str, size: f32) -> f32 {
+        s.chars()
+            .map(|c| {
+                self.face
+                    .glyph_index(c)
+                    .and_then(|g| self.face.glyph_hor_advance(g))
+                    .unwrap_or(600) as f32
+            })
+            .sum::<f32>()
+            * self.scale
+            * size
+    }
+}
+
+/// One line of body text on a page.
+struct Line {
+    page: usize,
+    y: f32,
+    text: String,
+}
+
+fn lay_out(text: &str, m: &Metrics, first_top: f32) -> Vec<Line> {
+    let width = PAGE_W - 2.0 * MARGIN;
+    let mut lines = Vec::new();
+    let (mut page, mut y) = (0usize, first_top);
+    let next_line = |lines: &mut Vec<Line>, s: String, page: &mut usize, y: &mut f32| {
+        if *y > BOTTOM {
+            *page += 1;
+            *y = TOP;
+        }
+        lines.push(Line {
+            page: *page,
+            y: *y,
+            text: s,
+        });
+        *y += LEADING;
+    };
+    for para in text.split("\n\n") {
+        let para: String = para.chars().filter_map(printable_keep_newline).collect();
+        if para.trim().is_empty() {
+            continue;
+        }
+        for hard in para.split('\n') {
+            let mut current = String::new();
+            for word in hard.split(' ').filter(|w| !w.is_empty()) {
+                let candidate = if current.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{current} {word}")
+                };
+                if m.width(&candidate, BODY) > width && !current.is_empty() {
+                    next_line(&mut lines, std::mem::take(&mut current), &mut page, &mut y);
+                    current = word.to_string();
+                } else {
+                    current = candidate;
+                }
+            }
+            next_line(&mut lines, current, &mut page, &mut y);
+        }
+        y += PARA_GAP;
+    }
+    lines
+}
+
+fn printable_keep_newline(c: char) -> Option<char> {
+    if c == '\n' {
+        Some('\n')
+    } else {
+        printable(c)
+    }
+}
+
+fn fill(r: u8, g: u8, b: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(r, g, b).into(),
+        opacity: NormalizedF32::ONE,
+        ..Fill::default()
+    }
+}
+
+/// Typeset `text` as a memo.
+pub fn from_text(text: &str, memo: &Memo) -> Result<Vec<u8>, FormatError> {
+    let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| FormatError::Pdf(e.to_string()))?;
+    let scale = 1.0 / f32::from(face.units_per_em());
+    let m = Metrics { face, scale };
+    let font = Font::new(Arc::new(FONT.to_vec()).into(), 0)
+        .ok_or_else(|| FormatError::Pdf("the bundled font cannot be read".into()))?;
+    let title: String = memo.title.chars().filter_map(printable).collect();
+    let lines = lay_out(text, &m, TOP + 34.0);
+    let pages = lines.last().map_or(1, |l| l.page + 1);
+    let mut doc = Document::new();
+    for p in 0..pages {
+        let mut page = doc.start_page_with(
+            PageSettings::from_wh(PAGE_W, PAGE_H)
+                .ok_or_else(|| FormatError::Pdf("page size".into()))?,
+        );
+        let mut s = page.surface();
+        if let Some(class) = memo.classification {
+            s.set_fill(Some(fill(170, 20, 30)));
+            for y in [48.0, PAGE_H - 30.0] {
+                let w = m.width(class, 10.0);
+                s.draw_text(
+                    Point::from_xy((PAGE_W - w) / 2.0, y),
+                    font.clone(),
+                    10.0,
+                    &format!("{class} "),
+                    false,
+                    TextDirection::Auto,
+                );
+            }
+        }
+        s.set_fill(Some(fill(20, 28, 40)));
+        if p == 0 && !title.is_empty() {
+            s.draw_text(
+                Point::from_xy(MARGIN, TOP),
+                font.clone(),
+                16.0,
+                &format!("{title} "),
+                false,
+                TextDirection::Auto,
+            );
+        }
+        for l in lines.iter().filter(|l| l.page == p) {
+            // A trailing space, drawn like any other, so that text
+            // extractors do not run the last word of a line into the next.
+            let text = format!("{} ", l.text);
+            s.draw_text(
+                Point::from_xy(MARGIN, l.y),
+                font.clone(),
+                BODY,
+                &text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        s.set_fill(Some(fill(90, 100, 115)));
+        let footer = format!("Page {} of {pages} ", p + 1);
+        let w = m.width(&footer, 8.5);
+        s.draw_text(
+            Point::from_xy((PAGE_W - w) / 2.0, PAGE_H - 46.0),
+            font.clone(),
+            8.5,
+            &footer,
+            false,
+            TextDirection::Auto,
+        );
+        s.finish();
+        page.finish();
+    }
+    doc.finish().map_err(|e| FormatError::Pdf(format!("{e:?}")))
+}
+
+/// The text layer of a PDF, as its words run.
+pub fn text_of(bytes: &[u8]) -> Result<String, FormatError> {
+    if !bytes.starts_with(b"%PDF") {
+        return Err(FormatError::Pdf("it does not start with %PDF".into()));
+    }
+    // The parser is third-party code on hostile input: a panic inside it
+    // is caught and reported like any other unreadable file.
+    let owned = bytes.to_vec();
+    let text = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&owned))
+        .map_err(|_| FormatError::Pdf("the file is malformed".into()))?
+        .map_err(|e| FormatError::Pdf(e.to_string().replace('\n', " ")))?;
+    if text.trim().is_empty() {
+        return Err(FormatError::Pdf(
+            "it has no text layer (a scan or a photo?); give the page images to OCR".into(),
+        ));
+    }
+    Ok(text)
+}
