@@ -91,20 +91,25 @@ fn extension(path: &Path) -> String {
 
 /// The text of a leaked file: HTML, DOCX and e-mail are read as such,
 /// anything else as UTF-8 text.
-fn read_leak(path: &Path) -> Result<String> {
+fn read_leak(path: &Path) -> Result<(String, Vec<(u32, u8)>)> {
     let ext = extension(path);
     match ext.as_str() {
         "doc" | "odt" | "rtf" => {
             bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")
         }
-        "" | "txt" | "text" | "md" | "markdown" => read_text(path),
+        "" | "txt" | "text" | "md" | "markdown" => Ok((read_text(path)?, Vec::new())),
         _ => {
             let (name, bytes) = read_bytes(path)?;
-            match telltale_ocr::read_leak(&ext, &bytes, telltale_ocr::Limits::default())
+            let limits = telltale_ocr::Limits::default();
+            match telltale_ocr::read_leak(&ext, &bytes, limits)
                 .with_context(|| format!("reading {name}"))?
             {
-                Some(text) => Ok(text),
-                None => read_text(path),
+                Some(text) => {
+                    // Pages (images, PDFs) may also carry line shifts.
+                    let layout = telltale_ocr::layout::read_layout(&ext, &bytes, &text, limits);
+                    Ok((text, layout))
+                }
+                None => Ok((read_text(path)?, Vec::new())),
             }
         }
     }
@@ -482,10 +487,11 @@ pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
             a.threshold
         );
     }
-    let text = read_leak(&a.file)?;
+    let (text, layout) = read_leak(&a.file)?;
     let mut r = open(home)?;
-    let rep = r.trace_case(
+    let (_, rep) = r.trace_with_layout(
         &text,
+        &layout,
         a.doc.as_deref(),
         a.case.as_deref(),
         AccuseParams {
@@ -533,6 +539,12 @@ fn print_trace(text: &str, rep: &TraceReport) {
             "  {} words matched; {} slots read, {} unreadable; {} recipients hold copies.",
             d.aligned_words, d.slots_observed, d.slots_erased, d.recipients
         );
+        if d.layout_marks > 0 {
+            println!(
+                "  {} line shifts read from the page images, counted with the slots.",
+                d.layout_marks
+            );
+        }
         println!(
             "  {}",
             verdict(&d.accused, &d.suspects, d.recipients, rep.threshold)

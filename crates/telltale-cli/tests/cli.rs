@@ -1175,3 +1175,54 @@ fn documents_and_leaks_as_html_docx_and_email() {
         ])
         .contains("DOCX"));
 }
+
+#[test]
+fn a_pdf_page_as_an_image_names_its_recipient_by_its_line_shifts() {
+    if !telltale_ocr::available() {
+        if std::env::var_os("TELLTALE_REQUIRE_OCR").is_some_and(|v| v == "1") {
+            panic!("tesseract or pdftoppm is missing");
+        }
+        eprintln!("SKIPPED: tesseract / pdftoppm not installed");
+        return;
+    }
+    let h = Home::new();
+    h.ok(&["init"]);
+    let one_page = paragraphs(0..5);
+    let doc = add_doc(&h, "memo.txt", &one_page);
+    let people = h.file("people.csv", &csv(1000));
+    h.ok(&["recipients", "import", people.to_str().unwrap()]);
+    let out = h.dir.path().join("pdf");
+    h.ok(&[
+        "distribute",
+        &doc,
+        "--to",
+        "r-00417,r-00418",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "pdf",
+    ]);
+    // Among everyone who could have had it, as if all 1,000 were issued.
+    h.ok(&[
+        "distribute",
+        &doc,
+        "--all",
+        "--out",
+        h.dir.path().join("txt").to_str().unwrap(),
+    ]);
+    let dir = h.dir.path().join("photo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = std::fs::read(out.join("r-00417.pdf")).unwrap();
+    let page = telltale_ocr::rasterise(&pdf, 150, &dir, telltale_ocr::Limits::default()).unwrap();
+    assert_eq!(page.len(), 1, "a one-page memo");
+    let png = page[0].with_extension("png");
+    let rep = h.json(&["trace", png.to_str().unwrap(), "--json"]);
+    let d = &rep["documents"][0];
+    assert!(d["layout_marks"].as_u64().unwrap() >= 20, "{d}");
+    assert_eq!(d["accused"], serde_json::json!(["r-00417"]), "{d}");
+    let text = h.ok(&["trace", png.to_str().unwrap()]);
+    assert!(
+        text.contains("line shifts read from the page images"),
+        "{text}"
+    );
+}

@@ -322,6 +322,7 @@ pub fn from_text(text: &str, format: Format, title: &str) -> Result<Vec<u8>, For
             &pdf::Memo {
                 title,
                 classification: classification(text),
+                marks: None,
             },
         ),
     }

@@ -33,11 +33,53 @@ const TOP: f32 = 110.0;
 const BOTTOM: f32 = 770.0;
 
 /// What goes around the text.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Memo<'a> {
     pub title: &'a str,
     /// Printed at the head and foot of every page (e.g. OFFICIAL-SENSITIVE).
     pub classification: Option<&'a str>,
+    /// Line-shift marks: the bit for each layout slot (see [`layout_slot`]).
+    /// `None` typesets every line at its place.
+    pub marks: Option<&'a dyn Fn(u32) -> u8>,
+}
+
+/// Line-shift coding (after Brassil et al., 1995): every body line moves
+/// down by [`LINE_SHIFT`] points for a 1 or up for a 0 from its place on the
+/// page's grid of lines. The shift is read back from a page image by
+/// fitting that grid to the measured baselines and taking the sign of each
+/// line's residual, so it survives printing, photocopying and
+/// photographing, where no character does.
+pub const LINE_SHIFT: f32 = 0.8;
+/// Body line spacing and the extra space between paragraphs, in points
+/// (what a reader of page images expects).
+pub const LINE_SPACING: f32 = LEADING;
+pub const PARAGRAPH_SPACING: f32 = PARA_GAP;
+/// Layout slots per page; slot numbers are `page * SLOTS_PER_PAGE + line`.
+pub const SLOTS_PER_PAGE: u32 = 64;
+/// Layout slots of a document (64 pages).
+pub const LAYOUT_SLOTS: u32 = 64 * SLOTS_PER_PAGE;
+
+/// The code of the layout layer: every line's bit is a fair coin (no
+/// Tardos bias). A photographed page is one person's copy far more often
+/// than a merge of several, and fair bits give a single leaker's page the
+/// most evidence per line; the text layers keep the collusion-resistant
+/// biases.
+pub fn layout_code_params() -> telltale_core::CodeParams {
+    telltale_core::CodeParams {
+        cutoff: 0.5,
+        ..telltale_core::CodeParams::default()
+    }
+}
+
+/// The codebook name of a document's layout layer.
+pub fn layout_document_id(document_id: &str) -> String {
+    format!("{document_id}#layout")
+}
+
+/// The layout slot of body line `line` (from 0) of page `page` (from 0).
+pub fn layout_slot(page: usize, line: usize) -> Option<u32> {
+    let slot = page as u32 * SLOTS_PER_PAGE + line as u32;
+    ((line as u32) < SLOTS_PER_PAGE && slot < LAYOUT_SLOTS).then_some(slot)
 }
 
 /// Characters that must not reach the page.
@@ -178,12 +220,17 @@ pub fn from_text(text: &str, memo: &Memo) -> Result<Vec<u8>, FormatError> {
                 TextDirection::Auto,
             );
         }
-        for l in lines.iter().filter(|l| l.page == p) {
+        for (k, l) in lines.iter().filter(|l| l.page == p).enumerate() {
             // A trailing space, drawn like any other, so that text
             // extractors do not run the last word of a line into the next.
             let text = format!("{} ", l.text);
+            let shift = match (memo.marks, layout_slot(p, k)) {
+                (Some(bit), Some(slot)) if bit(slot) == 1 => LINE_SHIFT,
+                (Some(_), Some(_)) => -LINE_SHIFT,
+                _ => 0.0,
+            };
             s.draw_text(
-                Point::from_xy(MARGIN, l.y),
+                Point::from_xy(MARGIN, l.y + shift),
                 font.clone(),
                 BODY,
                 &text,

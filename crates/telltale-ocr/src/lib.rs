@@ -8,6 +8,8 @@
 //! run has a timeout, inputs have a size limit, PDFs a page limit, and the
 //! files live in a private temporary directory removed afterwards.
 
+pub mod layout;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -209,3 +209,91 @@ fn a_photographed_one_page_memo_among_a_thousand_recipients() {
         "nobody innocent is accused"
     );
 }
+
+#[test]
+fn the_layout_layer_alone_names_the_leaker_of_a_photographed_page_among_a_thousand() {
+    if !tools() {
+        return;
+    }
+    use telltale_formats::pdf::{Memo, LAYOUT_SLOTS};
+    let text: String = telltale_core::sample::MEMO
+        .split("\n\n")
+        .take(5)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let t = RuleSet::default().build(&text, &mut NoGate).unwrap();
+    let key = SecretKey::from_bytes([9; 32]);
+    let cb = Codebook::new(&key, "d-layout", &t, CodeParams::default()).unwrap();
+    let layout = Codebook::for_slots(
+        &key,
+        &telltale_formats::pdf::layout_document_id("d-layout"),
+        &vec![2; LAYOUT_SLOTS as usize],
+        telltale_formats::pdf::layout_code_params(),
+    )
+    .unwrap();
+    let holders: Vec<String> = (0..1000).map(|i| format!("r-{i:04}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut named = Vec::new();
+    for leaker in [&holders[417], &holders[3], &holders[998]] {
+        let copy = t.render(&cb.codeword(leaker)).unwrap();
+        let bits = layout.codeword(leaker);
+        let mark = |slot: u32| bits[slot as usize];
+        let pdf = telltale_formats::pdf::from_text(
+            &copy,
+            &Memo {
+                title: "Kestria",
+                classification: Some("OFFICIAL-SENSITIVE"),
+                marks: Some(&mark),
+            },
+        )
+        .unwrap();
+        let sub = dir.path().join(leaker);
+        std::fs::create_dir_all(&sub).unwrap();
+        let page =
+            std::fs::read(&telltale_ocr::rasterise(&pdf, 150, &sub, Limits::default()).unwrap()[0])
+                .unwrap();
+        let photo = photograph(&page, 1.0, 0.7);
+        let marks = telltale_ocr::layout::read_line_shifts(&photo, 0).unwrap();
+        let clear: Vec<_> = marks
+            .iter()
+            .filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY)
+            .collect();
+        let wrong = clear
+            .iter()
+            .filter(|m| m.bit != bits[m.slot as usize])
+            .count();
+        let observations: Vec<telltale_core::Observation> = clear
+            .iter()
+            .map(|m| telltale_core::Observation {
+                slot: m.slot,
+                symbol: m.bit,
+                site: 0,
+                leak_span: 0..0,
+            })
+            .collect();
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook: &layout,
+                observations: &observations,
+                recipients: &holders,
+            }],
+            AccuseParams::default(),
+        );
+        eprintln!(
+            "layout layer, photographed page of {leaker}: {} marks found, {} clear, {wrong} read wrong; accused {:?}, bound {:?}",
+            marks.len(),
+            clear.len(),
+            acc.accused,
+            acc.suspects.first().map(|s| s.false_accusation)
+        );
+        assert!(
+            acc.accused.iter().all(|a| a == leaker),
+            "nobody innocent is accused"
+        );
+        named.push(acc.accused == vec![leaker.clone()]);
+    }
+    assert!(
+        named.iter().all(|n| *n),
+        "the leaker is named from the layout alone: {named:?}"
+    );
+}

@@ -548,6 +548,7 @@ impl Registry {
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
+        let layout = self.layout_codebook(&doc)?;
         let issued: HashMap<String, Issuance> = self
             .store
             .issuances(Some(doc_id))?
@@ -558,7 +559,7 @@ impl Registry {
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let render = || copy_bytes(&doc, &cb, src.as_ref(), r, format);
+            let render = || copy_bytes(&doc, &cb, &layout, src.as_ref(), r, format);
             match issued.get(r) {
                 Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
                     rep.already += 1;
@@ -592,6 +593,18 @@ impl Registry {
         Ok(rep)
     }
 
+    /// The codebook of a document's layout layer (line shifts in its PDF
+    /// copies), under the same key as its text layers.
+    fn layout_codebook(&self, doc: &DocumentRecord) -> Result<Codebook> {
+        use telltale_formats::pdf;
+        Ok(Codebook::for_slots(
+            &self.key,
+            &pdf::layout_document_id(&doc.id),
+            &vec![2; pdf::LAYOUT_SLOTS as usize],
+            pdf::layout_code_params(),
+        )?)
+    }
+
     /// The file a document was registered from, read again (HTML, DOCX).
     fn source_of(&self, doc: &DocumentRecord) -> Result<Option<telltale_formats::Source>> {
         let Some(format) = telltale_formats::Format::from_name(&doc.source_format).filter(|f| {
@@ -623,7 +636,8 @@ impl Registry {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
-        copy_bytes(&doc, &cb, src.as_ref(), recipient, format)
+        let layout = self.layout_codebook(&doc)?;
+        copy_bytes(&doc, &cb, &layout, src.as_ref(), recipient, format)
     }
 
     /// The copy a recipient was (or would be) given.
@@ -662,6 +676,21 @@ impl Registry {
     pub fn trace_recorded(
         &mut self,
         text: &str,
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<(i64, TraceReport)> {
+        self.trace_with_layout(text, &[], only, case, params)
+    }
+
+    /// As [`Registry::trace_recorded`], with the line-shift readings of a
+    /// leaked page image or PDF (`(layout slot, bit)`, see
+    /// `telltale_formats::pdf`): they are read as evidence for the document
+    /// the text locates best, together with its text slots.
+    pub fn trace_with_layout(
+        &mut self,
+        text: &str,
+        layout: &[(u32, u8)],
         only: Option<&str>,
         case: Option<&str>,
         params: AccuseParams,
@@ -722,17 +751,42 @@ impl Registry {
                 .into_iter()
                 .map(|i| i.recipient_id)
                 .collect();
-            let acc = accuse(
-                &[DocumentEvidence {
-                    codebook: &cb,
-                    observations: &t.observations,
+            // Line shifts belong to the page the text came from: the best
+            // located document.
+            let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
+                let mut seen = std::collections::HashSet::new();
+                layout
+                    .iter()
+                    .filter(|(slot, _)| {
+                        *slot < telltale_formats::pdf::LAYOUT_SLOTS && seen.insert(*slot)
+                    })
+                    .map(|&(slot, bit)| telltale_core::Observation {
+                        slot,
+                        symbol: bit.min(1),
+                        site: 0,
+                        leak_span: 0..0,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let layout_cb = self.layout_codebook(d)?;
+            let mut evidence = vec![DocumentEvidence {
+                codebook: &cb,
+                observations: &t.observations,
+                recipients: &rs,
+            }];
+            if !layout_obs.is_empty() {
+                evidence.push(DocumentEvidence {
+                    codebook: &layout_cb,
+                    observations: &layout_obs,
                     recipients: &rs,
-                }],
-                params,
-            );
-            report
-                .documents
-                .push(DocumentReport::new(d, t, &acc, &names));
+                });
+            }
+            let acc = accuse(&evidence, params);
+            let mut dr = DocumentReport::new(d, t, &acc, &names);
+            dr.layout_marks = layout_obs.len();
+            report.documents.push(dr);
             codebooks.push(cb);
             holders.push(rs);
         }
@@ -899,6 +953,7 @@ impl Registry {
 fn copy_bytes(
     doc: &DocumentRecord,
     cb: &Codebook,
+    layout: &Codebook,
     src: Option<&telltale_formats::Source>,
     recipient: &str,
     format: &str,
@@ -914,6 +969,20 @@ fn copy_bytes(
         return Ok(telltale_formats::render(src, &doc.template, &codeword)?);
     }
     let text = doc.template.render(&codeword)?;
+    if f == telltale_formats::Format::Pdf {
+        // Typeset copies also carry the layout layer: line shifts that
+        // survive printing and photographs.
+        let bits = layout.codeword(recipient);
+        let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
+        return Ok(telltale_formats::pdf::from_text(
+            &text,
+            &telltale_formats::pdf::Memo {
+                title: &doc.title,
+                classification: telltale_formats::classification(&text),
+                marks: Some(&mark),
+            },
+        )?);
+    }
     Ok(telltale_formats::from_text(&text, f, &doc.title)?)
 }
 

@@ -61,6 +61,15 @@ pub struct DocumentReport {
     pub passages: Vec<[usize; 2]>,
     /// Recipients who were issued this document.
     pub recipients: usize,
+    /// Line shifts read from a page image or PDF and counted as evidence
+    /// with the text slots (not in `evidence`, and not carried into a
+    /// case's running evidence).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub layout_marks: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +149,7 @@ impl DocumentReport {
                 .map(|p| [p.leak.start, p.leak.end])
                 .collect(),
             recipients: acc.population,
+            layout_marks: 0,
         }
     }
 }

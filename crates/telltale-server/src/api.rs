@@ -505,7 +505,7 @@ pub struct TraceRequest {
 async fn trace(State(app): State<App>, h: HeaderMap, Body(b): Body<TraceRequest>) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
     let text = ops::decode("the text", b.text.as_bytes())?;
-    let v = ops::trace(&app, &c, text, b.document, b.case, b.threshold).await?;
+    let v = ops::trace(&app, &c, text, Vec::new(), b.document, b.case, b.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
 }
 
@@ -527,8 +527,8 @@ async fn trace_file(
     body: axum::body::Bytes,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
-    let text = ops::leak_text(&q.name, body.to_vec()).await?;
-    let v = ops::trace(&app, &c, text, q.document, q.case, q.threshold).await?;
+    let (text, layout) = ops::leak_text(&q.name, body.to_vec()).await?;
+    let v = ops::trace(&app, &c, text, layout, q.document, q.case, q.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
 }
 

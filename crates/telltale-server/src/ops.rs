@@ -90,12 +90,12 @@ impl Form {
 
     /// A leak to trace: an uploaded file read as a reader sees it (text,
     /// Markdown, HTML, DOCX, e-mail), or else the text of a field.
-    pub async fn leak(&self, file: &str, field: &str) -> Result<String, Failure> {
+    pub async fn leak(&self, file: &str, field: &str) -> Result<(String, Vec<(u32, u8)>), Failure> {
         if let Some((name, bytes)) = self.files.get(file) {
             return leak_text(name, bytes.clone()).await;
         }
         match self.fields.get(field) {
-            Some(t) if !t.trim().is_empty() => Ok(t.replace("\r\n", "\n")),
+            Some(t) if !t.trim().is_empty() => Ok((t.replace("\r\n", "\n"), Vec::new())),
             _ => Err(Failure::bad("give the text: paste it or upload a file")),
         }
     }
@@ -107,7 +107,7 @@ fn extension(name: &str) -> &str {
 
 /// The text of a leaked file named `name`: text, Markdown, HTML, DOCX,
 /// e-mail, PDF, or an image or scan read by OCR.
-pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, u8)>), Failure> {
     let ext = extension(name).to_ascii_lowercase();
     if matches!(ext.as_str(), "doc" | "odt" | "rtf" | "zip" | "exe") {
         return Err(Failure::new(
@@ -118,9 +118,16 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
     let name = name.to_string();
     // OCR runs for seconds in a subprocess; keep it off the async threads.
     let read = tokio::task::spawn_blocking(move || {
-        telltale_ocr::read_leak(&ext, &bytes, telltale_ocr::Limits::default())
-            .map(|t| t.map_or_else(|| decode(&name, &bytes), Ok))
-            .map_err(|e| (name, e))
+        let limits = telltale_ocr::Limits::default();
+        match telltale_ocr::read_leak(&ext, &bytes, limits) {
+            // Pages (images, PDFs) may also carry line shifts.
+            Ok(Some(text)) => {
+                let layout = telltale_ocr::layout::read_layout(&ext, &bytes, &text, limits);
+                Ok(Ok((text, layout)))
+            }
+            Ok(None) => Ok(decode(&name, &bytes).map(|t| (t, Vec::new()))),
+            Err(e) => Err((name, e)),
+        }
     })
     .await
     .map_err(|e| Failure::internal(&format!("a worker thread failed: {e}")))?;
@@ -396,6 +403,7 @@ pub async fn trace(
     app: &App,
     c: &Caller,
     text: String,
+    layout: Vec<(u32, u8)>,
     doc: Option<String>,
     case: Option<String>,
     threshold: Option<f64>,
@@ -408,7 +416,8 @@ pub async fn trace(
         params.threshold = t;
     }
     app.run(c.actor(), move |r| {
-        let (id, report) = r.trace_recorded(&text, doc.as_deref(), case.as_deref(), params)?;
+        let (id, report) =
+            r.trace_with_layout(&text, &layout, doc.as_deref(), case.as_deref(), params)?;
         view_of(r, id, text, report)
     })
     .await

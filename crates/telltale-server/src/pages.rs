@@ -681,11 +681,12 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn trace(State(app): State<App>, headers: HeaderMap, mp: Multipart) -> Page {
     let c = require(&app, &headers, &[Role::Investigator], true).await?;
     let form = Form::read(mp).await.map_err(Failure::page)?;
-    let text = form.leak("file", "text").await.map_err(Failure::page)?;
+    let (text, layout) = form.leak("file", "text").await.map_err(Failure::page)?;
     let v = ops::trace(
         &app,
         &c,
         text,
+        layout,
         form.field("document").map(str::to_string),
         form.field("case").map(str::to_string),
         None,
@@ -740,7 +741,7 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
         @for (i, (d, sharing)) in rep.documents.iter().zip(&v.sharing).enumerate() {
             section.card.document {
                 h2 { span class={ "swatch d" (i % 4) } {} "Quotes “" (d.title) "” " span.id { "(" (d.id) ")" } }
-                p { (d.aligned_words) " words aligned; " (d.slots_observed) " slots read, " (d.slots_erased) " erased; " (d.recipients) " recipients hold a copy." }
+                p { (d.aligned_words) " words aligned; " (d.slots_observed) " slots read, " (d.slots_erased) " erased; " (d.recipients) " recipients hold a copy." @if d.layout_marks > 0 { " " (d.layout_marks) " line shifts read from the page image." } }
                 (view::suspects_table(&d.accused, &d.suspects))
                 details {
                     summary { "Evidence slot by slot (" (d.evidence.len()) ")" }

@@ -1,0 +1,284 @@
+//! Reading line-shift marks from a page image (see
+//! `telltale_formats::pdf::LINE_SHIFT`): straighten the page, find each text
+//! line's baseline in the horizontal ink profile, keep the run of body
+//! lines, fit the layout's grid of lines to them (offset, scale and a
+//! gentle curve, which absorb the photo's position, distance and page
+//! bend), and read each line's bit from the sign of its residual. The
+//! shifts are ±δ at random, so they do not pull the fit.
+//!
+//! Only geometry: no glyph is recognised here, so the reading survives
+//! blur and low resolution that defeat OCR.
+
+use telltale_formats::pdf::{layout_slot, LINE_SHIFT, LINE_SPACING, PARAGRAPH_SPACING};
+
+use crate::OcrError;
+
+/// Readings less clear than this (a residual under a fifth of the shift)
+/// are left out as erased.
+pub const MIN_CLARITY: f32 = 0.2;
+
+/// One mark read: the layout slot, the bit, and how clear it was (the
+/// measured shift over the expected one; 1.0 is a clean reading).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineMark {
+    pub slot: u32,
+    pub bit: u8,
+    pub clarity: f32,
+}
+
+fn ink(image: &[u8]) -> Result<(Vec<(f32, f32)>, u32, u32), OcrError> {
+    let img = image::load_from_memory(image)
+        .map_err(|e| OcrError::Failed {
+            tool: "the image decoder",
+            message: e.to_string(),
+        })?
+        .to_luma8();
+    let (w, h) = img.dimensions();
+    let mut pts = Vec::new();
+    for (x, y, p) in img.enumerate_pixels() {
+        if p[0] < 140 {
+            pts.push((x as f32, y as f32));
+        }
+    }
+    Ok((pts, w, h))
+}
+
+/// The rotation (radians) that makes text lines horizontal: the one whose
+/// row profile is sharpest.
+fn skew(pts: &[(f32, f32)], h: u32) -> f32 {
+    let mut best = (f32::MIN, 0.0);
+    let mut hist = vec![0u32; h as usize * 2 + 64];
+    for step in -60..=60 {
+        let a = (step as f32 * 0.05).to_radians();
+        let (sin, cos) = a.sin_cos();
+        hist.iter_mut().for_each(|v| *v = 0);
+        for &(x, y) in pts {
+            let r = (y * cos - x * sin) as isize + h as isize / 2;
+            if r >= 0 && (r as usize) < hist.len() {
+                hist[r as usize] += 1;
+            }
+        }
+        let score: f32 = hist.iter().map(|&v| (v as f32) * (v as f32)).sum();
+        if score > best.0 {
+            best = (score, a);
+        }
+    }
+    best.1
+}
+
+/// Baselines of the text lines, top to bottom, in pixels.
+fn baselines(pts: &[(f32, f32)], h: u32, angle: f32) -> Vec<f32> {
+    let (sin, cos) = angle.sin_cos();
+    let len = h as usize * 2 + 64;
+    let mut hist = vec![0f32; len];
+    for &(x, y) in pts {
+        let r = (y * cos - x * sin) as isize + h as isize / 2;
+        if r >= 0 && (r as usize) < len {
+            hist[r as usize] += 1.0;
+        }
+    }
+    let max = hist.iter().cloned().fold(0.0, f32::max);
+    let on = |v: f32| v > max * 0.02;
+    // Bands of rows with ink; a weak band just under a strong one is the
+    // strong one's descenders, cut off where the profile dips.
+    let mut bands: Vec<(usize, usize, f32)> = Vec::new();
+    let mut i = 0;
+    while i < len {
+        if !on(hist[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < len && on(hist[i]) {
+            i += 1;
+        }
+        let peak = hist[start..i].iter().cloned().fold(0.0, f32::max);
+        match bands.last_mut() {
+            Some(prev) if start - prev.1 <= 6 && peak < prev.2 * 0.35 => prev.1 = i,
+            _ => bands.push((start, i, peak)),
+        }
+    }
+    let mut out = Vec::new();
+    for (start, end, peak) in bands {
+        let band = &hist[start..end];
+        // The baseline: where the dense x-height region ends, with the
+        // sub-pixel position of the drop.
+        let level = peak * 0.4;
+        let last = band.iter().rposition(|&v| v >= level).unwrap_or(0);
+        let (a, b) = (band[last], band.get(last + 1).copied().unwrap_or(0.0));
+        let frac = if a > b {
+            ((a - level) / (a - b)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        out.push((start + last) as f32 + frac - (h as f32 / 2.0));
+    }
+    out
+}
+
+/// Read the line-shift marks of page `page` (from 0) from its image.
+pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrError> {
+    let (pts, _w, h) = ink(image)?;
+    if pts.len() < 100 {
+        return Err(OcrError::NoText);
+    }
+    let angle = skew(&pts, h);
+    let base = baselines(&pts, h, angle);
+    if base.len() < 3 {
+        return Ok(Vec::new());
+    }
+    // Scale from the commonest spacing, which is the body's.
+    let mut gaps: Vec<f32> = base.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f32::total_cmp);
+    let px_per_pt = gaps[gaps.len() / 2] / LINE_SPACING;
+    if !(px_per_pt.is_finite() && px_per_pt > 0.5) {
+        return Ok(Vec::new());
+    }
+    // The body: the longest run of lines spaced like body text, passing
+    // over stray bands (a speck, a split line) too close to be a line.
+    let pt = |g: f32| g / px_per_pt;
+    let (mut best, mut run): (Vec<f32>, Vec<f32>) = (Vec::new(), Vec::new());
+    for &b in &base {
+        match run.last() {
+            Some(&last) if pt(b - last) < LINE_SPACING - 5.0 => continue,
+            Some(&last) if pt(b - last) > LINE_SPACING + PARAGRAPH_SPACING + 2.5 => {
+                if run.len() > best.len() {
+                    best = std::mem::take(&mut run);
+                }
+                run = vec![b];
+            }
+            _ => run.push(b),
+        }
+    }
+    if run.len() > best.len() {
+        best = run;
+    }
+    if best.len() < 4 {
+        return Ok(Vec::new());
+    }
+    // Each line's place on the grid, in points: one spacing per line, and
+    // a paragraph's extra space where the gap shows one.
+    let mut grid = vec![0.0f32];
+    for w in best.windows(2) {
+        let g = pt(w[1] - w[0]);
+        let extra = if g > LINE_SPACING + PARAGRAPH_SPACING / 2.0 {
+            PARAGRAPH_SPACING
+        } else {
+            0.0
+        };
+        grid.push(grid.last().unwrap() + LINE_SPACING + extra);
+    }
+    let fit = fit_quadratic(&grid, &best);
+    let mut marks = Vec::new();
+    for (k, (&g, &b)) in grid.iter().zip(&best).enumerate() {
+        let Some(slot) = layout_slot(page, k) else {
+            continue;
+        };
+        let residual = (b - (fit[0] + fit[1] * g + fit[2] * g * g)) / px_per_pt;
+        marks.push(LineMark {
+            slot,
+            bit: u8::from(residual > 0.0),
+            clarity: residual.abs() / LINE_SHIFT,
+        });
+    }
+    Ok(marks)
+}
+
+/// Least-squares fit of y = c0 + c1·x + c2·x².
+fn fit_quadratic(x: &[f32], y: &[f32]) -> [f32; 3] {
+    let n = x.len() as f64;
+    let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let span = x
+        .iter()
+        .map(|&v| (f64::from(v) - mean).abs())
+        .fold(1.0, f64::max);
+    // Normalised abscissa for a well-conditioned system.
+    let u: Vec<f64> = x.iter().map(|&v| (f64::from(v) - mean) / span).collect();
+    let mut m = [[0f64; 4]; 3];
+    for (ui, &yi) in u.iter().zip(y) {
+        let p = [1.0, *ui, ui * ui];
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r][c] += p[r] * p[c];
+            }
+            m[r][3] += p[r] * f64::from(yi);
+        }
+    }
+    // Gaussian elimination with partial pivoting.
+    for col in 0..3 {
+        let piv = (col..3)
+            .max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))
+            .unwrap_or(col);
+        m.swap(col, piv);
+        if m[col][col].abs() < 1e-12 {
+            return [y.iter().sum::<f32>() / y.len() as f32, 0.0, 0.0];
+        }
+        for r in 0..3 {
+            if r != col {
+                let f = m[r][col] / m[col][col];
+                for c in col..4 {
+                    m[r][c] -= f * m[col][c];
+                }
+            }
+        }
+    }
+    let a = [m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]];
+    // Back from the normalised abscissa: y = a0 + a1·(x−μ)/s + a2·((x−μ)/s)².
+    let (s, mu) = (span, mean);
+    let c2 = a[2] / (s * s);
+    let c1 = a[1] / s - 2.0 * a[2] * mu / (s * s);
+    let c0 = a[0] - a[1] * mu / s + a[2] * mu * mu / (s * s);
+    [c0 as f32, c1 as f32, c2 as f32]
+}
+
+/// The page number a page's footer gives ("Page 2 of 3"), from 0.
+pub fn page_of(text: &str) -> Option<usize> {
+    let at = text.rfind("Page ")?;
+    let n: String = text[at + 5..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    n.parse::<usize>().ok()?.checked_sub(1)
+}
+
+/// The clear line-shift readings of a leaked image or PDF, as
+/// (layout slot, bit): an image is one page (its number read from the
+/// footer in `text`, else the first); a PDF's pages are rasterised and each
+/// read. Nothing for other files, or when the tools are missing.
+pub fn read_layout(
+    extension: &str,
+    bytes: &[u8],
+    text: &str,
+    limits: crate::Limits,
+) -> Vec<(u32, u8)> {
+    let clear = |marks: Vec<LineMark>| -> Vec<(u32, u8)> {
+        marks
+            .into_iter()
+            .filter(|m| m.clarity >= MIN_CLARITY)
+            .map(|m| (m.slot, m.bit))
+            .collect()
+    };
+    match extension.to_ascii_lowercase().as_str() {
+        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "webp" => {
+            read_line_shifts(bytes, page_of(text).unwrap_or(0))
+                .map(clear)
+                .unwrap_or_default()
+        }
+        "pdf" => {
+            let Ok(dir) = tempfile::tempdir() else {
+                return Vec::new();
+            };
+            let Ok(pages) = crate::rasterise(bytes, 150, dir.path(), limits) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for (i, p) in pages.iter().enumerate() {
+                if let Ok(img) = std::fs::read(p) {
+                    out.extend(read_line_shifts(&img, i).map(clear).unwrap_or_default());
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
