@@ -162,7 +162,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                     extension(file)
                 };
                 let Some(format) = telltale_formats::Format::from_extension(&ext) else {
-                    bail!("cannot register .{ext} files yet: give text (.txt), Markdown (.md), HTML (.html) or Word (.docx)");
+                    bail!("cannot register .{ext} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)");
                 };
                 let bytes = match format {
                     telltale_formats::Format::Txt | telltale_formats::Format::Md => {

@@ -79,7 +79,7 @@ enum Command {
 pub enum DocCommand {
     /// Register documents (text, Markdown, HTML or Word); prints each new id, the last one last.
     Add {
-        /// The document files (.txt, .md, .html or .docx), or - for text on standard input.
+        /// The document files (.txt, .md, .html, .docx or .pdf), or - for text on standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Title (default: the first line of the document); only with one file.

@@ -1151,6 +1151,17 @@ fn documents_and_leaks_as_html_docx_and_email() {
         "{rep}"
     );
 
+    // A PDF original is registered from its text layer.
+    let doc_pdf = h
+        .ok(&["doc", "add", pdf.to_str().unwrap(), "--title", "From PDF"])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    let shown = h.json(&["doc", "show", &doc_pdf, "--json"]);
+    assert!(shown["words"].as_u64().unwrap() > 1000, "{shown}");
+
     // What is not read yet, and what is broken, says so in one line.
     assert!(h
         .fails(&["trace", h.file("scan.pdf", "%PDF-1.7").to_str().unwrap()])
@@ -1225,4 +1236,67 @@ fn a_pdf_page_as_an_image_names_its_recipient_by_its_line_shifts() {
         text.contains("line shifts read from the page images"),
         "{text}"
     );
+}
+
+#[test]
+fn a_word_copy_stripped_of_invisible_marks_still_names_its_recipient() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    let docx = telltale_formats::from_text(&paragraphs(0..6), telltale_formats::Format::Docx, "K")
+        .unwrap();
+    let path = h.dir.path().join("memo.docx");
+    std::fs::write(&path, &docx).unwrap();
+    let doc = h
+        .ok(&["doc", "add", path.to_str().unwrap()])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string();
+    let people = h.file("people.csv", &csv(1000));
+    h.ok(&["recipients", "import", people.to_str().unwrap()]);
+    let out = h.dir.path().join("out");
+    h.ok(&[
+        "distribute",
+        &doc,
+        "--all",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "docx",
+    ]);
+    // The leaker removes every zero-width character before forwarding.
+    let copy = std::fs::read(out.join("r-00321.docx")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(copy)).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if f.name() == "word/document.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            bytes = xml
+                .chars()
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+                    )
+                })
+                .collect::<String>()
+                .into_bytes();
+        }
+        w.start_file(
+            f.name().to_string(),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut w, &bytes).unwrap();
+    }
+    let cleaned = h.dir.path().join("cleaned.docx");
+    std::fs::write(&cleaned, w.finish().unwrap().into_inner()).unwrap();
+    let rep = h.json(&["trace", cleaned.to_str().unwrap(), "--json"]);
+    let d = &rep["documents"][0];
+    assert!(d["layout_marks"].as_u64().unwrap() >= 32 * 5, "{d}");
+    assert_eq!(d["accused"], serde_json::json!(["r-00321"]), "{d}");
 }

@@ -74,7 +74,27 @@ pub fn document_xml(bytes: &[u8], limits: Limits) -> Result<String, FormatError>
     String::from_utf8(xml).map_err(|_| FormatError::NotUtf8("word/document.xml"))
 }
 
-type Extracted = (String, Vec<Segment>, Vec<Option<usize>>);
+/// Where a paragraph's mark goes: its `w:rsidP` value to replace, or the
+/// place in its start tag to add one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParagraphMark {
+    Replace(std::ops::Range<usize>),
+    Insert(usize),
+}
+
+type Extracted = (String, Vec<Segment>, Vec<Option<usize>>, Vec<ParagraphMark>);
+
+fn paragraph_mark(xml: &str, before: usize, after: usize) -> ParagraphMark {
+    let tag = &xml[before..after];
+    match tag.find(" w:rsidP=\"") {
+        Some(i) => {
+            let start = before + i + 10;
+            let end = xml[start..after].find('"').map_or(start, |e| start + e);
+            ParagraphMark::Replace(start..end)
+        }
+        None => ParagraphMark::Insert(before + 4),
+    }
+}
 
 pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
     let mut reader = Reader::from_str(xml);
@@ -84,6 +104,7 @@ pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
     let mut preserve_at: Vec<Option<usize>> = Vec::new();
     let mut in_t: Option<usize> = None;
     let mut in_body = false;
+    let mut paragraphs = Vec::new();
     loop {
         let before = reader.buffer_position() as usize;
         let ev = reader
@@ -93,6 +114,7 @@ pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
         match ev {
             Event::Start(e) => match e.name().as_ref() {
                 b"w:body" => in_body = true,
+                b"w:p" if in_body => paragraphs.push(paragraph_mark(xml, before, after)),
                 b"w:t" if in_body => {
                     let has = e
                         .attributes()
@@ -114,6 +136,7 @@ pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
                 _ => {}
             },
             Event::Empty(e) if in_body => match e.name().as_ref() {
+                b"w:p" => paragraphs.push(paragraph_mark(xml, before, after)),
                 b"w:tab" => text.push('\t'),
                 b"w:br" | b"w:cr" => text.push('\n'),
                 _ => {}
@@ -129,7 +152,7 @@ pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
         text.pop();
     }
     segments.retain(|g| g.text.end <= text.len());
-    Ok((text, segments, preserve_at))
+    Ok((text, segments, preserve_at, paragraphs))
 }
 
 /// The package with its main document part replaced, every other entry
@@ -189,4 +212,34 @@ pub fn from_text(text: &str) -> Result<Vec<u8>, FormatError> {
         out.write_all(content.as_bytes()).map_err(bad)?;
     }
     Ok(out.finish().map_err(bad)?.into_inner())
+}
+
+/// The marks of a Word file's paragraphs: each body paragraph's `w:rsidP`
+/// read as 32 bits, for layout slots from `crate::pdf::DOCX_SLOTS_START`.
+pub fn read_marks(bytes: &[u8], limits: Limits) -> Result<Vec<(u32, u8)>, FormatError> {
+    let xml = document_xml(bytes, limits)?;
+    let (_, _, _, paragraphs) = extract(&xml)?;
+    let mut out = Vec::new();
+    for (k, p) in paragraphs
+        .iter()
+        .enumerate()
+        .take(crate::pdf::DOCX_PARAGRAPHS as usize)
+    {
+        let ParagraphMark::Replace(r) = p else {
+            continue;
+        };
+        let Ok(v) = u32::from_str_radix(&xml[r.clone()], 16) else {
+            continue;
+        };
+        if xml[r.clone()].len() != 8 {
+            continue;
+        }
+        for i in 0..32u32 {
+            out.push((
+                crate::pdf::DOCX_SLOTS_START + k as u32 * 32 + i,
+                ((v >> (31 - i)) & 1) as u8,
+            ));
+        }
+    }
+    Ok(out)
 }

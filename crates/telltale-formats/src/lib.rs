@@ -66,6 +66,7 @@ impl Format {
             "md" | "markdown" => Some(Format::Md),
             "html" | "htm" | "xhtml" => Some(Format::Html),
             "docx" => Some(Format::Docx),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -141,6 +142,8 @@ pub struct Source {
     /// DOCX: for each `w:t` element, where `xml:space="preserve"` can be
     /// inserted into its start tag, or `None` if it has it already.
     preserve_at: Vec<Option<usize>>,
+    /// DOCX: where each body paragraph's mark goes.
+    paragraphs: Vec<docx::ParagraphMark>,
 }
 
 /// Draw the text out of a file.
@@ -164,6 +167,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
                 text,
                 markup: String::new(),
                 preserve_at: Vec::new(),
+                paragraphs: Vec::new(),
             }
         }
         Format::Html => {
@@ -176,11 +180,12 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
                 segments,
                 markup,
                 preserve_at: Vec::new(),
+                paragraphs: Vec::new(),
             }
         }
         Format::Docx => {
             let xml = docx::document_xml(bytes, limits)?;
-            let (text, segments, preserve_at) = docx::extract(&xml)?;
+            let (text, segments, preserve_at, paragraphs) = docx::extract(&xml)?;
             Source {
                 format,
                 bytes: bytes.to_vec(),
@@ -188,6 +193,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
                 segments,
                 markup: xml,
                 preserve_at,
+                paragraphs,
             }
         }
     };
@@ -258,6 +264,21 @@ pub fn render(
     template: &Template,
     codeword: &[u8],
 ) -> Result<Vec<u8>, FormatError> {
+    render_marked(source, template, codeword, None)
+}
+
+/// The bit of each layout slot (see [`pdf::LAYOUT_SLOTS`]).
+pub type Marks<'a> = &'a dyn Fn(u32) -> u8;
+
+/// As [`render`], and for DOCX also marking every body paragraph's
+/// `w:rsidP` with 32 bits of `marks` (an attribute Word keeps and no reader
+/// sees; it names nobody in clear).
+pub fn render_marked(
+    source: &Source,
+    template: &Template,
+    codeword: &[u8],
+    marks: Option<Marks>,
+) -> Result<Vec<u8>, FormatError> {
     if template.text != source.text {
         return Err(FormatError::Mismatch);
     }
@@ -290,6 +311,25 @@ pub fn render(
                 .into_iter()
                 .map(|at| (at, at, " xml:space=\"preserve\"".to_string()))
                 .collect();
+            if let Some(bit) = marks.filter(|_| source.format == Format::Docx) {
+                for (k, p) in source
+                    .paragraphs
+                    .iter()
+                    .enumerate()
+                    .take(pdf::DOCX_PARAGRAPHS as usize)
+                {
+                    let base = pdf::DOCX_SLOTS_START + k as u32 * 32;
+                    let v = (0..32u32).fold(0u32, |v, i| (v << 1) | u32::from(bit(base + i) & 1));
+                    match p {
+                        docx::ParagraphMark::Replace(r) => {
+                            inserts.push((r.start, r.end, format!("{v:08X}")))
+                        }
+                        docx::ParagraphMark::Insert(at) => {
+                            inserts.push((*at, *at, format!(" w:rsidP=\"{v:08X}\"")))
+                        }
+                    }
+                }
+            }
             inserts.append(&mut writes);
             inserts.sort_by_key(|w| (w.0, w.1));
             for (a, b, s) in inserts {
@@ -342,6 +382,11 @@ pub fn classification(text: &str) -> Option<&str> {
     ];
     (first.len() <= 40 && first == first.to_uppercase() && words.iter().any(|w| first.contains(w)))
         .then_some(first)
+}
+
+/// The paragraph marks of a leaked Word file, as (layout slot, bit).
+pub fn docx_marks(bytes: &[u8], limits: Limits) -> Result<Vec<(u32, u8)>, FormatError> {
+    docx::read_marks(bytes, limits)
 }
 
 /// The text of a leaked file, for tracing: text and Markdown as they are,

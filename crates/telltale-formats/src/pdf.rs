@@ -56,8 +56,14 @@ pub const LINE_SPACING: f32 = LEADING;
 pub const PARAGRAPH_SPACING: f32 = PARA_GAP;
 /// Layout slots per page; slot numbers are `page * SLOTS_PER_PAGE + line`.
 pub const SLOTS_PER_PAGE: u32 = 64;
-/// Layout slots of a document (64 pages).
-pub const LAYOUT_SLOTS: u32 = 64 * SLOTS_PER_PAGE;
+/// Slots of the layout codebook: 64 pages of line shifts, then the marks
+/// of Word copies' paragraphs (32 bits each in `w:rsidP`, which readers
+/// never see and which travel with a forwarded file).
+pub const LAYOUT_SLOTS: u32 = DOCX_SLOTS_START + DOCX_PARAGRAPHS * 32;
+/// The first slot of the Word paragraph marks, and how many paragraphs
+/// carry one.
+pub const DOCX_SLOTS_START: u32 = 64 * SLOTS_PER_PAGE;
+pub const DOCX_PARAGRAPHS: u32 = 128;
 
 /// The code of the layout layer: every line's bit is a fair coin (no
 /// Tardos bias). A photographed page is one person's copy far more often
@@ -79,7 +85,7 @@ pub fn layout_document_id(document_id: &str) -> String {
 /// The layout slot of body line `line` (from 0) of page `page` (from 0).
 pub fn layout_slot(page: usize, line: usize) -> Option<u32> {
     let slot = page as u32 * SLOTS_PER_PAGE + line as u32;
-    ((line as u32) < SLOTS_PER_PAGE && slot < LAYOUT_SLOTS).then_some(slot)
+    ((line as u32) < SLOTS_PER_PAGE && slot < DOCX_SLOTS_START).then_some(slot)
 }
 
 /// Characters that must not reach the page.
@@ -272,4 +278,21 @@ pub fn text_of(bytes: &[u8]) -> Result<String, FormatError> {
         ));
     }
     Ok(text)
+}
+
+/// A PDF's text layer made fit to register: lines of a paragraph joined,
+/// paragraphs (blank lines) kept, runs of spaces made one.
+pub fn tidy_text(text: &str) -> String {
+    let mut out = String::new();
+    for para in text.split("\n\n") {
+        let joined = para.split_whitespace().collect::<Vec<_>>().join(" ");
+        if joined.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&joined);
+    }
+    out
 }

@@ -373,3 +373,36 @@ fn pdf_copies_are_typeset_memos_whose_text_reads_back() {
         .to_string();
     assert!(e.contains("no text layer") || e.contains("PDF"), "{e}");
 }
+
+#[test]
+fn word_copies_carry_paragraph_marks_that_read_back() {
+    let docx = docx_memo();
+    let src = extract(Format::Docx, &docx, Limits::default()).unwrap();
+    let t = fit(&template_for(&src.text), &src);
+    let cw = codewords(&t).pop().unwrap();
+    let bit = |slot: u32| ((slot.wrapping_mul(2654435761) >> 7) & 1) as u8;
+    let copy = telltale_formats::render_marked(&src, &t, &cw, Some(&bit)).unwrap();
+    let back = extract(Format::Docx, &copy, Limits::default()).unwrap();
+    assert_eq!(
+        back.text,
+        t.render(&cw).unwrap(),
+        "the marks change no text"
+    );
+    let marks = telltale_formats::docx_marks(&copy, Limits::default()).unwrap();
+    let paragraphs = src.text.split("\n\n").count();
+    assert!(
+        marks.len() >= 32 * (paragraphs - 1),
+        "{} marks for {paragraphs} paragraphs",
+        marks.len()
+    );
+    assert!(
+        marks.iter().all(|&(slot, b)| b == bit(slot)),
+        "every mark reads back"
+    );
+    assert!(
+        telltale_formats::docx_marks(&docx, Limits::default())
+            .unwrap()
+            .is_empty(),
+        "the original has none"
+    );
+}

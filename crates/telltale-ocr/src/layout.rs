@@ -241,10 +241,10 @@ pub fn page_of(text: &str) -> Option<usize> {
     n.parse::<usize>().ok()?.checked_sub(1)
 }
 
-/// The clear line-shift readings of a leaked image or PDF, as
-/// (layout slot, bit): an image is one page (its number read from the
-/// footer in `text`, else the first); a PDF's pages are rasterised and each
-/// read. Nothing for other files, or when the tools are missing.
+/// The layout readings of a leaked file, as (layout slot, bit): the clear
+/// line shifts of an image (one page, its number read from the footer in
+/// `text`, else the first) or of a PDF's rasterised pages, or a Word file's
+/// paragraph marks. Nothing for other files, or when the tools are missing.
 pub fn read_layout(
     extension: &str,
     bytes: &[u8],
@@ -264,6 +264,8 @@ pub fn read_layout(
                 .map(clear)
                 .unwrap_or_default()
         }
+        "docx" => telltale_formats::docx_marks(bytes, telltale_formats::Limits::default())
+            .unwrap_or_default(),
         "pdf" => {
             let Ok(dir) = tempfile::tempdir() else {
                 return Vec::new();

@@ -316,20 +316,40 @@ fn layout_bits_per_page_under_photo_conditions() {
     let mark = |slot: u32| bits[slot as usize];
     let pdf = telltale_formats::pdf::from_text(
         telltale_core::sample::MEMO,
-        &Memo { title: "Kestria", classification: Some("OFFICIAL-SENSITIVE"), marks: Some(&mark) },
+        &Memo {
+            title: "Kestria",
+            classification: Some("OFFICIAL-SENSITIVE"),
+            marks: Some(&mark),
+        },
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut clean_page_errors = 0;
-    for (dpi, degrees, blur) in [(150, 0.0, 0.0), (150, 1.0, 0.7), (150, 2.0, 1.0), (150, 1.0, 1.5), (100, 1.0, 0.7)] {
+    for (dpi, degrees, blur) in [
+        (150, 0.0, 0.0),
+        (150, 1.0, 0.7),
+        (150, 2.0, 1.0),
+        (150, 1.0, 1.5),
+        (100, 1.0, 0.7),
+    ] {
         let sub = dir.path().join(format!("{dpi}-{degrees}-{blur}"));
         std::fs::create_dir_all(&sub).unwrap();
         let pages = telltale_ocr::rasterise(&pdf, dpi, &sub, Limits::default()).unwrap();
         let img = std::fs::read(&pages[0]).unwrap();
-        let photo = if degrees == 0.0 && blur == 0.0 { img } else { photograph(&img, degrees, blur) };
+        let photo = if degrees == 0.0 && blur == 0.0 {
+            img
+        } else {
+            photograph(&img, degrees, blur)
+        };
         let marks = telltale_ocr::layout::read_line_shifts(&photo, 0).unwrap();
-        let clear: Vec<_> = marks.iter().filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY).collect();
-        let wrong = clear.iter().filter(|m| m.bit != bits[m.slot as usize]).count();
+        let clear: Vec<_> = marks
+            .iter()
+            .filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY)
+            .collect();
+        let wrong = clear
+            .iter()
+            .filter(|m| m.bit != bits[m.slot as usize])
+            .count();
         eprintln!(
             "page 1 at {dpi} dpi, {degrees}° rotation, blur {blur}: {} lines, {} read, {wrong} wrong",
             marks.len(),
@@ -340,5 +360,8 @@ fn layout_bits_per_page_under_photo_conditions() {
             assert!(clear.len() >= 35, "a full page carries a bit per line");
         }
     }
-    assert_eq!(clean_page_errors, 0, "a clean page image reads without error");
+    assert_eq!(
+        clean_page_errors, 0,
+        "a clean page image reads without error"
+    );
 }

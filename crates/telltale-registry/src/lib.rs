@@ -243,11 +243,18 @@ impl Registry {
             }
             .into());
         }
+        if format == F::Pdf {
+            // A PDF original gives its text layer; copies are typeset
+            // afresh (`distribute --format pdf`), with the layout layer.
+            let text = telltale_formats::pdf::text_of(bytes)?;
+            let text = telltale_formats::pdf::tidy_text(&text);
+            return self.register(&text, None, title, Format::Plain, "pdf", profile);
+        }
         let source = telltale_formats::extract(format, bytes, telltale_formats::Limits::default())?;
         match format {
             F::Txt => self.register(&source.text, None, title, Format::Plain, "txt", profile),
             F::Md => self.register(&source.text, None, title, Format::Markdown, "md", profile),
-            // Refused by `extract` above.
+            // Handled above.
             F::Pdf => Err(telltale_formats::FormatError::Unsupported("pdf".into()).into()),
             F::Html | F::Docx => self.register(
                 &source.text,
@@ -965,15 +972,32 @@ fn copy_bytes(
         ))
     })?;
     let codeword = cb.codeword(recipient);
+    let bits = layout.codeword(recipient);
+    let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
     if let Some(src) = src.filter(|_| doc.source_format == format) {
-        return Ok(telltale_formats::render(src, &doc.template, &codeword)?);
+        return Ok(telltale_formats::render_marked(
+            src,
+            &doc.template,
+            &codeword,
+            Some(&mark),
+        )?);
     }
     let text = doc.template.render(&codeword)?;
+    if f == telltale_formats::Format::Docx {
+        // A Word file laid out from text carries the paragraph marks too.
+        let plain = telltale_formats::from_text(&text, f, &doc.title)?;
+        let src = telltale_formats::extract(f, &plain, telltale_formats::Limits::default())?;
+        let bare = telltale_core::Template::new(src.text.clone(), Vec::new(), Vec::new())?;
+        return Ok(telltale_formats::render_marked(
+            &src,
+            &bare,
+            &[],
+            Some(&mark),
+        )?);
+    }
     if f == telltale_formats::Format::Pdf {
         // Typeset copies also carry the layout layer: line shifts that
         // survive printing and photographs.
-        let bits = layout.codeword(recipient);
-        let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
         return Ok(telltale_formats::pdf::from_text(
             &text,
             &telltale_formats::pdf::Memo {

@@ -73,7 +73,7 @@ impl Form {
                 Failure::new(
                     axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     format!(
-                        "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html) or Word (.docx)",
+                        "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)",
                         extension(name)
                     ),
                 )

@@ -254,7 +254,7 @@ async fn documents(State(app): State<App>, headers: HeaderMap) -> Page {
                 (csrf(&c))
                 label { "Title (optional)" input type="text" name="title" id="title"; }
                 label { "Paste the text" textarea name="text" id="text" rows="12" {} }
-                label { "…or upload a file (.txt, .md, .html, .docx)" input type="file" name="file" accept=".txt,.md,.markdown,.html,.htm,.docx"; }
+                label { "…or upload a file (.txt, .md, .html, .docx, .pdf)" input type="file" name="file" accept=".txt,.md,.markdown,.html,.htm,.docx,.pdf"; }
                 label { "Style profile"
                     select name="profile" {
                         option value="natural" selected { "natural (reviewed per-instance variation)" }
