@@ -647,6 +647,25 @@ impl Registry {
         copy_bytes(&doc, &cb, &layout, src.as_ref(), recipient, format)
     }
 
+    /// Several recipients' copies in `format`, each handed to `each` as it
+    /// is made, with the document's codebooks and file read once.
+    pub fn each_copy_as(
+        &self,
+        doc_id: &str,
+        recipients: &[String],
+        format: &str,
+        each: &mut dyn FnMut(&str, Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let src = self.source_of(&doc)?;
+        let layout = self.layout_codebook(&doc)?;
+        for r in recipients {
+            each(r, copy_bytes(&doc, &cb, &layout, src.as_ref(), r, format)?)?;
+        }
+        Ok(())
+    }
+
     /// The copy a recipient was (or would be) given.
     pub fn render_copy(&self, doc_id: &str, recipient: &str) -> Result<String> {
         let doc = self.document(doc_id)?;

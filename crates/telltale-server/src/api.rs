@@ -355,16 +355,15 @@ pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Fa
             let bad = |e: zip::result::ZipError| {
                 telltale_registry::RegistryError::Invalid(format!("making the zip: {e}"))
             };
-            for i in &issued {
-                // Each copy in the document's own format (a Word original
-                // gives Word copies).
-                let format = r.document(&id)?.source_format;
-                let copy = r.render_copy_as(&id, &i.recipient_id, &format)?;
-                z.start_file(format!("{}.{format}", i.recipient_id), opts)
-                    .map_err(bad)?;
+            // Each copy in the document's own format (a Word original gives
+            // Word copies).
+            let format = r.document(&id)?.source_format;
+            let holders: Vec<String> = issued.iter().map(|i| i.recipient_id.clone()).collect();
+            r.each_copy_as(&id, &holders, &format, &mut |who, copy| {
+                z.start_file(format!("{who}.{format}"), opts).map_err(bad)?;
                 z.write_all(&copy)
-                    .map_err(|e| telltale_registry::RegistryError::Invalid(e.to_string()))?;
-            }
+                    .map_err(|e| telltale_registry::RegistryError::Invalid(e.to_string()))
+            })?;
             z.finish().map_err(bad)?;
         }
         r.note("copies.download", &format!("{id}: {} copies", issued.len()))?;
