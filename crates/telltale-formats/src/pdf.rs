@@ -59,7 +59,7 @@ pub const SLOTS_PER_PAGE: u32 = 64;
 /// Slots of the layout codebook: 64 pages of line shifts, then the marks
 /// of Word copies' paragraphs (32 bits each in `w:rsidP`, which readers
 /// never see and which travel with a forwarded file).
-pub const LAYOUT_SLOTS: u32 = DOCX_SLOTS_START + DOCX_PARAGRAPHS * 32;
+pub const LAYOUT_SLOTS: u32 = WORD_SLOTS_START + 64 * SLOTS_PER_PAGE;
 /// The first slot of the Word paragraph marks, and how many paragraphs
 /// carry one.
 pub const DOCX_SLOTS_START: u32 = 64 * SLOTS_PER_PAGE;
@@ -80,6 +80,36 @@ pub fn layout_code_params() -> telltale_core::CodeParams {
 /// The codebook name of a document's layout layer.
 pub fn layout_document_id(document_id: &str) -> String {
     format!("{document_id}#layout")
+}
+
+/// Word-shift coding, the second mark of a line: in a body line of at
+/// least [`MIN_WORDS_FOR_SHIFT`] words, the middle word moves right for a 1
+/// or left for a 0 by [`WORD_SHIFT`] points between the blocks of words
+/// either side, which stay in place. Read back from the two gaps around it,
+/// each compared with the gap the font's glyphs leave there
+/// ([`ink_gap`]).
+pub const WORD_SHIFT: f32 = 0.8;
+pub const MIN_WORDS_FOR_SHIFT: usize = 5;
+/// The first slot of the word shifts.
+pub const WORD_SLOTS_START: u32 = DOCX_SLOTS_START + DOCX_PARAGRAPHS * 32;
+
+/// The word-shift slot of body line `line` of page `page`.
+pub fn word_slot(page: usize, line: usize) -> Option<u32> {
+    layout_slot(page, line).map(|s| WORD_SLOTS_START + s)
+}
+
+/// The blank between the ink of `left`'s last glyph and `right`'s first
+/// when set one space apart in body type, in points.
+pub fn ink_gap(left: &str, right: &str) -> Option<f32> {
+    let face = ttf_parser::Face::parse(FONT, 0).ok()?;
+    let scale = BODY / f32::from(face.units_per_em());
+    let space = face.glyph_hor_advance(face.glyph_index(' ')?)? as f32;
+    let last = face.glyph_index(left.chars().last()?)?;
+    let first = face.glyph_index(right.chars().next()?)?;
+    let last_box = face.glyph_bounding_box(last)?;
+    let first_box = face.glyph_bounding_box(first)?;
+    let advance = face.glyph_hor_advance(last)? as f32;
+    Some((space + (advance - f32::from(last_box.x_max)) + f32::from(first_box.x_min)) * scale)
 }
 
 /// The layout slot of body line `line` (from 0) of page `page` (from 0).
@@ -229,20 +259,46 @@ pub fn from_text(text: &str, memo: &Memo) -> Result<Vec<u8>, FormatError> {
         for (k, l) in lines.iter().filter(|l| l.page == p).enumerate() {
             // A trailing space, drawn like any other, so that text
             // extractors do not run the last word of a line into the next.
-            let text = format!("{} ", l.text);
             let shift = match (memo.marks, layout_slot(p, k)) {
                 (Some(bit), Some(slot)) if bit(slot) == 1 => LINE_SHIFT,
                 (Some(_), Some(_)) => -LINE_SHIFT,
                 _ => 0.0,
             };
-            s.draw_text(
-                Point::from_xy(MARGIN, l.y + shift),
-                font.clone(),
-                BODY,
-                &text,
-                false,
-                TextDirection::Auto,
-            );
+            let y = l.y + shift;
+            let words: Vec<&str> = l.text.split(' ').collect();
+            let word_mark = match (memo.marks, word_slot(p, k)) {
+                (Some(bit), Some(slot)) if words.len() >= MIN_WORDS_FOR_SHIFT => Some(bit(slot)),
+                _ => None,
+            };
+            let mut draw = |x: f32, t: &str| {
+                s.draw_text(
+                    Point::from_xy(x, y),
+                    font.clone(),
+                    BODY,
+                    t,
+                    false,
+                    TextDirection::Auto,
+                )
+            };
+            match word_mark {
+                // The middle word moves right for a 1, left for a 0, between
+                // blocks of words that stay in place.
+                Some(b) => {
+                    let mid = words.len() / 2;
+                    let left = format!("{} ", words[..mid].join(" "));
+                    let middle = format!("{} ", words[mid]);
+                    let right = format!("{} ", words[mid + 1..].join(" "));
+                    let x_mid = MARGIN + m.width(&left, BODY);
+                    let x_right = x_mid + m.width(&middle, BODY);
+                    let dx = if b == 1 { WORD_SHIFT } else { -WORD_SHIFT };
+                    draw(MARGIN, &left);
+                    draw(x_mid + dx, &middle);
+                    draw(x_right, &right);
+                }
+                // A trailing space, drawn like any other, so that text
+                // extractors do not run the last word of a line into the next.
+                None => draw(MARGIN, &format!("{} ", l.text)),
+            }
         }
         s.set_fill(Some(fill(90, 100, 115)));
         let footer = format!("Page {} of {pages} ", p + 1);

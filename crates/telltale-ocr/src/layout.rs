@@ -9,7 +9,10 @@
 //! Only geometry: no glyph is recognised here, so the reading survives
 //! blur and low resolution that defeat OCR.
 
-use telltale_formats::pdf::{layout_slot, LINE_SHIFT, LINE_SPACING, PARAGRAPH_SPACING};
+use telltale_formats::pdf::{
+    ink_gap, layout_slot, word_slot, LINE_SHIFT, LINE_SPACING, MIN_WORDS_FOR_SHIFT,
+    PARAGRAPH_SPACING, WORD_SHIFT,
+};
 
 use crate::OcrError;
 
@@ -118,6 +121,19 @@ fn baselines(pts: &[(f32, f32)], h: u32, angle: f32) -> Vec<f32> {
 
 /// Read the line-shift marks of page `page` (from 0) from its image.
 pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrError> {
+    Ok(line_shifts(image, page)?.0)
+}
+
+/// Where the body lines of a page image are: the page's skew, its scale,
+/// and each body line's baseline (pixels, straightened frame).
+#[derive(Debug, Clone, Default)]
+pub struct Geometry {
+    pub angle: f32,
+    pub px_per_pt: f32,
+    pub baselines: Vec<f32>,
+}
+
+fn line_shifts(image: &[u8], page: usize) -> Result<(Vec<LineMark>, Geometry), OcrError> {
     let (pts, _w, h) = ink(image)?;
     if pts.len() < 100 {
         return Err(OcrError::NoText);
@@ -125,14 +141,14 @@ pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrE
     let angle = skew(&pts, h);
     let base = baselines(&pts, h, angle);
     if base.len() < 3 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Geometry::default()));
     }
     // Scale from the commonest spacing, which is the body's.
     let mut gaps: Vec<f32> = base.windows(2).map(|w| w[1] - w[0]).collect();
     gaps.sort_by(f32::total_cmp);
     let px_per_pt = gaps[gaps.len() / 2] / LINE_SPACING;
     if !(px_per_pt.is_finite() && px_per_pt > 0.5) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Geometry::default()));
     }
     // The body: the longest run of lines spaced like body text, passing
     // over stray bands (a speck, a split line) too close to be a line.
@@ -154,7 +170,7 @@ pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrE
         best = run;
     }
     if best.len() < 4 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Geometry::default()));
     }
     // Each line's place on the grid, in points: one spacing per line, and
     // a paragraph's extra space where the gap shows one.
@@ -180,6 +196,129 @@ pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrE
             bit: u8::from(residual > 0.0),
             clarity: residual.abs() / LINE_SHIFT,
         });
+    }
+    let geometry = Geometry {
+        angle,
+        px_per_pt,
+        baselines: best,
+    };
+    Ok((marks, geometry))
+}
+
+/// A word Tesseract found: its ink box in pixels and its text.
+struct Word {
+    left: f32,
+    right: f32,
+    mid_x: f32,
+    mid_y: f32,
+    text: String,
+}
+
+fn tesseract_words(image: &[u8], limits: crate::Limits) -> Result<Vec<Word>, OcrError> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("page");
+    std::fs::write(&path, image)?;
+    let out = crate::run(
+        "tesseract",
+        "tesseract-ocr tesseract-ocr-eng",
+        &[
+            path.as_os_str(),
+            "stdout".as_ref(),
+            "-l".as_ref(),
+            "eng".as_ref(),
+            "tsv".as_ref(),
+        ],
+        std::time::Instant::now() + limits.timeout,
+        &limits,
+    )?;
+    let tsv = String::from_utf8_lossy(&out);
+    let mut words = Vec::new();
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 || f[0] != "5" || f[11].trim().is_empty() {
+            continue;
+        }
+        let num = |i: usize| f[i].parse::<f32>().unwrap_or(0.0);
+        let (left, top, width, height) = (num(6), num(7), num(8), num(9));
+        words.push(Word {
+            left,
+            right: left + width,
+            mid_x: left + width / 2.0,
+            mid_y: top + height / 2.0,
+            text: f[11].to_string(),
+        });
+    }
+    Ok(words)
+}
+
+/// The word-shift marks of a page image whose lines are at `g`: the words
+/// of each body line from Tesseract, the middle word's gaps to its
+/// neighbours measured and each compared with the blank the font's glyphs
+/// leave there; the difference of the two excesses is ±2δ.
+fn word_shifts(
+    image: &[u8],
+    page: usize,
+    g: &Geometry,
+    limits: crate::Limits,
+) -> Result<Vec<LineMark>, OcrError> {
+    if g.baselines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let words = tesseract_words(image, limits)?;
+    let (sin, cos) = g.angle.sin_cos();
+    let spacing = LINE_SPACING * g.px_per_pt;
+    let mut lines: Vec<Vec<&Word>> = vec![Vec::new(); g.baselines.len()];
+    for w in &words {
+        let y = w.mid_y * cos - w.mid_x * sin;
+        // A word's middle sits a little above its line's baseline.
+        if let Some((k, _)) = g
+            .baselines
+            .iter()
+            .enumerate()
+            .map(|(k, &b)| (k, b - y))
+            .filter(|(_, d)| *d > -0.1 * spacing && *d < 0.6 * spacing)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            lines[k].push(w);
+        }
+    }
+    let mut marks = Vec::new();
+    for (k, line) in lines.iter_mut().enumerate() {
+        let Some(slot) = word_slot(page, k) else {
+            continue;
+        };
+        line.sort_by(|a, b| a.left.total_cmp(&b.left));
+        let n = line.len();
+        if n < MIN_WORDS_FOR_SHIFT {
+            continue;
+        }
+        let mid = n / 2;
+        let (a, m, b) = (line[mid - 1], line[mid], line[mid + 1]);
+        let (Some(el), Some(er)) = (ink_gap(&a.text, &m.text), ink_gap(&m.text, &b.text)) else {
+            continue;
+        };
+        let gl = (m.left - a.right) / g.px_per_pt - el;
+        let gr = (b.left - m.right) / g.px_per_pt - er;
+        let d = gl - gr;
+        marks.push(LineMark {
+            slot,
+            bit: u8::from(d > 0.0),
+            clarity: d.abs() / (2.0 * WORD_SHIFT),
+        });
+    }
+    Ok(marks)
+}
+
+/// Every layout mark of a page image: its line shifts and, where
+/// Tesseract is installed, its word shifts.
+pub fn read_page_marks(
+    image: &[u8],
+    page: usize,
+    limits: crate::Limits,
+) -> Result<Vec<LineMark>, OcrError> {
+    let (mut marks, geometry) = line_shifts(image, page)?;
+    if let Ok(words) = word_shifts(image, page, &geometry, limits) {
+        marks.extend(words);
     }
     Ok(marks)
 }
@@ -276,7 +415,11 @@ pub fn read_layout(
             let mut out = Vec::new();
             for (i, p) in pages.iter().enumerate() {
                 if let Ok(img) = std::fs::read(p) {
-                    out.extend(read_line_shifts(&img, i).map(clear).unwrap_or_default());
+                    out.extend(
+                        read_page_marks(&img, i, limits)
+                            .map(clear)
+                            .unwrap_or_default(),
+                    );
                 }
             }
             out

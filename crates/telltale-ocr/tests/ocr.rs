@@ -253,7 +253,7 @@ fn the_layout_layer_alone_names_the_leaker_of_a_photographed_page_among_a_thousa
             std::fs::read(&telltale_ocr::rasterise(&pdf, 150, &sub, Limits::default()).unwrap()[0])
                 .unwrap();
         let photo = photograph(&page, 1.0, 0.7);
-        let marks = telltale_ocr::layout::read_line_shifts(&photo, 0).unwrap();
+        let marks = telltale_ocr::layout::read_page_marks(&photo, 0, Limits::default()).unwrap();
         let clear: Vec<_> = marks
             .iter()
             .filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY)
@@ -341,8 +341,11 @@ fn layout_bits_per_page_under_photo_conditions() {
         } else {
             photograph(&img, degrees, blur)
         };
-        let marks = telltale_ocr::layout::read_line_shifts(&photo, 0).unwrap();
-        let clear: Vec<_> = marks
+        let marks = telltale_ocr::layout::read_page_marks(&photo, 0, Limits::default()).unwrap();
+        let words_start = telltale_formats::pdf::WORD_SLOTS_START;
+        let (word_marks, line_marks): (Vec<&telltale_ocr::layout::LineMark>, Vec<_>) =
+            marks.iter().partition(|m| m.slot >= words_start);
+        let clear: Vec<_> = line_marks
             .iter()
             .filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY)
             .collect();
@@ -350,10 +353,20 @@ fn layout_bits_per_page_under_photo_conditions() {
             .iter()
             .filter(|m| m.bit != bits[m.slot as usize])
             .count();
+        let wclear: Vec<_> = word_marks
+            .iter()
+            .filter(|m| m.clarity >= telltale_ocr::layout::MIN_CLARITY)
+            .collect();
+        let wwrong = wclear
+            .iter()
+            .filter(|m| m.bit != bits[m.slot as usize])
+            .count();
         eprintln!(
-            "page 1 at {dpi} dpi, {degrees}° rotation, blur {blur}: {} lines, {} read, {wrong} wrong",
-            marks.len(),
-            clear.len()
+            "page 1 at {dpi} dpi, {degrees}° rotation, blur {blur}: line shifts: {} lines, {} read, {wrong} wrong; word shifts: {} lines, {} read, {wwrong} wrong",
+            line_marks.len(),
+            clear.len(),
+            word_marks.len(),
+            wclear.len()
         );
         if degrees == 0.0 {
             clean_page_errors = wrong;

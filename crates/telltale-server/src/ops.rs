@@ -429,12 +429,7 @@ fn view_of(
     input: String,
     report: TraceReport,
 ) -> telltale_registry::Result<TraceView> {
-    let record = r
-        .store()
-        .traces()?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?;
+    let record = trace_record(r, id)?;
     let sharing = report
         .documents
         .iter()
@@ -451,15 +446,18 @@ fn view_of(
     })
 }
 
+fn trace_record(r: &Registry, id: i64) -> telltale_registry::Result<telltale_store::TraceRecord> {
+    Ok(r.store()
+        .traces()?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?)
+}
+
 /// A stored trace, read back for its page or its evidence report.
 pub async fn stored_trace(app: &App, c: &Caller, id: i64) -> Result<TraceView, Failure> {
     app.run(c.actor(), move |r| {
-        let record = r
-            .store()
-            .traces()?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?;
+        let record = trace_record(r, id)?;
         let report: TraceReport = serde_json::from_value(record.result).map_err(|e| {
             telltale_registry::RegistryError::Invalid(format!(
                 "trace {id} was stored in an older format and cannot be shown: {e}"

@@ -172,6 +172,26 @@ async fn distributed(w: &World) -> (String, Vec<(String, String)>) {
     (doc, links)
 }
 
+/// Poll a distribution job until it has finished; its final state.
+async fn wait_for_job(w: &World, job: u64) -> Value {
+    for _ in 0..600 {
+        let j = call(
+            w,
+            Method::GET,
+            &format!("/api/jobs/{job}"),
+            Some(&w.author),
+            None,
+        )
+        .await
+        .json();
+        if j["finished"] == true {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {job} did not finish")
+}
+
 fn secret_of(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
 }
@@ -742,22 +762,7 @@ async fn rules_can_change_until_the_first_copy_is_issued() {
     )
     .await;
     let job = r.json()["id"].as_u64().unwrap();
-    for _ in 0..200 {
-        if call(
-            &w,
-            Method::GET,
-            &format!("/api/jobs/{job}"),
-            Some(&w.author),
-            None,
-        )
-        .await
-        .json()["finished"]
-            == true
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_for_job(&w, job).await;
     let r = call(
         &w,
         Method::POST,
@@ -1244,22 +1249,7 @@ async fn word_documents_in_and_out_and_leaked_files_traced() {
     )
     .await;
     let job = r.json()["id"].as_u64().unwrap();
-    for _ in 0..200 {
-        if call(
-            &w,
-            Method::GET,
-            &format!("/api/jobs/{job}"),
-            Some(&w.author),
-            None,
-        )
-        .await
-        .json()["finished"]
-            == true
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_for_job(&w, job).await;
     let r = call(
         &w,
         Method::GET,

@@ -230,17 +230,7 @@ impl Store for SqliteStore {
             ],
         )
         .map_err(db)?;
-        {
-            let mut st = tx
-                .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
-                .map_err(db)?;
-            let mut seen = std::collections::HashSet::new();
-            for &h in shingles {
-                if seen.insert(h) {
-                    st.execute(params![h as i64, doc.id]).map_err(db)?;
-                }
-            }
-        }
+        insert_shingles(&tx, &doc.id, shingles)?;
         tx.commit().map_err(db)
     }
 
@@ -620,17 +610,7 @@ impl Store for SqliteStore {
         }
         tx.execute("DELETE FROM shingles WHERE document_id = ?1", [&doc.id])
             .map_err(db)?;
-        {
-            let mut st = tx
-                .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
-                .map_err(db)?;
-            let mut seen = std::collections::HashSet::new();
-            for &h in shingles {
-                if seen.insert(h) {
-                    st.execute(params![h as i64, doc.id]).map_err(db)?;
-                }
-            }
-        }
+        insert_shingles(&tx, &doc.id, shingles)?;
         tx.commit().map_err(db)
     }
 
@@ -881,6 +861,20 @@ impl Store for SqliteStore {
             .map_err(db)?;
         Ok(())
     }
+}
+
+/// Index a document's shingles (each distinct hash once).
+fn insert_shingles(tx: &rusqlite::Transaction, id: &str, shingles: &[u64]) -> Result<()> {
+    let mut st = tx
+        .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
+        .map_err(db)?;
+    let mut seen = std::collections::HashSet::new();
+    for &h in shingles {
+        if seen.insert(h) {
+            st.execute(params![h as i64, id]).map_err(db)?;
+        }
+    }
+    Ok(())
 }
 
 const LINK_COLUMNS: &str = "SELECT id, token_hash, document_id, recipient_id, created_at, expires_at, revoked, views FROM links";
