@@ -1036,19 +1036,36 @@ fn actor() -> String {
         .unwrap_or_else(|_| "cli".into())
 }
 
+/// A title for a document registered without one: its "Subject:" line
+/// near the top if it has one, else its first line of words that is not a
+/// classification marking.
 fn default_title(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && l.chars().any(char::is_alphabetic))
-        .unwrap_or("Untitled");
-    let t: String = line
-        .trim_start_matches('#')
-        .trim()
-        .chars()
-        .take(80)
-        .collect();
-    t
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let subject = lines.iter().take(20).find_map(|l| {
+        l.strip_prefix("Subject:")
+            .or_else(|| l.strip_prefix("SUBJECT:"))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    });
+    let line = subject.unwrap_or_else(|| {
+        lines
+            .iter()
+            .copied()
+            .find(|l| {
+                !l.is_empty()
+                    && l.chars().any(char::is_alphabetic)
+                    && telltale_formats::classification(l).is_none()
+            })
+            .unwrap_or("Untitled")
+    });
+    let line = line.trim_start_matches('#').trim();
+    if line.chars().count() <= 120 {
+        return line.to_string();
+    }
+    // Cut a long line at a word, not inside one.
+    let cut: String = line.chars().take(120).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
 }
 
 fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Result<(), String> {
@@ -1103,4 +1120,23 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| RegistryError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| RegistryError::io(path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_titles_skip_markings_and_prefer_the_subject() {
+        assert_eq!(
+            super::default_title(telltale_core::sample::MEMO),
+            "Kestria: coalition under strain ahead of the Salvik port agreement and the UN vote"
+        );
+        assert_eq!(
+            super::default_title("SECRET\n\n# Budget notes\nText."),
+            "Budget notes"
+        );
+        assert_eq!(super::default_title("\n\n"), "Untitled");
+        let long = "word ".repeat(40);
+        let t = super::default_title(&long);
+        assert!(t.ends_with("word…") && t.chars().count() <= 121, "{t}");
+    }
 }
