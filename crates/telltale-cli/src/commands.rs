@@ -100,15 +100,10 @@ fn read_leak(path: &Path) -> Result<(String, Vec<(u32, u8)>)> {
         "" | "txt" | "text" | "md" | "markdown" => Ok((read_text(path)?, Vec::new())),
         _ => {
             let (name, bytes) = read_bytes(path)?;
-            let limits = telltale_ocr::Limits::default();
-            match telltale_ocr::read_leak(&ext, &bytes, limits)
+            match telltale_ocr::read_leak_with_layout(&ext, &bytes, telltale_ocr::Limits::default())
                 .with_context(|| format!("reading {name}"))?
             {
-                Some(text) => {
-                    // Pages (images, PDFs) may also carry line shifts.
-                    let layout = telltale_ocr::layout::read_layout(&ext, &bytes, &text, limits);
-                    Ok((text, layout))
-                }
+                Some(leak) => Ok(leak),
                 None => Ok((read_text(path)?, Vec::new())),
             }
         }

@@ -38,6 +38,20 @@ pub enum OcrError {
     Format(#[from] telltale_formats::FormatError),
 }
 
+/// A leaked file's text, as [`read_leak`] reads it, with the layout marks
+/// its pages or paragraphs carry (see [`layout::read_layout`]). `Ok(None)`
+/// for an extension to read as plain text.
+pub fn read_leak_with_layout(
+    extension: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<Option<(String, Vec<(u32, u8)>)>, OcrError> {
+    Ok(read_leak(extension, bytes, limits)?.map(|text| {
+        let marks = layout::read_layout(extension, bytes, &text, limits);
+        (text, marks)
+    }))
+}
+
 /// The text of a leaked file of any kind telltale reads: text, Markdown,
 /// HTML, DOCX, e-mail and PDF by [`telltale_formats::leak_text`], images
 /// by OCR, and PDFs without a text layer by rasterising and OCR.

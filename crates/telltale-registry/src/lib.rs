@@ -555,7 +555,7 @@ impl Registry {
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
-        let layout = self.layout_codebook(&doc)?;
+        let layout = self.layout_for(&doc, format)?;
         let issued: HashMap<String, Issuance> = self
             .store
             .issuances(Some(doc_id))?
@@ -566,7 +566,7 @@ impl Registry {
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let render = || copy_bytes(&doc, &cb, &layout, src.as_ref(), r, format);
+            let render = || copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
                 Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
                     rep.already += 1;
@@ -612,6 +612,15 @@ impl Registry {
         )?)
     }
 
+    /// The layout codebook, for the formats whose copies carry layout
+    /// marks (PDF line and word shifts, Word paragraph marks).
+    fn layout_for(&self, doc: &DocumentRecord, format: &str) -> Result<Option<Codebook>> {
+        match format {
+            "pdf" | "docx" => Ok(Some(self.layout_codebook(doc)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// The file a document was registered from, read again (HTML, DOCX).
     fn source_of(&self, doc: &DocumentRecord) -> Result<Option<telltale_formats::Source>> {
         let Some(format) = telltale_formats::Format::from_name(&doc.source_format).filter(|f| {
@@ -643,8 +652,8 @@ impl Registry {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
-        let layout = self.layout_codebook(&doc)?;
-        copy_bytes(&doc, &cb, &layout, src.as_ref(), recipient, format)
+        let layout = self.layout_for(&doc, format)?;
+        copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), recipient, format)
     }
 
     /// Several recipients' copies in `format`, each handed to `each` as it
@@ -659,9 +668,12 @@ impl Registry {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
-        let layout = self.layout_codebook(&doc)?;
+        let layout = self.layout_for(&doc, format)?;
         for r in recipients {
-            each(r, copy_bytes(&doc, &cb, &layout, src.as_ref(), r, format)?)?;
+            each(
+                r,
+                copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format)?,
+            )?;
         }
         Ok(())
     }
@@ -796,15 +808,19 @@ impl Registry {
             } else {
                 Vec::new()
             };
-            let layout_cb = self.layout_codebook(d)?;
+            let layout_cb = if layout_obs.is_empty() {
+                None
+            } else {
+                Some(self.layout_codebook(d)?)
+            };
             let mut evidence = vec![DocumentEvidence {
                 codebook: &cb,
                 observations: &t.observations,
                 recipients: &rs,
             }];
-            if !layout_obs.is_empty() {
+            if let Some(layout_cb) = &layout_cb {
                 evidence.push(DocumentEvidence {
-                    codebook: &layout_cb,
+                    codebook: layout_cb,
                     observations: &layout_obs,
                     recipients: &rs,
                 });
@@ -979,7 +995,7 @@ impl Registry {
 fn copy_bytes(
     doc: &DocumentRecord,
     cb: &Codebook,
-    layout: &Codebook,
+    layout: Option<&Codebook>,
     src: Option<&telltale_formats::Source>,
     recipient: &str,
     format: &str,
@@ -991,7 +1007,8 @@ fn copy_bytes(
         ))
     })?;
     let codeword = cb.codeword(recipient);
-    let bits = layout.codeword(recipient);
+    // Only PDF and Word copies carry layout marks (see `layout_for`).
+    let bits = layout.map(|l| l.codeword(recipient)).unwrap_or_default();
     let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
     if let Some(src) = src.filter(|_| doc.source_format == format) {
         return Ok(telltale_formats::render_marked(

@@ -172,7 +172,6 @@ fn unsafe_method(m: &Method) -> bool {
 /// (URL-encoded or multipart). API-token requests carry no cookie and are
 /// not subject to it; the sign-in form has its own double-submit check.
 pub async fn csrf_guard(State(app): State<App>, req: Request, next: Next) -> Response {
-    let _ = &app;
     if !unsafe_method(req.method())
         || req.uri().path() == "/login"
         || req.headers().contains_key(header::AUTHORIZATION)

@@ -118,13 +118,8 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
     let name = name.to_string();
     // OCR runs for seconds in a subprocess; keep it off the async threads.
     let read = tokio::task::spawn_blocking(move || {
-        let limits = telltale_ocr::Limits::default();
-        match telltale_ocr::read_leak(&ext, &bytes, limits) {
-            // Pages (images, PDFs) may also carry line shifts.
-            Ok(Some(text)) => {
-                let layout = telltale_ocr::layout::read_layout(&ext, &bytes, &text, limits);
-                Ok(Ok((text, layout)))
-            }
+        match telltale_ocr::read_leak_with_layout(&ext, &bytes, telltale_ocr::Limits::default()) {
+            Ok(Some(leak)) => Ok(Ok(leak)),
             Ok(None) => Ok(decode(&name, &bytes).map(|t| (t, Vec::new()))),
             Err(e) => Err((name, e)),
         }
@@ -354,7 +349,6 @@ pub struct TraceView {
     /// Per document, per evidence item: how many holders share the reading,
     /// and whether each accused recipient is among them.
     pub sharing: Vec<Vec<(usize, Vec<String>)>>,
-    pub registry: RegistryState,
 }
 
 /// The registry as it stood when a report was made.
@@ -442,15 +436,12 @@ fn view_of(
         input_hash: record.input_hash,
         report,
         sharing,
-        registry: registry_state(r)?,
     })
 }
 
 fn trace_record(r: &Registry, id: i64) -> telltale_registry::Result<telltale_store::TraceRecord> {
     Ok(r.store()
-        .traces()?
-        .into_iter()
-        .find(|t| t.id == id)
+        .trace(id)?
         .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?)
 }
 

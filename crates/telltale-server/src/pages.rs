@@ -807,7 +807,12 @@ async fn evidence_report(State(app): State<App>, headers: HeaderMap, Path(id): P
     let v = ops::stored_trace(&app, &c, id)
         .await
         .map_err(|f| f.with_html(html_caller))?;
-    let s = &v.registry;
+    // The registry as it stands now, for the inquiry file (only the report
+    // needs it, so the trace page does not read the whole audit log).
+    let s = &app
+        .run(c.actor(), |r| ops::registry_state(r))
+        .await
+        .map_err(|f| f.with_html(html_caller))?;
     let doc = html! {
         (maud::DOCTYPE)
         html lang="en" {

@@ -519,6 +519,35 @@ impl Store for SqliteStore {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn trace(&self, id: i64) -> Result<Option<TraceRecord>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT at, input_hash, input_bytes, result FROM traces WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?;
+        row.map(|(at, input_hash, input_bytes, result)| {
+            Ok(TraceRecord {
+                id,
+                at,
+                input_hash,
+                input_bytes: input_bytes as usize,
+                result: parse("trace result", &result)?,
+            })
+        })
+        .transpose()
+    }
+
     fn traces(&self) -> Result<Vec<TraceRecord>> {
         let mut st = self
             .conn

@@ -367,6 +367,8 @@ pub trait Store {
         result: &serde_json::Value,
     ) -> Result<i64>;
     fn traces(&self) -> Result<Vec<TraceRecord>>;
+    /// One trace by id.
+    fn trace(&self, id: i64) -> Result<Option<TraceRecord>>;
     /// Keep the file a document was registered from (HTML, DOCX).
     fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()>;
     fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>>;

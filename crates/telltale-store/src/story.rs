@@ -172,6 +172,11 @@ pub fn run(store: &mut dyn Store) {
         )
         .unwrap();
     assert_eq!(store.traces().unwrap()[0].id, id);
+    assert_eq!(
+        store.trace(id).unwrap().unwrap(),
+        store.traces().unwrap()[0]
+    );
+    assert!(store.trace(id + 100).unwrap().is_none());
     assert_eq!(store.trace_input(id).unwrap(), None);
     store.put_trace_input(id, "the leak").unwrap();
     assert_eq!(store.trace_input(id).unwrap().as_deref(), Some("the leak"));
