@@ -1,6 +1,10 @@
 //! Character references in HTML and XML text: decoding them while drawing
 //! text out, escaping forms when writing copies back.
 
+/// The longest reference [`decode`] reads, `&` to `;` exclusive
+/// (`#x10FFFF` is eight bytes, `#1114111` also eight; names are shorter).
+const MAX_REFERENCE: usize = 12;
+
 /// The character a reference such as `amp`, `#8217` or `#x2019` stands for.
 pub fn decode(name: &str) -> Option<char> {
     if let Some(num) = name.strip_prefix('#') {
@@ -72,10 +76,14 @@ pub fn decode_run(
     };
     while let Some(off) = raw[i..].find('&') {
         let at = i + off;
-        let end = raw[at..]
-            .find(';')
-            .map(|e| at + e)
-            .filter(|&e| e - at <= 12);
+        // Look for the `;` only as far as the longest reference could
+        // reach: scanning to the end of the run for every `&` made a run
+        // of bare ampersands quadratic.
+        let end = raw.as_bytes()[at..]
+            .iter()
+            .take(MAX_REFERENCE + 1)
+            .position(|&b| b == b';')
+            .map(|e| at + e);
         match end.and_then(|e| decode(&raw[at + 1..e]).map(|c| (e, c))) {
             Some((e, c)) => {
                 push_lit(lit_start, at, text, segments);

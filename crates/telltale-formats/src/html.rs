@@ -70,6 +70,20 @@ fn tag_end(s: &[u8], mut i: usize) -> usize {
     s.len()
 }
 
+/// Where the closing tag `</name` (any case) starts, searching from
+/// `from`. Compares in place: lower-casing the rest of the file for every
+/// raw element made a file of many `<svg></svg>` quadratic.
+fn find_close(s: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while i + 2 + name.len() <= s.len() {
+        if s[i] == b'<' && s[i + 1] == b'/' && s[i + 2..i + 2 + name.len()].eq_ignore_ascii_case(name) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 fn paragraph_break(text: &mut String, hard: &str) {
     while text.ends_with(' ') {
         text.pop();
@@ -145,11 +159,7 @@ pub fn extract(markup: &str) -> (String, Vec<Segment>) {
             .to_ascii_lowercase();
         i = end;
         if !closing && RAW.contains(&name.as_str()) && !markup[..end].ends_with("/>") {
-            let close = format!("</{name}");
-            i = markup[end..]
-                .to_ascii_lowercase()
-                .find(&close)
-                .map_or(s.len(), |e| tag_end(s, end + e));
+            i = find_close(s, end, name.as_bytes()).map_or(s.len(), |e| tag_end(s, e));
         } else if name == "br" {
             while text.ends_with(' ') {
                 text.pop();

@@ -317,25 +317,6 @@ pub fn from_text(text: &str, memo: &Memo) -> Result<Vec<u8>, FormatError> {
     doc.finish().map_err(|e| FormatError::Pdf(format!("{e:?}")))
 }
 
-/// The text layer of a PDF, as its words run.
-pub fn text_of(bytes: &[u8]) -> Result<String, FormatError> {
-    if !bytes.starts_with(b"%PDF") {
-        return Err(FormatError::Pdf("it does not start with %PDF".into()));
-    }
-    // The parser is third-party code on hostile input: a panic inside it
-    // is caught and reported like any other unreadable file.
-    let owned = bytes.to_vec();
-    let text = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&owned))
-        .map_err(|_| FormatError::Pdf("the file is malformed".into()))?
-        .map_err(|e| FormatError::Pdf(e.to_string().replace('\n', " ")))?;
-    if text.trim().is_empty() {
-        return Err(FormatError::Pdf(
-            "it has no text layer (a scan or a photo?); give the page images to OCR".into(),
-        ));
-    }
-    Ok(text)
-}
-
 /// A PDF's text layer made fit to register: lines of a paragraph joined,
 /// paragraphs (blank lines) kept, runs of spaces made one.
 pub fn tidy_text(text: &str) -> String {

@@ -29,13 +29,8 @@ pub struct LineMark {
     pub clarity: f32,
 }
 
-fn ink(image: &[u8]) -> Result<(Vec<(f32, f32)>, u32, u32), OcrError> {
-    let img = image::load_from_memory(image)
-        .map_err(|e| OcrError::Failed {
-            tool: "the image decoder",
-            message: e.to_string(),
-        })?
-        .to_luma8();
+fn ink(image: &[u8], limits: &crate::Limits) -> Result<(Vec<(f32, f32)>, u32, u32), OcrError> {
+    let img = crate::decode_image(image, limits)?.to_luma8();
     let (w, h) = img.dimensions();
     let mut pts = Vec::new();
     for (x, y, p) in img.enumerate_pixels() {
@@ -120,8 +115,12 @@ fn baselines(pts: &[(f32, f32)], h: u32, angle: f32) -> Vec<f32> {
 }
 
 /// Read the line-shift marks of page `page` (from 0) from its image.
-pub fn read_line_shifts(image: &[u8], page: usize) -> Result<Vec<LineMark>, OcrError> {
-    Ok(line_shifts(image, page)?.0)
+pub fn read_line_shifts(
+    image: &[u8],
+    page: usize,
+    limits: crate::Limits,
+) -> Result<Vec<LineMark>, OcrError> {
+    Ok(line_shifts(image, page, &limits)?.0)
 }
 
 /// Where the body lines of a page image are: the page's skew, its scale,
@@ -133,8 +132,12 @@ pub struct Geometry {
     pub baselines: Vec<f32>,
 }
 
-fn line_shifts(image: &[u8], page: usize) -> Result<(Vec<LineMark>, Geometry), OcrError> {
-    let (pts, _w, h) = ink(image)?;
+fn line_shifts(
+    image: &[u8],
+    page: usize,
+    limits: &crate::Limits,
+) -> Result<(Vec<LineMark>, Geometry), OcrError> {
+    let (pts, _w, h) = ink(image, limits)?;
     if pts.len() < 100 {
         return Err(OcrError::NoText);
     }
@@ -218,9 +221,7 @@ fn tesseract_words(image: &[u8], limits: crate::Limits) -> Result<Vec<Word>, Ocr
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("page");
     std::fs::write(&path, image)?;
-    let out = crate::run(
-        "tesseract",
-        "tesseract-ocr tesseract-ocr-eng",
+    let out = crate::run::TESSERACT.run(
         &[
             path.as_os_str(),
             "stdout".as_ref(),
@@ -316,7 +317,7 @@ pub fn read_page_marks(
     page: usize,
     limits: crate::Limits,
 ) -> Result<Vec<LineMark>, OcrError> {
-    let (mut marks, geometry) = line_shifts(image, page)?;
+    let (mut marks, geometry) = line_shifts(image, page, &limits)?;
     if let Ok(words) = word_shifts(image, page, &geometry, limits) {
         marks.extend(words);
     }
@@ -399,7 +400,7 @@ pub fn read_layout(
     };
     match extension.to_ascii_lowercase().as_str() {
         "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "webp" => {
-            read_line_shifts(bytes, page_of(text).unwrap_or(0))
+            read_line_shifts(bytes, page_of(text).unwrap_or(0), limits)
                 .map(clear)
                 .unwrap_or_default()
         }

@@ -1,21 +1,27 @@
-//! Leaks that arrive as pictures: photographs and screenshots of pages, and
-//! PDFs that are only scans. The text is read by Tesseract (Debian's
-//! `tesseract-ocr` and `tesseract-ocr-eng`), and scanned PDFs are first
-//! rasterised by Poppler's `pdftoppm` (`poppler-utils`).
+//! Leaks that arrive as PDFs and pictures: PDFs' text layers, photographs
+//! and screenshots of pages, and PDFs that are only scans. A PDF's text
+//! layer is drawn out by Poppler's `pdftotext`, images are read by
+//! Tesseract (Debian's `tesseract-ocr` and `tesseract-ocr-eng`), and
+//! scanned PDFs are first rasterised by Poppler's `pdftoppm`
+//! (`poppler-utils`).
 //!
-//! Both run as subprocesses, not linked libraries: a hostile image that
-//! crashes or hangs the OCR engine then takes down only that process. Each
-//! run has a timeout, inputs have a size limit, PDFs a page limit, and the
-//! files live in a private temporary directory removed afterwards.
+//! All of them run as subprocesses, not linked libraries: a hostile file
+//! that overflows a parser's stack (a form XObject that draws itself),
+//! loops or allocates without end then takes down only that process, which
+//! `catch_unwind` in our own process could not promise. Each run has a
+//! timeout and an address-space cap, inputs have a size limit, PDFs a page
+//! limit and rasterised pages a pixel limit, and the files live in a
+//! private temporary directory removed afterwards.
 
 pub mod layout;
+pub mod run;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
+
+use crate::run::{PDFTOPPM, PDFTOTEXT, TESSERACT};
 
 #[derive(Debug, Error)]
 pub enum OcrError {
@@ -32,6 +38,10 @@ pub enum OcrError {
     TooLarge { size: usize, limit: usize },
     #[error("no text could be read from the image")]
     NoText,
+    #[error("the PDF has no text layer (a scan or a photo?); give the page images to OCR")]
+    NoTextLayer,
+    #[error("it does not start with %PDF, so it is not a PDF")]
+    NotPdf,
     #[error("temporary files: {0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -53,8 +63,9 @@ pub fn read_leak_with_layout(
 }
 
 /// The text of a leaked file of any kind telltale reads: text, Markdown,
-/// HTML, DOCX, e-mail and PDF by [`telltale_formats::leak_text`], images
-/// by OCR, and PDFs without a text layer by rasterising and OCR.
+/// HTML, DOCX and e-mail by [`telltale_formats::leak_text`], a PDF's text
+/// layer by [`pdf_text`], images by OCR, and PDFs without a text layer by
+/// rasterising and OCR.
 /// `Ok(None)` for an extension that is none of these (read it as text).
 pub fn read_leak(
     extension: &str,
@@ -67,12 +78,10 @@ pub fn read_leak(
         "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "webp" => {
             image_text(bytes, limits).map(Some)
         }
-        "pdf" => match telltale_formats::leak_text("pdf", bytes, formats) {
+        "pdf" => match pdf_text(bytes, limits) {
             Ok(t) => Ok(Some(t)),
-            Err(telltale_formats::FormatError::Pdf(m)) if m.contains("no text layer") => {
-                scanned_pdf_text(bytes, limits).map(Some)
-            }
-            Err(e) => Err(e.into()),
+            Err(OcrError::NoTextLayer) => scanned_pdf_text(bytes, limits).map(Some),
+            Err(e) => Err(e),
         },
         "html" | "htm" | "xhtml" | "docx" | "eml" => {
             Ok(Some(telltale_formats::leak_text(&ext, bytes, formats)?))
@@ -81,7 +90,7 @@ pub fn read_leak(
     }
 }
 
-/// Limits on one OCR job.
+/// Limits on one job of reading a file.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub timeout: Duration,
@@ -89,6 +98,16 @@ pub struct Limits {
     pub max_pages: u32,
     /// Resolution at which scanned PDF pages are rasterised.
     pub dpi: u32,
+    /// Longest side of a rasterised page, in pixels: a larger page is
+    /// cut to its top-left corner rather than rendered whole (a one-page
+    /// PDF can declare a page of 6,000 points).
+    pub max_page_side: u32,
+    /// Pixels of an image decoded in this process (photographs, pages).
+    pub max_image_pixels: u64,
+    /// Address space of each external reader.
+    pub max_memory_bytes: u64,
+    /// What an external reader may print (a text layer, say).
+    pub max_output_bytes: usize,
 }
 
 impl Default for Limits {
@@ -98,81 +117,56 @@ impl Default for Limits {
             max_bytes: 32 * 1024 * 1024,
             max_pages: 30,
             dpi: 300,
+            // A3 at 300 dpi is 4,961 pixels high.
+            max_page_side: 6_000,
+            // A 50-megapixel phone photograph, with room to spare.
+            max_image_pixels: 64_000_000,
+            max_memory_bytes: 2 << 30,
+            max_output_bytes: 32 * 1024 * 1024,
         }
     }
 }
 
-fn tool_path(tool: &'static str, package: &'static str) -> Result<PathBuf, OcrError> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
-        .ok_or(OcrError::Missing { tool, package })
-}
-
-/// Whether Tesseract and pdftoppm are installed.
+/// Whether Tesseract and Poppler's pdftoppm and pdftotext are installed.
 pub fn available() -> bool {
-    tool_path("tesseract", "tesseract-ocr").is_ok()
-        && tool_path("pdftoppm", "poppler-utils").is_ok()
+    TESSERACT.path().is_ok() && PDFTOPPM.path().is_ok() && PDFTOTEXT.path().is_ok()
 }
 
-/// Run a tool with a deadline; its standard output.
-fn run(
-    tool: &'static str,
-    package: &'static str,
-    args: &[&std::ffi::OsStr],
-    deadline: Instant,
-    limits: &Limits,
-) -> Result<Vec<u8>, OcrError> {
-    let exe = tool_path(tool, package)?;
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("OMP_THREAD_LIMIT", "1")
-        .spawn()?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
-        out
-    });
-    loop {
-        if let Some(status) = child.try_wait()? {
-            let out = reader.join().unwrap_or_default();
-            if !status.success() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                let message = err
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("it failed")
-                    .trim()
-                    .to_string();
-                return Err(OcrError::Failed { tool, message });
-            }
-            return Ok(out);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(OcrError::Timeout {
-                tool,
-                seconds: limits.timeout.as_secs(),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(20));
+fn too_large(bytes: &[u8], limits: &Limits) -> Result<(), OcrError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(OcrError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_bytes,
+        });
     }
+    Ok(())
+}
+
+/// The text layer of a PDF, drawn out by Poppler's `pdftotext` in its own
+/// process (pages one after another, each ending in a blank line).
+/// [`OcrError::NoTextLayer`] when it has none.
+pub fn pdf_text(bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
+    if !bytes.starts_with(b"%PDF") {
+        return Err(OcrError::NotPdf);
+    }
+    too_large(bytes, &limits)?;
+    let dir = tempfile::tempdir()?;
+    let pdf = dir.path().join("in.pdf");
+    std::fs::write(&pdf, bytes)?;
+    let out = PDFTOTEXT.run(
+        &["-enc".as_ref(), "UTF-8".as_ref(), pdf.as_os_str(), "-".as_ref()],
+        Instant::now() + limits.timeout,
+        &limits,
+    )?;
+    let text = String::from_utf8_lossy(&out).replace('\u{c}', "\n\n");
+    if text.trim().is_empty() {
+        return Err(OcrError::NoTextLayer);
+    }
+    Ok(text)
 }
 
 fn ocr_file(path: &Path, deadline: Instant, limits: &Limits) -> Result<String, OcrError> {
-    let out = run(
-        "tesseract",
-        "tesseract-ocr tesseract-ocr-eng",
+    let out = TESSERACT.run(
         &[
             path.as_os_str(),
             "stdout".as_ref(),
@@ -189,12 +183,7 @@ fn ocr_file(path: &Path, deadline: Instant, limits: &Limits) -> Result<String, O
 
 /// The text of a photographed or scanned page (PNG, JPEG, TIFF…).
 pub fn image_text(bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(OcrError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_bytes,
-        });
-    }
+    too_large(bytes, &limits)?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("page");
     std::fs::write(&path, bytes)?;
@@ -205,32 +194,69 @@ pub fn image_text(bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
     Ok(text)
 }
 
-/// Rasterise a PDF's pages (at most `max_pages`) to PNG files in `dir`.
+/// Decode an image in this process, refusing one whose declared size is
+/// over `max_image_pixels` before any pixel is allocated (a few hundred
+/// bytes of PNG can declare gigapixels).
+pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<image::DynamicImage, OcrError> {
+    let failed = |e: image::ImageError| OcrError::Failed {
+        tool: "the image decoder",
+        message: e.to_string(),
+    };
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(OcrError::Io)
+    };
+    let (w, h) = reader()?.into_dimensions().map_err(failed)?;
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > limits.max_image_pixels {
+        return Err(OcrError::Failed {
+            tool: "the image decoder",
+            message: format!(
+                "the image is {w} x {h} pixels, more than the limit of {} pixels",
+                limits.max_image_pixels
+            ),
+        });
+    }
+    let mut decoder = reader()?;
+    let mut caps = image::Limits::default();
+    // Room for the widest pixel format (16-bit RGBA) of the size allowed.
+    caps.max_alloc = Some(limits.max_image_pixels.saturating_mul(8));
+    decoder.limits(caps);
+    decoder.decode().map_err(failed)
+}
+
+/// Rasterise a PDF's pages (at most `max_pages`, each cut to
+/// `max_page_side` pixels a side) to PNG files in `dir`.
 pub fn rasterise(
     bytes: &[u8],
     dpi: u32,
     dir: &Path,
     limits: Limits,
 ) -> Result<Vec<PathBuf>, OcrError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(OcrError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_bytes,
-        });
-    }
+    too_large(bytes, &limits)?;
     let pdf = dir.join("in.pdf");
     std::fs::write(&pdf, bytes)?;
     let prefix = dir.join("page");
     let dpi = dpi.to_string();
     let last = limits.max_pages.to_string();
-    run(
-        "pdftoppm",
-        "poppler-utils",
+    let side = limits.max_page_side.to_string();
+    PDFTOPPM.run(
         &[
             "-r".as_ref(),
             dpi.as_ref(),
             "-l".as_ref(),
             last.as_ref(),
+            // A crop box caps the pixels Poppler renders; a page smaller
+            // than it is rendered whole.
+            "-x".as_ref(),
+            "0".as_ref(),
+            "-y".as_ref(),
+            "0".as_ref(),
+            "-W".as_ref(),
+            side.as_ref(),
+            "-H".as_ref(),
+            side.as_ref(),
             "-png".as_ref(),
             pdf.as_os_str(),
             prefix.as_os_str(),

@@ -36,8 +36,7 @@ fn a_printed_copy_reads_back_by_ocr_and_traces_to_its_recipient() {
     let leaker = &holders[13];
     let copy = t.render(&cb.codeword(leaker)).unwrap();
     let pdf = telltale_formats::from_text(&copy, telltale_formats::Format::Pdf, "Kestria").unwrap();
-    let layer =
-        telltale_formats::leak_text("pdf", &pdf, telltale_formats::Limits::default()).unwrap();
+    let layer = telltale_ocr::pdf_text(&pdf, Limits::default()).unwrap();
 
     let started = std::time::Instant::now();
     let ocr = scanned_pdf_text(&pdf, Limits::default()).unwrap();
@@ -120,7 +119,7 @@ fn leaks_by_kind_and_the_limits_of_ocr() {
     ));
     assert!(matches!(
         read_leak("pdf", b"%PDF-1.4 broken", Limits::default()),
-        Err(OcrError::Format(_))
+        Err(OcrError::Failed { .. })
     ));
 }
 
@@ -168,8 +167,7 @@ fn a_photographed_one_page_memo_among_a_thousand_recipients() {
     let leaker = &holders[417];
     let copy = t.render(&cb.codeword(leaker)).unwrap();
     let pdf = telltale_formats::from_text(&copy, telltale_formats::Format::Pdf, "Kestria").unwrap();
-    let layer =
-        telltale_formats::leak_text("pdf", &pdf, telltale_formats::Limits::default()).unwrap();
+    let layer = telltale_ocr::pdf_text(&pdf, Limits::default()).unwrap();
     assert!(layer.contains("Page 1 of 1"), "a one-page memo");
     let dir = tempfile::tempdir().unwrap();
     let page = std::fs::read(

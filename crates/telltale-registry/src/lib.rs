@@ -33,8 +33,12 @@ pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, Tra
 
 pub const KEY_FILE: &str = "secret.key";
 pub const DB_FILE: &str = "registry.db";
-/// Largest document or trace input, in bytes.
+/// Largest file read from outside (a document or a leak, before its text
+/// is drawn out), in bytes. The text itself is held to the core's limits,
+/// the only ones: [`MAX_DOCUMENT_BYTES`] for a document to register and
+/// `telltale_core::align::MAX_LEAK_BYTES` for a leak.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+pub use telltale_core::rules::MAX_DOCUMENT_BYTES;
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
@@ -57,6 +61,8 @@ pub enum RegistryError {
     Invalid(String),
     #[error("{0}")]
     Format(#[from] telltale_formats::FormatError),
+    #[error("{0}")]
+    Reader(#[from] telltale_ocr::OcrError),
 }
 
 impl RegistryError {
@@ -246,7 +252,7 @@ impl Registry {
         if format == F::Pdf {
             // A PDF original gives its text layer; copies are typeset
             // afresh (`distribute --format pdf`), with the layout layer.
-            let text = telltale_formats::pdf::text_of(bytes)?;
+            let text = telltale_ocr::pdf_text(bytes, telltale_ocr::Limits::default())?;
             let text = telltale_formats::pdf::tidy_text(&text);
             return self.register(&text, None, title, Format::Plain, "pdf", profile);
         }
@@ -276,13 +282,8 @@ impl Registry {
         source_format: &str,
         profile: Profile,
     ) -> Result<DocumentRecord> {
-        if text.len() > MAX_INPUT_BYTES {
-            return Err(telltale_core::Error::TooLarge {
-                size: text.len(),
-                limit: MAX_INPUT_BYTES,
-            }
-            .into());
-        }
+        // Checked before anything else reads the text.
+        telltale_core::rules::check_input(text)?;
         let variety = detect_variety(text);
         let rules = RuleSet {
             format,
@@ -740,10 +741,10 @@ impl Registry {
                 )));
             }
         }
-        if text.len() > MAX_INPUT_BYTES {
+        if text.len() > telltale_core::align::MAX_LEAK_BYTES {
             return Err(telltale_core::Error::TooLarge {
                 size: text.len(),
-                limit: MAX_INPUT_BYTES,
+                limit: telltale_core::align::MAX_LEAK_BYTES,
             }
             .into());
         }

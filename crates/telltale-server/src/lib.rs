@@ -315,6 +315,13 @@ impl From<RegistryError> for Failure {
                 return Failure::internal(&e.to_string())
             }
             RegistryError::Format(_) => StatusCode::BAD_REQUEST,
+            RegistryError::Reader(
+                telltale_ocr::OcrError::Missing { .. } | telltale_ocr::OcrError::Io(_),
+            ) => StatusCode::SERVICE_UNAVAILABLE,
+            RegistryError::Reader(telltale_ocr::OcrError::TooLarge { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            RegistryError::Reader(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => return Failure::internal(&e.to_string()),
         };
         Failure::new(status, e.to_string())
