@@ -1,5 +1,7 @@
 //! Golden vectors: a copy made today must trace with every later version.
 //!
+//! Golden files are committed; a missing one fails the test.
+//!
 //! `golden/issued.template.json` is the sample memo's template as it was
 //! registered by an earlier version of the rules (stored templates keep their
 //! own slots and sites); from it, a fixed key and recipient must give exactly
@@ -27,56 +29,58 @@ fn bless() -> bool {
     std::env::var_os("TELLTALE_BLESS").is_some()
 }
 
+/// A committed golden file. A missing one is a failure, not something to
+/// write and pass: a golden test that creates its own expectation cannot
+/// fail. Only `TELLTALE_BLESS=1` writes files (see [`write_golden`]).
+fn golden(name: &str) -> Vec<u8> {
+    let path = dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "golden file {} is missing ({e}); it is committed with the tests \
+             (TELLTALE_BLESS=1 writes it after a reviewed change)",
+            path.display()
+        )
+    })
+}
+
+/// Write a golden file, only when blessing.
+fn write_golden(name: &str, bytes: &[u8]) {
+    if bless() {
+        std::fs::write(dir().join(name), bytes).unwrap();
+    }
+}
+
 const RECIPIENT: &str = "r-0042";
 
 #[test]
 fn template_of_the_sample_is_unchanged() {
     let t = common::build(sample::MEMO);
-    let path = dir().join("memo.template.json");
     let json = serde_json::to_string_pretty(&t).unwrap();
-    if bless() || !path.exists() {
-        std::fs::write(&path, &json).unwrap();
-    }
-    let want: Template = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    write_golden("memo.template.json", json.as_bytes());
+    let want: Template = serde_json::from_slice(&golden("memo.template.json")).unwrap();
     assert!(t == want, "the rules now build a different template for the sample: review the change, then bless (stored templates keep their own sites, so issued copies are unaffected)");
 }
 
 #[test]
 fn committed_template_gives_the_committed_copy() {
-    let t: Template =
-        serde_json::from_str(&std::fs::read_to_string(dir().join("issued.template.json")).unwrap())
-            .unwrap();
+    // Issued vectors are never blessed: they stand for copies already out.
+    let t: Template = serde_json::from_slice(&golden("issued.template.json")).unwrap();
     t.validate().unwrap();
     let cb = Codebook::new(&common::key(42), "golden-memo", &t, CodeParams::default()).unwrap();
     let cw = cb.codeword(RECIPIENT);
     let copy = t.render(&cw).unwrap();
     let cw_text: String = cw.iter().map(|x| char::from(b'0' + x)).collect();
-    let (cw_path, copy_path) = (
-        dir().join("issued.r-0042.codeword"),
-        dir().join("issued.r-0042.txt"),
-    );
-    if !cw_path.exists() {
-        std::fs::write(&cw_path, &cw_text).unwrap();
-        std::fs::write(&copy_path, &copy).unwrap();
-    }
     assert_eq!(
-        cw_text,
-        std::fs::read_to_string(&cw_path).unwrap(),
+        cw_text.as_bytes(),
+        golden("issued.r-0042.codeword"),
         "codeword derivation changed: that is a format change"
     );
     assert!(
-        copy.as_bytes() == std::fs::read(&copy_path).unwrap(),
+        copy.as_bytes() == golden("issued.r-0042.txt"),
         "rendered copy changed: that is a format change"
     );
     // And the first biases, to the last bit.
     let b = cb.bias(0);
     let bits: Vec<u64> = b.iter().map(|x| x.to_bits()).collect();
-    let bias_path = dir().join("issued.bias0");
-    if !bias_path.exists() {
-        std::fs::write(&bias_path, format!("{bits:?}")).unwrap();
-    }
-    assert_eq!(
-        format!("{bits:?}"),
-        std::fs::read_to_string(&bias_path).unwrap()
-    );
+    assert_eq!(format!("{bits:?}").as_bytes(), golden("issued.bias0"));
 }

@@ -19,8 +19,16 @@ proptest! {
         let mut pos = 0;
         for t in &toks { prop_assert_eq!(t.start, pos); pos = t.end; }
         prop_assert_eq!(pos, s.len());
-        if let Ok(t) = RuleSet::default().build(&s, &mut NoGate) {
-            prop_assert_eq!(t.render(&t.original_codeword()).unwrap(), s);
+        // Only empty or binary input may be refused; everything else must
+        // build and render back (an `if let Ok` here passed vacuously when
+        // every build failed).
+        match RuleSet::default().build(&s, &mut NoGate) {
+            Ok(t) => prop_assert_eq!(t.render(&t.original_codeword()).unwrap(), s),
+            Err(e) => prop_assert!(
+                s.trim().is_empty()
+                    || s.contains(|c: char| c == '\0' || (c.is_control() && !c.is_whitespace())),
+                "refused {:?}: {}", s, e
+            ),
         }
     }
 
