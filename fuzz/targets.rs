@@ -1,0 +1,127 @@
+//! The bodies of the fuzz targets, one function per parser of untrusted
+//! input. Shared by the cargo-fuzz binaries in `fuzz_targets/` (nightly,
+//! libFuzzer) and by `crates/telltale-cli/tests/fuzz_corpus.rs`, which
+//! replays every committed corpus file through them on the stable
+//! toolchain, so that what a fuzzer once found stays fixed.
+//!
+//! A target fails only by panicking (or by the process dying, which the
+//! fuzzer reports): errors are the expected answer to bad input. Where a
+//! parser promises an invariant, the target checks it.
+
+use telltale_core::gate::NoGate;
+use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet};
+use telltale_formats::{Format, Limits};
+
+/// Every target, by the name of its corpus directory.
+pub const ALL: &[(&str, fn(&[u8]))] = &[
+    ("html", html),
+    ("docx", docx),
+    ("eml", eml),
+    ("pdf", pdf),
+    ("leak", leak),
+    ("trace", trace),
+    ("document", document),
+];
+
+/// HTML text extraction: segments map into the text drawn out.
+pub fn html(data: &[u8]) {
+    let Ok(source) = telltale_formats::extract(Format::Html, data, Limits::default()) else {
+        return;
+    };
+    for s in &source.segments {
+        assert!(s.text.end <= source.text.len(), "segment past the text");
+    }
+}
+
+/// DOCX text extraction and the paragraph marks of a leaked Word file.
+pub fn docx(data: &[u8]) {
+    let _ = telltale_formats::extract(Format::Docx, data, Limits::default());
+    let _ = telltale_formats::docx_marks(data, Limits::default());
+}
+
+/// E-mail bodies.
+pub fn eml(data: &[u8]) {
+    if let Ok(text) = telltale_formats::leak_text("eml", data, Limits::default()) {
+        assert!(!text.trim().is_empty(), "an e-mail read as empty text");
+    }
+}
+
+/// A PDF's text layer (Poppler, out of process) and its layout marks.
+pub fn pdf(data: &[u8]) {
+    let limits = short_limits();
+    let _ = telltale_ocr::pdf_text(data, limits);
+}
+
+/// The leak reader as a whole: the first byte picks the kind of file the
+/// rest claims to be.
+pub fn leak(data: &[u8]) {
+    const KINDS: &[&str] = &["txt", "md", "html", "docx", "eml", "pdf", "xhtml", "htm"];
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let ext = KINDS[usize::from(pick) % KINDS.len()];
+    let _ = telltale_ocr::read_leak(ext, rest, short_limits());
+}
+
+/// Tracing arbitrary text against the sample memo's template among 50
+/// recipients: no panic, and nobody is accused by text that shares no
+/// passage with the document.
+pub fn trace(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (template, codebook) = sample();
+    let mut locator = Locator::new();
+    locator.add(template);
+    let Ok(traces) = locator.trace(&[template], text) else {
+        return;
+    };
+    let recipients: Vec<String> = (0..50).map(|i| format!("r-{i:02}")).collect();
+    for t in &traces {
+        let acc = accuse(
+            &[DocumentEvidence {
+                codebook,
+                observations: &t.observations,
+                recipients: &recipients,
+            }],
+            AccuseParams::default(),
+        );
+        if t.observations.is_empty() {
+            assert!(acc.accused.is_empty(), "accused on no observation");
+        }
+    }
+}
+
+/// Registering arbitrary text: it builds or is refused, and a template
+/// rendered with its original choices gives the text back byte for byte.
+pub fn document(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(t) = RuleSet::default().build(text, &mut NoGate) {
+        let back = t.render(&t.original_codeword()).expect("original codeword renders");
+        assert_eq!(back, text, "the original choice must give the text back");
+    }
+}
+
+fn short_limits() -> telltale_ocr::Limits {
+    telltale_ocr::Limits {
+        timeout: std::time::Duration::from_secs(10),
+        max_pages: 3,
+        ..telltale_ocr::Limits::default()
+    }
+}
+
+/// The sample memo's template and a codebook for it, built once.
+fn sample() -> &'static (telltale_core::Template, Codebook) {
+    static SAMPLE: std::sync::OnceLock<(telltale_core::Template, Codebook)> =
+        std::sync::OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let t = RuleSet::default()
+            .build(telltale_core::sample::MEMO, &mut NoGate)
+            .expect("the sample builds");
+        let key = telltale_core::SecretKey::from_bytes([7; 32]);
+        let cb = Codebook::new(&key, "d-fuzz", &t, CodeParams::default()).expect("codebook");
+        (t, cb)
+    })
+}
