@@ -9,6 +9,7 @@ use telltale_registry::report::odds_in_words;
 use telltale_registry::{Registry, TraceReport};
 use telltale_store::Recipient;
 
+use crate::printable::printable;
 use crate::{
     AuditCommand, DistributeArgs, DocCommand, ListsCommand, RecipientsCommand, ServeArgs,
     TokenCommand, TraceArgs, UserCommand,
@@ -21,7 +22,16 @@ fn passphrase() -> Option<String> {
 }
 
 fn open(home: &Path) -> Result<Registry> {
-    Ok(Registry::open(home, passphrase().as_deref())?)
+    let r = Registry::open(home, passphrase().as_deref())?;
+    warn(&r);
+    Ok(r)
+}
+
+/// Say on standard error what opening the registry put right.
+fn warn(r: &Registry) {
+    for w in r.warnings() {
+        eprintln!("telltale: warning: {}", printable(w));
+    }
 }
 
 /// Read a text file (or standard input for "-"), refusing binary data and
@@ -117,6 +127,7 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 
 pub fn init(home: &Path) -> Result<()> {
     let r = Registry::init(home, passphrase().as_deref())?;
+    warn(&r);
     println!("created a registry in {}", home.display());
     println!(
         "secret key: {} (fingerprint {}){}",
@@ -184,7 +195,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                 if !json {
                     println!(
                         "registered \"{}\": {} words, {} slots",
-                        d.title,
+                        printable(&d.title),
                         cap.words,
                         d.template.slots.len()
                     );
@@ -212,7 +223,11 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             for d in docs {
                 println!(
                     "{}  {:>6} words  {:>5} slots  {:>5} issued  {}",
-                    d.id, d.words, d.slots, d.issued, d.title
+                    printable(&d.id),
+                    d.words,
+                    d.slots,
+                    d.issued,
+                    printable(&d.title)
                 );
             }
         }
@@ -240,7 +255,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                 }
                 return print_json(&v);
             }
-            println!("{}  \"{}\"", d.id, d.title);
+            println!("{}  \"{}\"", printable(&d.id), printable(&d.title));
             println!(
                 "{} words, {:?} English, {} slots",
                 cap.words,
@@ -286,7 +301,8 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                         &t.text[s.start..s.end],
                         &t.text[s.end..b]
                     )
-                    .replace('\n', " ");
+                    .replace(['\n', '\r', '\t'], " ");
+                    let ctx = printable(&ctx);
                     println!(
                         "  #{:<5} {:<18} {:<40} {}",
                         s.slot,
@@ -308,7 +324,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
         DocCommand::Remove { id, force } => {
             let mut r = open(home)?;
             r.remove_document(&id, force)?;
-            println!("removed {id}");
+            println!("removed {}", printable(&id));
         }
     }
     Ok(())
@@ -331,7 +347,7 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
                 rep.rejected.len()
             );
             for (line, why) in &rep.rejected {
-                println!("  line {line}: {why}");
+                println!("  line {line}: {}", printable(why));
             }
         }
         RecipientsCommand::Add { id, name, email } => {
@@ -341,7 +357,7 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
                 name,
                 email,
             })?;
-            println!("{id}: {}", format!("{u:?}").to_lowercase());
+            println!("{}: {}", printable(&id), format!("{u:?}").to_lowercase());
         }
         RecipientsCommand::List { json } => {
             let r = open(home)?;
@@ -352,9 +368,11 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
             for x in rs {
                 println!(
                     "{}  {}{}",
-                    x.id,
-                    x.name,
-                    x.email.map(|e| format!("  <{e}>")).unwrap_or_default()
+                    printable(&x.id),
+                    printable(&x.name),
+                    x.email
+                        .map(|e| format!("  <{}>", printable(&e)))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -367,7 +385,7 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
         ListsCommand::Create { name, members } => {
             let mut r = open(home)?;
             r.create_list(&name, &members)?;
-            println!("list {name}: {} members", members.len());
+            println!("list {}: {} members", printable(&name), members.len());
         }
         ListsCommand::List { json } => {
             let r = open(home)?;
@@ -380,7 +398,7 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
                 );
             }
             for (n, c) in ls {
-                println!("{n}  {c} members");
+                println!("{}  {c} members", printable(&n));
             }
         }
         ListsCommand::Show { name, json } => {
@@ -390,7 +408,7 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
                 return print_json(&m);
             }
             for x in m {
-                println!("{x}");
+                println!("{}", printable(&x));
             }
         }
     }
@@ -398,6 +416,7 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
 }
 
 pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
+    let mode = telltale_registry::files::parse_mode(&a.mode)?;
     let mut r = open(home)?;
     let who: Vec<String> = if a.all {
         r.store().recipients()?.into_iter().map(|x| x.id).collect()
@@ -411,6 +430,20 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
     if who.is_empty() {
         bail!("there is nobody to send copies to (import recipients first)");
     }
+    let unique = telltale_registry::unique_ids(&who);
+    if unique.len() < who.len() {
+        let mut seen = std::collections::HashSet::new();
+        let again: Vec<String> = who
+            .iter()
+            .filter(|id| !seen.insert(id.as_str()))
+            .cloned()
+            .collect();
+        eprintln!(
+            "telltale: note: {} named more than once; each gets one copy",
+            printable(&telltale_registry::unique_ids(&again).join(", "))
+        );
+    }
+    let who = unique;
     let bar = if std::io::stderr().is_terminal() && !a.json {
         let b = indicatif::ProgressBar::new(who.len() as u64);
         b.set_style(
@@ -423,7 +456,7 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let rep = r.distribute(&a.doc, &who, &a.out, &a.format, &mut |done, _| {
+    let rep = r.distribute_with_mode(&a.doc, &who, &a.out, &a.format, mode, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
@@ -439,7 +472,11 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
             csv.push_str(&format!("{},{},{base}/r/{secret}\n", l.recipient_id, l.id));
         }
         let path = a.out.join("links.csv");
-        write_private(&path, csv.as_bytes())?;
+        telltale_registry::files::write_atomically(
+            &path,
+            csv.as_bytes(),
+            telltale_registry::files::PRIVATE_FILE_MODE,
+        )?;
         links_written = Some((links.len(), path));
     }
     if a.json {
@@ -456,21 +493,56 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
             p.display()
         );
     }
-    println!(
+    println!("{}", distribute_summary(&rep, &a.doc, &a.out));
+    Ok(())
+}
+
+/// "wrote 3 copies of d-… to out (1 newly issued, 2 already issued,
+/// recorded once); 5 already in place".
+fn distribute_summary(rep: &telltale_registry::DistributeReport, doc: &str, out: &Path) -> String {
+    let mut parts = Vec::new();
+    if rep.written > 0 {
+        parts.push(format!("{} newly issued", rep.written));
+    }
+    if rep.rewritten > 0 {
+        parts.push(format!("{} already issued, recorded once", rep.rewritten));
+    }
+    format!(
         "wrote {} copies of {} to {}{}{}",
-        rep.written,
-        a.doc,
-        a.out.display(),
-        if rep.already > 0 {
-            format!("; {} already issued", rep.already)
-        } else {
+        rep.written + rep.rewritten,
+        printable(doc),
+        printable(&out.display().to_string()),
+        if parts.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
         },
-        if rep.rewritten > 0 {
-            format!("; {} missing files written again", rep.rewritten)
+        if rep.already > 0 {
+            format!(
+                "; {} already issued and in place, not written again",
+                rep.already
+            )
         } else {
             String::new()
         }
+    )
+}
+
+pub fn backup(home: &Path, dir: &Path) -> Result<()> {
+    let mut r = open(home)?;
+    let b = r.backup(dir)?;
+    for (name, bytes) in &b.files {
+        println!("  {name:<16} {bytes:>12} bytes");
+    }
+    println!(
+        "backed up the registry to {}: {} issuances; audit log intact, {} entries, chained from the first",
+        printable(&b.dir.display().to_string()),
+        b.issuances,
+        b.audit_entries
+    );
+    println!(
+        "restore: stop the server, copy {} as the registry home, then run `telltale --home DIR audit verify`",
+        printable(&b.dir.display().to_string())
     );
     Ok(())
 }
@@ -518,16 +590,17 @@ fn print_trace(text: &str, rep: &TraceReport) {
         rep.documents.len()
     );
     for d in &rep.documents {
-        println!("\n== {} \"{}\"", d.id, d.title);
+        println!("\n== {} \"{}\"", printable(&d.id), printable(&d.title));
         for p in &d.passages {
             let (s, e) = (p[0], p[1]);
             let a = text.floor_char_boundary(s.saturating_sub(40));
             let b = text.ceil_char_boundary((e + 40).min(text.len()));
+            let flat = |t: &str| printable(&t.replace(['\n', '\r', '\t'], " ")).into_owned();
             println!(
                 "  …{}{on}{}{off}{}…",
-                &text[a..s].replace('\n', " "),
-                &text[s..e].replace('\n', " "),
-                &text[e..b].replace('\n', " ")
+                flat(&text[a..s]),
+                flat(&text[s..e]),
+                flat(&text[e..b])
             );
         }
         println!(
@@ -547,8 +620,8 @@ fn print_trace(text: &str, rep: &TraceReport) {
         for s in d.suspects.iter().take(5) {
             println!(
                 "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
-                s.recipient,
-                s.name,
+                printable(&s.recipient),
+                printable(&s.name),
                 s.matches,
                 s.observed,
                 s.p_value,
@@ -606,8 +679,10 @@ fn print_trace(text: &str, rep: &TraceReport) {
 fn print_running(rep: &TraceReport) {
     let Some(run) = &rep.running else { return };
     println!(
-        "\n== case {:?}: {} leak(s) read together, {} distinct slots",
-        run.case, run.leaks, run.slots_observed
+        "\n== case \"{}\": {} leak(s) read together, {} distinct slots",
+        printable(&run.case),
+        run.leaks,
+        run.slots_observed
     );
     println!(
         "  (held to {} at this look, so that every look at the case together stays within {})",
@@ -627,8 +702,8 @@ fn print_running(rep: &TraceReport) {
     for s in run.suspects.iter().take(3) {
         println!(
             "    {:<14} {:<22} agrees on {:>3} of {:<3}  any innocent: {:.2e}{}",
-            s.recipient,
-            s.name,
+            printable(&s.recipient),
+            printable(&s.name),
             s.matches,
             s.observed,
             s.false_accusation,
@@ -653,8 +728,9 @@ fn verdict(
     }
     match (accused.first(), suspects.first()) {
         (Some(a), Some(s)) => format!(
-            "Strong evidence against {a}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
-            if s.name.is_empty() { String::new() } else { format!(" ({})", s.name) },
+            "Strong evidence against {}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
+            printable(a),
+            if s.name.is_empty() { String::new() } else { format!(" ({})", printable(&s.name)) },
             odds_in_words(s.false_accusation)
         ),
         (None, Some(s)) => format!(
@@ -677,7 +753,11 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
             for e in log {
                 println!(
                     "{:>6}  {}  {:<14} {:<18} {}",
-                    e.seq, e.at, e.actor, e.action, e.detail
+                    e.seq,
+                    e.at,
+                    printable(&e.actor),
+                    printable(&e.action),
+                    printable(&e.detail)
                 );
             }
         }
@@ -686,24 +766,6 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
             Err((seq, why)) => bail!("audit log tampered with: entry {seq} {why}"),
         },
     }
-    Ok(())
-}
-
-/// Write a file only its owner can read.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -755,7 +817,7 @@ pub fn user(home: &Path, cmd: UserCommand) -> Result<()> {
             for u in users {
                 println!(
                     "{:<24} {:<13}{}",
-                    u.name,
+                    printable(&u.name),
                     u.role.name(),
                     if u.disabled { " disabled" } else { "" }
                 );
@@ -820,8 +882,8 @@ pub fn token(home: &Path, cmd: TokenCommand) -> Result<()> {
                 println!(
                     "{}  {:<20} {}{}",
                     t.id,
-                    t.user,
-                    t.label,
+                    printable(&t.user),
+                    printable(&t.label),
                     if t.revoked { " (revoked)" } else { "" }
                 );
             }

@@ -3,6 +3,7 @@
 
 mod commands;
 mod demo;
+mod printable;
 
 use std::path::PathBuf;
 
@@ -41,13 +42,30 @@ enum Command {
     /// Write each recipient's copy of a document to DIR/<recipient id>.<ext> and record who got which.
     ///
     /// Safe to run again after an interruption: copies already issued are
-    /// skipped and only the missing ones are written.
+    /// skipped and only the missing ones are written. Copies are
+    /// deterministic, so a document already issued can be written again to
+    /// another DIR or in another --format; each issuance is recorded once.
+    /// Copies are readable by you only unless --mode says otherwise, and a
+    /// link planted in DIR is replaced, never written through.
     Distribute(DistributeArgs),
     /// Trace any text — a copy, an excerpt, a news article — back to the recipients it came from.
     Trace(TraceArgs),
     /// Inspect and verify the append-only, hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the registry, while it is in use, to a new or empty directory,
+    /// and verify the copy.
+    ///
+    /// The database is a consistent snapshot taken by SQLite itself (a `cp`
+    /// of a live registry misses what is in its write-ahead log); the key
+    /// file and the other files of the home are copied beside it. DIR is
+    /// then a registry home: to restore, stop the server, copy DIR as the
+    /// home and run `telltale --home DIR audit verify`. Keep it as safe as
+    /// the key: it holds it.
+    Backup {
+        /// Where to write the backup: a new or empty directory.
+        dir: PathBuf,
+    },
     /// People who sign in to the server, with their roles.
     #[command(subcommand)]
     User(UserCommand),
@@ -248,12 +266,14 @@ pub struct DistributeArgs {
     /// Links stop opening after this many days (default: never).
     #[arg(long, requires = "links")]
     pub expires_days: Option<u32>,
-    /// Format of the copies.
     /// Format of the copies: a document registered from HTML or DOCX is
     /// issued in its own format with its markup, styles, tables and images;
     /// any other format lays the copy's text out afresh.
     #[arg(long, default_value = "txt", value_parser = ["txt", "md", "html", "docx", "pdf"])]
     pub format: String,
+    /// File mode of the copies, in octal (640 lets the group read them).
+    #[arg(long, default_value = "600")]
+    pub mode: String,
     #[arg(long)]
     pub json: bool,
 }
@@ -315,13 +335,14 @@ fn main() {
         Command::Distribute(a) => commands::distribute(&home, a),
         Command::Trace(a) => commands::trace(&home, a),
         Command::Audit(c) => commands::audit(&home, c),
+        Command::Backup { dir } => commands::backup(&home, &dir),
         Command::User(c) => commands::user(&home, c),
         Command::Token(c) => commands::token(&home, c),
         Command::Serve(a) => commands::serve(&home, a),
     };
     if let Err(e) = result {
         let msg = format!("{e:#}").replace('\n', " ");
-        eprintln!("telltale: {msg}");
+        eprintln!("telltale: {}", printable::printable(&msg));
         std::process::exit(1);
     }
 }

@@ -261,6 +261,7 @@ impl Registry {
         recipients: &[String],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<crate::DistributeReport> {
+        let recipients = &crate::unique_ids(recipients);
         let doc = self.document(doc_id)?;
         for r in recipients {
             if self.store.recipient(r)?.is_none() {

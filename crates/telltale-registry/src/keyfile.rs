@@ -35,16 +35,19 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Hex digits to bytes. Works on bytes, not string slices: a damaged
+/// file may hold any characters, and slicing text between the two halves
+/// of a multi-byte character would panic.
 fn unhex(s: &str) -> Result<Vec<u8>, RegistryError> {
-    if s.len() % 2 != 0 {
-        return Err(RegistryError::Key("the key file is damaged".into()));
+    let damaged = || RegistryError::Key("the key file is damaged".into());
+    let digit = |b: u8| (b as char).to_digit(16).ok_or_else(damaged);
+    let bytes = s.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return Err(damaged());
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&s[i..i + 2], 16)
-                .map_err(|_| RegistryError::Key("the key file is damaged".into()))
-        })
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Ok((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
         .collect()
 }
 
@@ -164,6 +167,31 @@ pub fn load(path: &Path, passphrase: Option<&str>) -> Result<SecretKey, Registry
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_file_with_characters_that_are_not_hex_is_damaged_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("plain.key");
+        create(&p, None).unwrap();
+        let good = std::fs::read_to_string(&p).unwrap();
+        let key = good
+            .split('"')
+            .find(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .unwrap()
+            .to_string();
+        // Two-byte characters put a char boundary between the halves of a
+        // hex pair; an even byte length passes the length check.
+        for bad in [
+            "é".repeat(32),
+            format!("a{}b", "é".repeat(31)),
+            "+f".repeat(32),
+        ] {
+            std::fs::write(&p, good.replace(&key, &bad)).unwrap();
+            let e = load(&p, None).unwrap_err().to_string();
+            assert!(e.contains("damaged"), "{e}");
+        }
+        assert_eq!(unhex("0aFf").unwrap(), vec![0x0a, 0xff]);
+    }
 
     #[test]
     fn plain_and_sealed_keys_round_trip_and_stay_private() {

@@ -6,12 +6,15 @@
 //! Layout of a registry home:
 //!
 //! ```text
-//! $TELLTALE_HOME/
+//! $TELLTALE_HOME/   mode 0700 (tightened, with a warning, if looser)
 //!   secret.key     the key, mode 0600, in the clear or sealed by a passphrase
-//!   registry.db    SQLite: documents, recipients, issuances, traces, audit log
+//!   registry.db    SQLite: documents, recipients, issuances, traces, audit
+//!                  log; mode 0600, as are its -wal and -shm files
 //! ```
 
 pub mod accounts;
+mod backup;
+pub mod files;
 pub mod keyfile;
 pub mod report;
 
@@ -29,10 +32,17 @@ pub use telltale_store::{Link, Role, User};
 use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
+pub use backup::BackupSummary;
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
 pub const KEY_FILE: &str = "secret.key";
 pub const DB_FILE: &str = "registry.db";
+/// The head of the audit chain, kept outside the database.
+pub const AUDIT_HEAD_FILE: &str = "audit.head";
+/// Every file of a registry home besides the database that a copy of the
+/// registry needs to open and verify; a backup copies each one present.
+/// A file added to the home is added here.
+pub const HOME_FILES: &[&str] = &[KEY_FILE, AUDIT_HEAD_FILE];
 /// Largest file read from outside (a document or a leak, before its text
 /// is drawn out), in bytes. The text itself is held to the core's limits,
 /// the only ones: [`MAX_DOCUMENT_BYTES`] for a document to register and
@@ -98,6 +108,9 @@ pub struct Registry {
     /// Grammar checkers by variety, loaded on first use (loading the
     /// dictionary is the slow part of registering a document).
     gates: Vec<(telltale_core::Variety, HarperGate)>,
+    /// What opening the registry had to put right (modes that were too
+    /// loose), for the caller to show.
+    warnings: Vec<String>,
 }
 
 /// Result of importing recipients from CSV.
@@ -113,10 +126,15 @@ pub struct ImportReport {
 /// Result of a distribution run.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 pub struct DistributeReport {
+    /// Issued in this run: copy written and issuance recorded.
     pub written: usize,
-    /// Already issued before this run (file present).
+    /// Already issued before this run, and the copy is in place: nothing
+    /// written.
     pub already: usize,
-    /// Already issued, but the file was missing and has been written again.
+    /// Already issued before this run, and the copy written now (its file
+    /// was missing, or this run writes to another directory or format);
+    /// the issuance stays recorded once. Copies are deterministic, so the
+    /// bytes are those issued.
     pub rewritten: usize,
 }
 
@@ -128,16 +146,11 @@ impl Registry {
         if key_path.exists() || db_path.exists() {
             return Err(RegistryError::Exists(home.to_path_buf()));
         }
-        std::fs::create_dir_all(home).map_err(|e| RegistryError::io(home, e))?;
+        files::create_private_dir(home)?;
+        let warnings = tighten_home(home)?;
         let key = keyfile::create(&key_path, passphrase)?;
-        let store = SqliteStore::open(&db_path)?;
-        let mut r = Registry {
-            home: home.to_path_buf(),
-            store: Box::new(store),
-            key,
-            actor: actor(),
-            gates: Vec::new(),
-        };
+        let mut r = Registry::with_key(home, key)?;
+        r.warnings = warnings;
         r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
         Ok(r)
     }
@@ -156,15 +169,30 @@ impl Registry {
             }
             return Err(RegistryError::Missing(home.to_path_buf()));
         }
+        let warnings = tighten_home(home)?;
         let key = keyfile::load(&key_path, passphrase)?;
-        let store = SqliteStore::open(&db_path)?;
+        let mut r = Registry::with_key(home, key)?;
+        r.warnings = warnings;
+        Ok(r)
+    }
+
+    /// The registry in `home` with its key already in hand.
+    fn with_key(home: &Path, key: SecretKey) -> Result<Registry> {
+        let store = SqliteStore::open(&home.join(DB_FILE))?;
         Ok(Registry {
             home: home.to_path_buf(),
             store: Box::new(store),
             key,
             actor: actor(),
             gates: Vec::new(),
+            warnings: Vec::new(),
         })
+    }
+
+    /// What opening the registry put right (a home or database readable
+    /// by others, now private), one sentence each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// A second handle on the same registry, with its own database
@@ -173,14 +201,9 @@ impl Registry {
     /// lets the handles read side by side; writes take turns, and the audit
     /// chain is extended inside each write's own transaction.
     pub fn reopen(&self) -> Result<Registry> {
-        let store = SqliteStore::open(&self.home.join(DB_FILE))?;
-        Ok(Registry {
-            home: self.home.clone(),
-            store: Box::new(store),
-            key: self.key.clone(),
-            actor: self.actor.clone(),
-            gates: Vec::new(),
-        })
+        let mut r = Registry::with_key(&self.home, self.key.clone())?;
+        r.actor = self.actor.clone();
+        Ok(r)
     }
 
     pub fn home(&self) -> &Path {
@@ -432,8 +455,15 @@ impl Registry {
 
     /// Import recipients from CSV text with a header and columns
     /// `id,name[,email]`. Bad rows are reported with their line numbers and
-    /// never stop the good ones.
+    /// never stop the good ones. A quote that is never closed is refused
+    /// before anything is imported: CSV would read every later row into
+    /// that one field.
     pub fn import_recipients(&mut self, csv_text: &str) -> Result<ImportReport> {
+        if let Some(line) = unclosed_quote(csv_text) {
+            return Err(RegistryError::Invalid(format!(
+                "line {line}: a quoted field is never closed (unbalanced \"); nothing was imported"
+            )));
+        }
         let mut rd = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -516,6 +546,12 @@ impl Registry {
         if name.trim().is_empty() {
             return Err(RegistryError::Invalid("a list needs a name".into()));
         }
+        if let Some(c) = name.chars().find(|&c| is_unprintable(c)) {
+            return Err(RegistryError::Invalid(format!(
+                "a list name may not contain control characters (it has U+{:04X})",
+                c as u32
+            )));
+        }
         self.store.put_list(name, members)?;
         self.audit(
             "lists.create",
@@ -532,7 +568,8 @@ impl Registry {
 
     /// Write each recipient's copy to `out/<recipient id>.<format>` and record
     /// the issuance in the same transaction as the file is completed.
-    /// Running it again writes only what is missing.
+    /// Running it again writes only what is missing. Copies are private to
+    /// their owner (0600); see [`Registry::distribute_with_mode`].
     pub fn distribute(
         &mut self,
         doc_id: &str,
@@ -541,19 +578,47 @@ impl Registry {
         format: &str,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DistributeReport> {
+        self.distribute_with_mode(
+            doc_id,
+            recipients,
+            out,
+            format,
+            files::PRIVATE_FILE_MODE,
+            progress,
+        )
+    }
+
+    /// As [`Registry::distribute`], with the copies' file mode. A recipient
+    /// named twice gets one copy. A copy already issued (in any format, to
+    /// any directory) is written again where its file is not in place,
+    /// with the same bytes, and its issuance is not recorded again.
+    /// Files are created exclusively under a random name and renamed into
+    /// place (see [`files`]), so a link planted in `out` is never followed.
+    pub fn distribute_with_mode(
+        &mut self,
+        doc_id: &str,
+        recipients: &[String],
+        out: &Path,
+        format: &str,
+        mode: u32,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<DistributeReport> {
         if !COPY_FORMATS.contains(&format) {
             return Err(RegistryError::Invalid(format!(
                 "unknown format {format}; choose one of {}",
                 COPY_FORMATS.join(", ")
             )));
         }
+        let recipients = unique_ids(recipients);
         let doc = self.document(doc_id)?;
-        for r in recipients {
+        for r in &recipients {
             if self.store.recipient(r)?.is_none() {
                 return Err(StoreError::NotFound(format!("recipient {r}")).into());
             }
         }
-        std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
+        // Whoever may read the copies may list the directory.
+        files::create_dir_with_mode(out, 0o700 | ((mode & 0o044) >> 2))?;
+        files::remove_leftovers(out)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
         let layout = self.layout_for(&doc, format)?;
@@ -569,13 +634,20 @@ impl Registry {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
             let render = || copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
-                Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
-                    rep.already += 1;
-                }
-                Some(_) => {
-                    // Copies are deterministic: the missing file gets the bytes issued.
-                    write_atomically(&path, &render()?)?;
-                    rep.rewritten += 1;
+                Some(i) => {
+                    let recorded_here = i.path.as_deref() == Some(&*path.to_string_lossy());
+                    if recorded_here && files::is_regular_file(&path) {
+                        // Resuming: the file this issuance was completed with.
+                        rep.already += 1;
+                    } else {
+                        let copy = render()?;
+                        if files::holds(&path, &copy) {
+                            rep.already += 1;
+                        } else {
+                            files::write_atomically(&path, &copy, mode)?;
+                            rep.rewritten += 1;
+                        }
+                    }
                 }
                 None => {
                     let copy = render()?;
@@ -589,7 +661,7 @@ impl Registry {
                         content_hash,
                     };
                     let mut write = || {
-                        write_atomically(&path, &copy)
+                        files::write_atomically(&path, &copy, mode)
                             .map_err(|e| StoreError::Backend(e.to_string()))
                     };
                     self.store.record_issuance(&iss, &self.actor, &mut write)?;
@@ -597,6 +669,18 @@ impl Registry {
                 }
             }
             progress(n + 1, total);
+        }
+        if rep.rewritten > 0 {
+            // Not a new issuance, but copies handed out again: on the record.
+            self.audit(
+                "distribute.again",
+                &format!(
+                    "{}: {} copies already issued written again to {} as {format}",
+                    doc.id,
+                    rep.rewritten,
+                    out.display()
+                ),
+            )?;
         }
         Ok(rep)
     }
@@ -1047,6 +1131,43 @@ fn copy_bytes(
     Ok(telltale_formats::from_text(&text, f, &doc.title)?)
 }
 
+/// Make the home 0700 and the database's files 0600 where they are looser,
+/// saying what was changed. (The key file is refused rather than changed
+/// when others can read it: see `keyfile::load`.)
+fn tighten_home(home: &Path) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    if let Some(old) = files::tighten(home, files::PRIVATE_DIR_MODE)? {
+        warnings.push(format!(
+            "the registry home {} was open to others (mode {old:o}); it is now 700",
+            home.display()
+        ));
+    }
+    for name in [
+        DB_FILE.to_string(),
+        format!("{DB_FILE}-wal"),
+        format!("{DB_FILE}-shm"),
+    ] {
+        let path = home.join(&name);
+        if let Some(old) = files::tighten(&path, files::PRIVATE_FILE_MODE)? {
+            warnings.push(format!(
+                "{} was readable by others (mode {old:o}); it is now 600",
+                path.display()
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
+/// Each id once, in the order first given: a recipient named twice gets
+/// one copy, not a refused second issuance halfway through a run.
+pub fn unique_ids(ids: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter()
+        .filter(|i| seen.insert(i.as_str()))
+        .cloned()
+        .collect()
+}
+
 fn actor() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
@@ -1103,12 +1224,62 @@ fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Re
     if name.is_empty() {
         return Err(format!("recipient {id} has no name"));
     }
+    // Names are printed on terminals and written to logs: a control
+    // character would move the cursor, recolour, or forge a line.
+    if let Some(c) = name.chars().find(|&c| is_unprintable(c)) {
+        return Err(format!(
+            "recipient {id}: the name contains a control character (U+{:04X})",
+            c as u32
+        ));
+    }
     if let Some(e) = email {
-        if !e.contains('@') || e.contains(char::is_whitespace) {
+        if !e.contains('@') || e.contains(char::is_whitespace) || e.contains(is_unprintable) {
             return Err(format!("recipient {id}: {e:?} is not an e-mail address"));
         }
     }
     Ok(())
+}
+
+/// Characters that change how text around them is shown rather than
+/// showing themselves: C0 and C1 controls and DEL, and the bidirectional
+/// overrides and isolates (which reorder what a reader sees). Refused in
+/// names; escaped wherever the CLI prints a string it was given.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The line on which a quoted CSV field opens and is never closed, read
+/// as the `csv` crate reads it: a quote opens a field only as its first
+/// character, and `""` inside it is a quote.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let mut line = 1;
+    let mut field_start = true;
+    let mut open_at = None;
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if open_at.is_some() {
+            if b == b'"' {
+                if bytes.peek() == Some(&b'"') {
+                    bytes.next();
+                } else {
+                    open_at = None;
+                }
+            }
+        } else {
+            if b == b'"' && field_start {
+                open_at = Some(line);
+            }
+            field_start = matches!(b, b',' | b'\n' | b'\r');
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    open_at
 }
 
 fn safe_file_name(id: &str) -> String {
@@ -1123,25 +1294,25 @@ fn safe_file_name(id: &str) -> String {
         .collect()
 }
 
-/// Write a file so that it either exists complete or not at all.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.partial",
-        path.file_name()
-            .map_or("copy".into(), |n| n.to_string_lossy())
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| RegistryError::io(&tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| RegistryError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| RegistryError::io(path, e))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unclosed_quote_is_found_on_its_line() {
+        use super::unclosed_quote;
+        assert_eq!(unclosed_quote("id,name\nr-1,Ann\n"), None);
+        assert_eq!(unclosed_quote("id,name\nr-1,\"Holm, Ann\"\n"), None);
+        assert_eq!(
+            unclosed_quote("id,name\nr-1,\"Ann \"\"A\"\" Holm\"\n"),
+            None
+        );
+        assert_eq!(unclosed_quote("id,name\nr-1,Ann \"A\" Holm\n"), None);
+        assert_eq!(
+            unclosed_quote("id,name\nr-1,Ann\nr-2,\"Bo\nr-3,Cy\nr-4,Di\n"),
+            Some(3)
+        );
+        assert_eq!(unclosed_quote("id,name\r\nr-1,\"Ann\"\"\r\n"), Some(2));
+    }
+
     #[test]
     fn default_titles_skip_markings_and_prefer_the_subject() {
         assert_eq!(

@@ -5,6 +5,8 @@
 //! `PRAGMA user_version`; opening an older registry upgrades it in one
 //! transaction, opening a newer one is refused with a message that says so.
 
+mod files;
+
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -137,14 +139,48 @@ impl SqliteStore {
     /// Open (creating if needed) the registry database at `path`, upgrading
     /// an older schema. A newer schema is refused.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        let conn = Connection::open(path).map_err(db)?;
-        Self::setup(conn, SCHEMA_VERSION)
+        Self::open_private(path, SCHEMA_VERSION)
     }
 
     /// Open and migrate only up to `target` (for testing upgrades).
     pub fn open_at_version(path: &Path, target: u32) -> Result<SqliteStore> {
+        Self::open_private(path, target)
+    }
+
+    /// The database holds document texts, leak inputs and password hashes:
+    /// a new file is created 0600 here, before SQLite would create it under
+    /// the umask, and the write-ahead log and shared-memory files, which
+    /// SQLite creates on open, are set to 0600 as well.
+    fn open_private(path: &Path, target: u32) -> Result<SqliteStore> {
+        files::create_private_file(path)?;
         let conn = Connection::open(path).map_err(db)?;
-        Self::setup(conn, target)
+        let store = Self::setup(conn, target)?;
+        for p in [
+            path.to_path_buf(),
+            files::sidecar(path, "-wal"),
+            files::sidecar(path, "-shm"),
+        ] {
+            files::restrict(&p)?;
+        }
+        Ok(store)
+    }
+
+    /// Write a consistent snapshot of the whole database to `dest`, a new
+    /// file created 0600 (`VACUUM INTO` reads one transaction's view, so
+    /// writers carry on meanwhile, and what is only in the write-ahead log
+    /// is included, which a copy of the file alone would lose).
+    pub fn snapshot(&self, dest: &Path) -> Result<()> {
+        files::create_new_private_file(dest)?;
+        let name = dest.to_str().ok_or_else(|| {
+            StoreError::Backend(format!("{} is not a UTF-8 path", dest.display()))
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [name])
+            .map_err(|e| StoreError::Backend(format!("snapshot to {}: {e}", dest.display())))?;
+        std::fs::File::open(dest)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| StoreError::Backend(format!("{}: {e}", dest.display())))?;
+        files::restrict(dest)
     }
 
     fn setup(mut conn: Connection, target: u32) -> Result<SqliteStore> {
