@@ -88,9 +88,13 @@ fn norm_word(s: &str) -> Box<str> {
 /// Normalised tokens of `src[range]`, each with the index of its raw token.
 fn normalise(src: &str, raw: &[Token], range: Range<usize>) -> Vec<(Norm, usize)> {
     let mut out = Vec::new();
-    for (i, t) in raw.iter().enumerate() {
-        if t.end <= range.start || t.start >= range.end {
-            continue;
+    // Tokens are in order and disjoint: start at the first that reaches
+    // into the range and stop at the first past it. (Scanning every token
+    // for each range made indexing a template quadratic in its length.)
+    let first = raw.partition_point(|t| t.end <= range.start);
+    for (i, t) in raw.iter().enumerate().skip(first) {
+        if t.start >= range.end {
+            break;
         }
         match t.kind {
             Kind::Space | Kind::Invisible => {}
@@ -185,15 +189,22 @@ impl IndexedDoc {
 
         // Anchor transparent sites on neighbouring fixed word units.
         let mut transparent = Vec::new();
+        // Units are in text order with disjoint spans, so the fixed unit
+        // wanted is found by a binary search and a step past any branch
+        // units beside it. (Scanning every unit for each transparent site
+        // made indexing a long document quadratic.)
+        let is_fixed = |u: usize| matches!(units[u], Unit::Fixed { .. });
         let fixed_at = |byte: usize, containing: bool| -> Option<usize> {
-            unit_span.iter().enumerate().position(|(u, r)| {
-                matches!(units[u], Unit::Fixed { .. })
-                    && if containing {
-                        r.start <= byte && byte < r.end
-                    } else {
-                        r.start >= byte
-                    }
-            })
+            if containing {
+                let k = unit_span.partition_point(|r| r.start <= byte);
+                (0..k)
+                    .rev()
+                    .find(|&u| is_fixed(u))
+                    .filter(|&u| unit_span[u].start <= byte && byte < unit_span[u].end)
+            } else {
+                let k = unit_span.partition_point(|r| r.start < byte);
+                (k..units.len()).find(|&u| is_fixed(u))
+            }
         };
         for (si, s) in t.sites.iter().enumerate() {
             let class = t.slots[s.slot as usize].class;

@@ -52,24 +52,23 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
     // know if you've noticed" mix registers the original kept apart.
     let sentences: Vec<Option<usize>> = found
         .iter()
-        .map(|c| {
-            ctx.sentences
-                .iter()
-                .position(|r| r.start <= c.range.start && c.range.start <= r.end)
-        })
+        .map(|c| ctx.sentence_index(c.range.start))
         .collect();
-    let covered = |at: usize| {
-        found
-            .iter()
-            .any(|c| c.range.start <= at && at < c.range.end.max(c.range.start + 1))
-    };
+    // Token starts that some site covers (an empty site covers the token
+    // that starts where it sits).
+    let mut covered = std::collections::HashSet::new();
+    for c in &found {
+        let r = c.range.start..c.range.end.max(c.range.start + 1);
+        let first = ctx.tokens.partition_point(|t| t.start < r.start);
+        for t in ctx.tokens[first..].iter().take_while(|t| t.start < r.end) {
+            covered.insert(t.start);
+        }
+    }
     let mut whole = std::collections::HashMap::new();
     for s in sentences.iter().flatten() {
         whole.entry(*s).or_insert_with(|| {
-            let r = &ctx.sentences[*s];
-            (0..ctx.tokens.len())
-                .filter(|&i| r.start <= ctx.tokens[i].start && ctx.tokens[i].end <= r.end)
-                .all(|i| !contractible(ctx, i) || covered(ctx.tokens[i].start))
+            ctx.tokens_within(&ctx.sentences[*s])
+                .all(|i| !contractible(ctx, i) || covered.contains(&ctx.tokens[i].start))
         });
     }
     // Sentences next to each other that repeat a phrase ("we will not …
@@ -83,13 +82,18 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
         }
         x
     }
-    for (a, ca) in found.iter().enumerate() {
-        for (b, cb) in found.iter().enumerate().skip(a + 1) {
-            if let (Some(sa), Some(sb)) = (sentences[a], sentences[b]) {
-                if sb == sa + 1 && text::fold(&ca.forms[0]) == text::fold(&cb.forms[0]) {
-                    let (ra, rb) = (root(&mut parent, sa), root(&mut parent, sb));
-                    parent[rb.max(ra)] = rb.min(ra);
-                }
+    let mut phrases: std::collections::HashMap<usize, std::collections::HashSet<String>> =
+        std::collections::HashMap::new();
+    for (c, s) in found.iter().zip(&sentences) {
+        if let Some(s) = s {
+            phrases.entry(*s).or_default().insert(text::fold(&c.forms[0]));
+        }
+    }
+    for (&sa, here) in &phrases {
+        if let Some(next) = phrases.get(&(sa + 1)) {
+            if here.iter().any(|p| next.contains(p)) {
+                let (ra, rb) = (root(&mut parent, sa), root(&mut parent, sa + 1));
+                parent[rb.max(ra)] = rb.min(ra);
             }
         }
     }
@@ -323,7 +327,7 @@ fn contraction_sites(ctx: &Ctx, out: &mut Vec<Candidate>) {
             // time.", "We do not give up."), and "that's right" is a set
             // phrase: round-6 review.
             if let Some(sent) = ctx.sentence_of(ctx.tokens[i].start) {
-                if ctx.src[sent].split_whitespace().count() <= 6 {
+                if ctx.src[sent].split_whitespace().nth(6).is_none() {
                     continue;
                 }
             }
@@ -671,7 +675,7 @@ pub(crate) fn once_per_sentence(ctx: &Ctx, found: Vec<Candidate>) -> Vec<Candida
     found
         .into_iter()
         .filter(|c| {
-            let Some(sent) = ctx.sentence_of(c.range.start) else {
+            let Some(sent) = ctx.context_of(&c.range) else {
                 return true;
             };
             let sentence = text::fold(&ctx.src[sent]);

@@ -145,24 +145,32 @@ impl<'a> Ctx<'a> {
     /// Whether the token at `i` begins a sentence.
     pub fn starts_sentence(&self, i: usize) -> bool {
         let s = self.tokens[i].start;
-        self.sentences.iter().any(|r| {
-            r.start == s || {
-                // An opening quote or bracket may come first.
-                r.start < s
-                    && self.src[r.start..s]
+        // Only the last sentence to start at or before `s` can: any earlier
+        // one has that sentence's words between it and `s`.
+        let k = self.sentences.partition_point(|r| r.start <= s);
+        k.checked_sub(1)
+            .and_then(|k| self.sentences.get(k))
+            .is_some_and(|r| {
+                r.start == s || {
+                    // An opening quote or bracket may come first.
+                    self.src[r.start..s]
                         .chars()
                         .all(|c| matches!(c, '"' | '“' | '‘' | '\'' | '(' | '['))
-            }
-        })
+                }
+            })
     }
     /// Whether tokens `i` and `j` (i < j) are separated by a single plain space.
     pub fn single_space_between(&self, i: usize, j: usize) -> bool {
         j == i + 2 && self.tokens[i + 1].kind == Kind::Space && self.text(i + 1) == " "
     }
+    /// Whether `r` lies inside one prose range. The ranges are sorted and
+    /// disjoint (`prose_ranges`), so only the last to start at or before
+    /// `r` can hold it.
     pub fn is_prose(&self, r: &Range<usize>) -> bool {
-        self.prose
-            .iter()
-            .any(|p| p.start <= r.start && r.end <= p.end)
+        let k = self.prose.partition_point(|p| p.start <= r.start);
+        k.checked_sub(1)
+            .and_then(|k| self.prose.get(k))
+            .is_some_and(|p| r.end <= p.end)
     }
     /// Parts of speech of the word at token `i`, from harper's dictionary.
     pub fn pos(&self, i: usize) -> Pos {
@@ -183,12 +191,62 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Sentence that contains byte offset `at`.
+    /// Sentence that contains byte offset `at` (the first, where one ends
+    /// where the next begins). Sentences are sorted and disjoint, so a
+    /// binary search finds it.
     pub fn sentence_of(&self, at: usize) -> Option<Range<usize>> {
+        self.sentence_index(at).map(|i| self.sentences[i].clone())
+    }
+    /// The sentence around `r` (widened to hold it), cut to at most
+    /// [`CONTEXT_REACH`] bytes on each side of `r` at white space: what the
+    /// grammar gate and the repetition check read. A "sentence" of a
+    /// hundred kilobytes (a table, a list with no full stops) would
+    /// otherwise be read once per candidate inside it.
+    pub fn context_of(&self, r: &Range<usize>) -> Option<Range<usize>> {
+        let sent = self.sentence_of(r.start)?;
+        let mut start = sent.start.min(r.start);
+        let mut end = sent.end.max(r.end);
+        if r.start - start > CONTEXT_REACH {
+            let from = floor_char_boundary(self.src, r.start - CONTEXT_REACH);
+            start = self.src[from..r.start]
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(r.start, |(i, c)| from + i + c.len_utf8());
+        }
+        if end - r.end > CONTEXT_REACH {
+            let to = floor_char_boundary(self.src, r.end + CONTEXT_REACH);
+            end = self.src[r.end..to]
+                .rfind(char::is_whitespace)
+                .map_or(r.end, |i| r.end + i);
+        }
+        Some(start..end)
+    }
+    /// Index in `sentences` of the sentence `sentence_of` gives.
+    pub fn sentence_index(&self, at: usize) -> Option<usize> {
+        let i = self.sentences.partition_point(|r| r.end < at);
         self.sentences
-            .iter()
-            .find(|r| r.start <= at && at <= r.end)
-            .cloned()
+            .get(i)
+            .filter(|r| r.start <= at && at <= r.end)
+            .map(|_| i)
+    }
+    /// Index of the token that starts at byte `at`, if one does. Tokens are
+    /// in order and disjoint, so this and the next are binary searches:
+    /// rules that scanned every token for each candidate or sentence made
+    /// long documents quadratic.
+    pub fn token_starting_at(&self, at: usize) -> Option<usize> {
+        let i = self.tokens.partition_point(|t| t.start < at);
+        self.tokens.get(i).filter(|t| t.start == at).map(|_| i)
+    }
+    /// Index of the token that ends at byte `at`, if one does.
+    pub fn token_ending_at(&self, at: usize) -> Option<usize> {
+        let i = self.tokens.partition_point(|t| t.end < at);
+        self.tokens.get(i).filter(|t| t.end == at).map(|_| i)
+    }
+    /// Indices of the tokens lying wholly inside `r`.
+    pub fn tokens_within(&self, r: &Range<usize>) -> Range<usize> {
+        let first = self.tokens.partition_point(|t| t.start < r.start);
+        let end = first + self.tokens[first..].partition_point(|t| t.end <= r.end);
+        first..end
     }
 }
 
@@ -235,7 +293,17 @@ fn prose_ranges(src: &str, format: Format) -> Vec<Range<usize>> {
             out.push(pos..r.end);
         }
     }
-    out
+    // Sorted and disjoint, for `Ctx::is_prose`: ranges that overlap (text
+    // events out of order would) are joined.
+    out.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(out.len());
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 fn last_touches(src: &str, last: &Range<usize>, r: &Range<usize>) -> bool {
@@ -402,9 +470,16 @@ impl RuleSet {
         no_new_repetition(&ctx, &mut c);
         // Words inside quotation marks are someone else's: a quotation is
         // never reworded (invisible marks may still sit there).
+        // Quoted spans are disjoint and in order (paired left to right
+        // within paragraphs), so one binary search finds the only
+        // candidate.
         let quoted = quoted_spans(src);
-        let inside_quote =
-            |r: &Range<usize>| quoted.iter().any(|q| q.start <= r.start && r.end <= q.end);
+        let inside_quote = |r: &Range<usize>| {
+            let k = quoted.partition_point(|q| q.start <= r.start);
+            k.checked_sub(1)
+                .and_then(|k| quoted.get(k))
+                .is_some_and(|q| r.end <= q.end)
+        };
         c.retain(|x| {
             !self.disabled.contains(&x.class)
                 && ctx.is_prose(&x.range)
@@ -431,14 +506,13 @@ impl RuleSet {
 
         // Overlaps: keep the higher-priority, then the earlier candidate.
         cands.sort_by_key(|c| (priority(c.class), c.range.start, c.range.end));
-        let mut taken: Vec<Range<usize>> = Vec::new();
+        let mut taken = Taken::default();
         let mut kept = Vec::with_capacity(cands.len());
         for c in cands {
-            let clash = taken.iter().any(|t| overlaps(t, &c.range));
-            if clash {
+            if taken.clashes(&c.range) {
                 report.overlapping += 1;
             } else {
-                taken.push(c.range.clone());
+                taken.insert(c.range.clone());
                 kept.push(c);
             }
         }
@@ -464,11 +538,10 @@ impl RuleSet {
             std::collections::HashSet::new();
         for mut c in kept {
             if c.class.layer() != Layer::Invisible {
-                let Some(sent) = ctx.sentence_of(c.range.start) else {
+                let Some(sent) = ctx.context_of(&c.range) else {
                     report.gate_rejected += 1;
                     continue;
                 };
-                let sent = sent.start.min(c.range.start)..sent.end.max(c.range.end);
                 let original = &src[sent.clone()];
                 let mut ok = vec![true; c.forms.len()];
                 for (k, f) in c.forms.iter().enumerate() {
@@ -667,10 +740,9 @@ fn no_new_repetition(ctx: &Ctx, cands: &mut Vec<Candidate>) {
         if !matches!(c.class, Class::Synonym | Class::WordSynonym) || c.group.is_some() {
             return true;
         }
-        let Some(sent) = ctx.sentence_of(c.range.start) else {
+        let Some(sent) = ctx.context_of(&c.range) else {
             return true;
         };
-        let sent = sent.start.min(c.range.start)..sent.end.max(c.range.end);
         let mut elsewhere = words(&ctx.src[sent.start..c.range.start]);
         elsewhere.extend(words(&ctx.src[c.range.end..sent.end]));
         let own = words(&c.forms[c.original]);
@@ -717,6 +789,7 @@ fn quoted_spans(src: &str) -> Vec<Range<usize>> {
 
 /// Two ranges clash when they share a byte, when an empty range sits strictly
 /// inside the other, or when both are empty at the same place.
+#[cfg(test)]
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     match (a.is_empty(), b.is_empty()) {
         (false, false) => a.start < b.end && b.start < a.end,
@@ -724,6 +797,62 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
         (false, true) => a.start < b.start && b.start < a.end,
         (true, true) => a.start == b.start,
     }
+}
+
+/// Ranges already given a slot, which no later candidate may clash with
+/// (in the sense of `overlaps`). Taken ranges never clash with each other,
+/// so the non-empty ones are disjoint and one ordered lookup on each side
+/// answers a query: comparing with every taken range made resolving a
+/// long document's candidates quadratic.
+#[derive(Default)]
+struct Taken {
+    /// Non-empty ranges, start → end.
+    spans: BTreeMap<usize, usize>,
+    /// Empty ranges (insertion points).
+    points: std::collections::BTreeSet<usize>,
+}
+
+impl Taken {
+    fn clashes(&self, r: &Range<usize>) -> bool {
+        if r.is_empty() {
+            let p = r.start;
+            // A span strictly around the point, or the same point.
+            self.points.contains(&p)
+                || self
+                    .spans
+                    .range(..p)
+                    .next_back()
+                    .is_some_and(|(_, &end)| end > p)
+        } else {
+            // A span that starts before and reaches in, one that starts
+            // inside, or a point strictly inside.
+            self.spans
+                .range(..=r.start)
+                .next_back()
+                .is_some_and(|(_, &end)| end > r.start)
+                || self.spans.range(r.start..r.end).next().is_some()
+                || self.points.range(r.start + 1..r.end).next().is_some()
+        }
+    }
+
+    fn insert(&mut self, r: Range<usize>) {
+        if r.is_empty() {
+            self.points.insert(r.start);
+        } else {
+            self.spans.insert(r.start, r.end);
+        }
+    }
+}
+
+/// How far, in bytes, the context of a candidate reaches on each side
+/// ([`Ctx::context_of`]).
+pub const CONTEXT_REACH: usize = 1000;
+
+fn floor_char_boundary(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Refuse input the engine cannot treat as a document.
@@ -756,5 +885,68 @@ pub(crate) fn cand(
         forms,
         original,
         group: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The binary searches over tokens and sentences answer exactly as
+        /// the scans they replace.
+        #[test]
+        fn ctx_lookups_agree_with_scans(
+            words in proptest::collection::vec(
+                prop_oneof!["[a-z]{1,6}", Just(".".to_string()), Just(",".to_string()),
+                            Just("\n\n".to_string()), Just("Mr.".to_string())],
+                0..60,
+            )
+        ) {
+            let src = words.join(" ");
+            let Ok((ctx, _)) = RuleSet::default().propose(&src) else {
+                return Ok(());
+            };
+            for at in 0..=src.len() {
+                prop_assert_eq!(
+                    ctx.token_starting_at(at),
+                    ctx.tokens.iter().position(|t| t.start == at)
+                );
+                prop_assert_eq!(
+                    ctx.token_ending_at(at),
+                    ctx.tokens.iter().position(|t| t.end == at)
+                );
+                prop_assert_eq!(
+                    ctx.sentence_of(at),
+                    ctx.sentences.iter().find(|r| r.start <= at && at <= r.end).cloned()
+                );
+            }
+            for r in &ctx.sentences {
+                let naive: Vec<usize> = (0..ctx.tokens.len())
+                    .filter(|&i| r.start <= ctx.tokens[i].start && ctx.tokens[i].end <= r.end)
+                    .collect();
+                prop_assert_eq!(ctx.tokens_within(r).collect::<Vec<_>>(), naive);
+            }
+        }
+
+        /// The ordered lookup answers exactly as comparing with every taken
+        /// range does, empty ranges included.
+        #[test]
+        fn taken_agrees_with_pairwise_overlaps(
+            ranges in proptest::collection::vec((0usize..60, 0usize..6), 0..80)
+        ) {
+            let mut taken = Taken::default();
+            let mut all: Vec<Range<usize>> = Vec::new();
+            for (start, len) in ranges {
+                let r = start..start + len;
+                let naive = all.iter().any(|t| overlaps(t, &r));
+                prop_assert_eq!(taken.clashes(&r), naive, "{:?} against {:?}", r, all);
+                if !naive {
+                    taken.insert(r.clone());
+                    all.push(r);
+                }
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ pub(crate) fn compounds(ctx: &Ctx, out: &mut Vec<Candidate>) {
     for mut c in cs {
         let orig = &c.forms[c.original];
         if orig.contains('-') {
-            let last = ctx.tokens.iter().position(|t| t.end == c.range.end);
+            let last = ctx.token_ending_at(c.range.end);
             let before_noun = last.and_then(|l| ctx.next(l)).is_some_and(|n| {
                 ctx.tokens[n].kind == Kind::Word
                     && !text::is_capitalised(ctx.text(n))
@@ -387,7 +387,7 @@ const TIME_WORDS: &[&str] = &[
 /// clause needs its comma); never after "However" and friends.
 pub(crate) fn intro_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
     for s in &ctx.sentences {
-        let Some(first) = ctx.tokens.iter().position(|t| t.start == s.start) else {
+        let Some(first) = ctx.token_starting_at(s.start) else {
             continue;
         };
         if !ctx.tokens[first].is_word() || !INTRO_STARTERS.contains(&ctx.folded(first).as_str()) {
