@@ -281,6 +281,7 @@ async fn a_request_past_its_timeout_gives_its_registry_handle_back() {
     let t = Instant::now();
     let r = call(&w, Method::GET, "/api/whoami", Some(&w.author), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    eprintln!("the handle was free {:?} after the 408", t.elapsed());
     assert!(
         t.elapsed() < Duration::from_secs(2),
         "the next request waited {:?} for the handle",
