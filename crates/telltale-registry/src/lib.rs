@@ -94,6 +94,9 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Where [`Registry::each_copy_as`] hands each recipient's copy.
+pub type CopySink<'a, E> = dyn FnMut(&str, Vec<u8>) -> std::result::Result<(), E> + 'a;
+
 /// Output formats of copies.
 pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx", "pdf"];
 
@@ -697,7 +700,7 @@ impl Registry {
         doc_id: &str,
         recipients: &[String],
         format: &str,
-        each: &mut dyn FnMut(&str, Vec<u8>) -> std::result::Result<(), E>,
+        each: &mut CopySink<'_, E>,
     ) -> std::result::Result<(), E> {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)

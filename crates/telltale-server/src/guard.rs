@@ -9,7 +9,8 @@
 //! the body is read until the caller is known (only the first few
 //! kilobytes of a browser's multipart form, where its CSRF token is, and
 //! small URL-encoded forms), and large bodies are taken only from callers
-//! whose role may send them, a few at a time.
+//! whose role may send them, a few at a time (those declared larger than
+//! 1 MiB, or of undeclared length).
 
 use std::sync::Arc;
 
@@ -31,6 +32,10 @@ pub const PUBLIC_BODY_BYTES: usize = 16 * 1024;
 /// Largest body of a signed-in caller's form or JSON request that is not
 /// an upload (a distribution naming many recipients fits).
 pub const FORM_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Uploads declared at most this large (a pasted leak, a short memo) do
+/// not wait for an upload slot: they cost little, and traces run many at
+/// a time.
+pub const SMALL_UPLOAD_BYTES: u64 = 1024 * 1024;
 /// How much of a browser's multipart form is read to find its CSRF
 /// token (every form sends it first), and the largest URL-encoded form
 /// read for one.
@@ -139,7 +144,8 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
         },
         None => req,
     };
-    let _permit = if spec.upload {
+    let small = declared_length(req.headers()).is_some_and(|n| n <= SMALL_UPLOAD_BYTES);
+    let _permit = if spec.upload && !small {
         match app.0.uploads.clone().try_acquire_owned() {
             Ok(p) => Some(p),
             Err(_) => {

@@ -68,8 +68,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Registry handles (database connections) working at once.
     pub workers: usize,
-    /// Uploads (documents, leaks, recipient lists) taken at once; more are
-    /// answered 503 with Retry-After.
+    /// Uploads (documents, leaks, recipient lists) larger than 1 MiB, or
+    /// of undeclared length, taken at once; more are answered 503 with
+    /// Retry-After.
     pub max_uploads: usize,
     /// Connections held open at once; more wait to be accepted.
     pub max_connections: usize,

@@ -22,7 +22,7 @@ pub const MAX_LIST_ITEMS: usize = 100_000;
 /// Longest path segment (ids, names, link secrets), in bytes as sent.
 pub const MAX_SEGMENT_BYTES: usize = 256;
 /// Longest query string, in bytes as sent.
-pub const MAX_QUERY_BYTES: usize = 4096;
+pub const MAX_QUERY_BYTES: usize = 8192;
 /// Longest title, file name or case name, in characters.
 pub const MAX_NAME_CHARS: usize = 500;
 

@@ -410,6 +410,20 @@ async fn uploads_beyond_the_limit_are_told_to_retry() {
     .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
     assert!(r.headers.contains_key(header::RETRY_AFTER));
+    // A small declared upload (a pasted quote) does not wait for a slot.
+    let quote = "The minister said that the talks had stalled.";
+    let r = send(
+        &w.app,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/trace/file?name=leak.txt")
+            .header(header::AUTHORIZATION, format!("Bearer {}", w.investigator))
+            .header(header::CONTENT_LENGTH, quote.len().to_string())
+            .body(Body::from(quote))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     drop(senders);
     for p in pending {
         assert_ne!(p.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
