@@ -162,18 +162,21 @@ impl SqliteStore {
     fn setup(mut conn: Connection, target: u32) -> Result<SqliteStore> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
+        // The first statements to read the file are the ones to find it
+        // is not a database; SQLite says so by its error code.
+        let opening = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                StoreError::Corrupt("the registry database is not a SQLite file".into())
+            }
+            _ => db(e),
+        };
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(db)?;
+        .map_err(opening)?;
         let found: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) => {
-                    StoreError::Corrupt("the registry database is not a SQLite file".into())
-                }
-                _ => db(e),
-            })?;
+            .map_err(opening)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 found,
