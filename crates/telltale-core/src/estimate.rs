@@ -31,9 +31,29 @@ pub fn shortest_identifying_quote(
     threshold: f64,
     layers: &[Layer],
 ) -> Option<usize> {
+    shortest_identifying_quote_until(template, codebook, recipients, threshold, layers, &|| false)
+        .unwrap_or(None)
+}
+
+/// The estimate was given up because its caller asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+/// As [`shortest_identifying_quote`], asking `stop` before every trial and
+/// giving up with [`Stopped`] when it says so: with many recipients each
+/// trial scores all of them, and a caller that has run out of time must
+/// be able to stop.
+pub fn shortest_identifying_quote_until(
+    template: &Template,
+    codebook: &Codebook,
+    recipients: usize,
+    threshold: f64,
+    layers: &[Layer],
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<usize>, Stopped> {
     let words = template.word_count();
     if words == 0 || recipients == 0 {
-        return None;
+        return Ok(None);
     }
     let holders: Vec<String> = (0..recipients).map(|i| format!("sim-{i}")).collect();
     let mut rng = SimRng::new(&format!("estimate {}", template.text.len()));
@@ -46,6 +66,9 @@ pub fn shortest_identifying_quote(
     for len in lengths {
         let mut named = 0;
         for trial in 0..TRIALS {
+            if stop() {
+                return Err(Stopped);
+            }
             let leaker = rng.below(recipients);
             let start = rng.below(words.saturating_sub(len) + 1);
             let window = word_window(&template.text, start, len);
@@ -85,10 +108,10 @@ pub fn shortest_identifying_quote(
             }
         }
         if named >= NEEDED {
-            return Some(len);
+            return Ok(Some(len));
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -114,6 +137,11 @@ mod tests {
             shortest_identifying_quote(&t, &cb, 20, 1e-3, &[]),
             None,
             "no surviving layer names nobody"
+        );
+        assert_eq!(
+            shortest_identifying_quote_until(&t, &cb, 20, 1e-3, &all, &|| true),
+            Err(Stopped),
+            "a caller out of time stops it"
         );
     }
 }

@@ -10,7 +10,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use telltale_core::Codebook;
-use telltale_store::{ApiToken, Issuance, Link, Role, Session, StoreError, User};
+use telltale_store::{ApiToken, Issuance, Link, Reservation, Role, Session, StoreError, User};
 
 use crate::{hex, now, Registry, RegistryError, Result};
 
@@ -75,6 +75,41 @@ fn valid_password(password: &str) -> Result<()> {
     Ok(())
 }
 
+/// How many sign-in attempts a user name, and a client address, may make
+/// within a window of time.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInLimit {
+    pub max: u32,
+    pub window_seconds: i64,
+}
+
+/// How a sign-in went.
+pub enum SignIn {
+    /// Signed in: the new session's secret (shown once) and the user.
+    Accepted { session: String, user: User },
+    /// Wrong name or password, or a disabled user.
+    Rejected,
+    /// Too many recent attempts for the name or the address.
+    Limited { retry_after: i64 },
+}
+
+// The session's secret stays out of logs.
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignIn::Accepted { user, .. } => f
+                .debug_struct("Accepted")
+                .field("user", user)
+                .finish_non_exhaustive(),
+            SignIn::Rejected => f.write_str("Rejected"),
+            SignIn::Limited { retry_after } => f
+                .debug_struct("Limited")
+                .field("retry_after", retry_after)
+                .finish(),
+        }
+    }
+}
+
 /// Why a reading-room link does not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkRefusal {
@@ -121,7 +156,10 @@ impl Registry {
     }
 
     /// Change a user's role, password or whether they may sign in.
-    /// Disabling a user also ends their sessions at their next request.
+    /// A new password or disabling the user ends every session of theirs
+    /// and revokes every API token of theirs: whoever held the old password
+    /// (or a session or token made with it) is out, and re-enabling a user
+    /// brings none of them back.
     pub fn update_user(
         &mut self,
         name: &str,
@@ -147,6 +185,14 @@ impl Registry {
             user.disabled = d;
             what.push(if d { "disabled" } else { "enabled" }.to_string());
         }
+        if password.is_some() || disabled == Some(true) {
+            // Before the change itself: should the change then fail, the
+            // user signs in again, which is the safe way round.
+            let (sessions, tokens) = self.store.revoke_credentials(name)?;
+            what.push(format!(
+                "{sessions} session(s) ended, {tokens} API token(s) revoked"
+            ));
+        }
         self.store.update_user(&user)?;
         self.audit("user.update", &format!("{name}: {}", what.join(", ")))?;
         Ok(user)
@@ -168,6 +214,42 @@ impl Registry {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
         Ok(user.filter(|u| ok && !u.disabled))
+    }
+
+    /// Sign in by name and password from `client` (an address), within
+    /// `limit`: the attempt is reserved in the database before the password
+    /// is hashed, so concurrent attempts cannot all get past the limit, and
+    /// the count outlives a restart. A successful sign-in forgets the name's
+    /// failures.
+    pub fn sign_in(
+        &mut self,
+        name: &str,
+        password: &str,
+        client: &str,
+        limit: SignInLimit,
+    ) -> Result<SignIn> {
+        // Longer names are never valid; cut, they still count against
+        // whoever tries them.
+        let user_key = format!("user:{}", name.chars().take(64).collect::<String>());
+        let keys = [user_key.clone(), format!("ip:{client}")];
+        let at = now();
+        let window = limit.window_seconds.max(1);
+        match self
+            .store
+            .reserve_sign_in(&keys, at, at - window, limit.max)?
+        {
+            Reservation::Refused { oldest } => Ok(SignIn::Limited {
+                retry_after: (oldest + window - at).max(1),
+            }),
+            Reservation::Reserved(attempt) => match self.check_password(name, password)? {
+                Some(user) => {
+                    self.store.clear_sign_in(attempt, &user_key)?;
+                    let session = self.start_session(&user)?;
+                    Ok(SignIn::Accepted { session, user })
+                }
+                None => Ok(SignIn::Rejected),
+            },
+        }
     }
 
     /// Start a session for a signed-in user: the cookie's secret, shown once.
@@ -277,6 +359,7 @@ impl Registry {
             .collect();
         let mut rep = crate::DistributeReport::default();
         for (n, r) in recipients.iter().enumerate() {
+            self.budget.check()?;
             if issued.contains(r) {
                 rep.already += 1;
             } else {
@@ -321,6 +404,7 @@ impl Registry {
         }
         let mut out = Vec::new();
         for r in recipients {
+            self.budget.check()?;
             let secret = random_token()?;
             let hash = token_hash(&secret);
             let link = Link {
@@ -340,9 +424,27 @@ impl Registry {
         Ok(out)
     }
 
-    pub fn revoke_link(&mut self, id: &str) -> Result<()> {
-        self.store.revoke_link(id)?;
-        self.audit("link.revoke", id)
+    /// Withdraw a reading-room link, and with it every other link of the
+    /// same recipient to the same document: they all open the same copy,
+    /// so a link that was forwarded or leaked is withdrawn only if its
+    /// siblings are too. Give the recipient a new link if they should keep
+    /// reading. How many links were live.
+    pub fn revoke_link(&mut self, id: &str) -> Result<usize> {
+        let link = self
+            .store
+            .link(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("link {id}")))?;
+        let live = self
+            .store
+            .revoke_recipient_links(&link.document_id, &link.recipient_id)?;
+        self.audit(
+            "link.revoke",
+            &format!(
+                "{id}: every link of {} to {} ({live} live)",
+                link.recipient_id, link.document_id
+            ),
+        )?;
+        Ok(live)
     }
 
     /// Open a reading-room link: the recipient's own copy, counted and
@@ -447,10 +549,47 @@ mod tests {
             .unwrap()
             .is_none());
         r.update_user("ann", None, None, Some(false)).unwrap();
+        assert!(
+            r.session_user(&s).unwrap().is_none(),
+            "re-enabling brings no old session back"
+        );
+        assert!(r.token_user(&tok).unwrap().is_none(), "nor an old token");
         r.revoke_api_token(&rec.id).unwrap();
         assert!(r.token_user(&tok).unwrap().is_none());
         r.end_session(&s).unwrap();
         assert!(r.session_user(&s).unwrap().is_none());
+        // A new password ends the sessions and tokens made before it.
+        let s = r.start_session(&ann).unwrap();
+        let (tok, _) = r.create_api_token("ann", "nightly").unwrap();
+        r.update_user("ann", None, Some("another long password"), None)
+            .unwrap();
+        assert!(r.session_user(&s).unwrap().is_none());
+        assert!(r.token_user(&tok).unwrap().is_none());
+        assert!(r
+            .check_password("ann", "another long password")
+            .unwrap()
+            .is_some());
+        let limit = SignInLimit {
+            max: 2,
+            window_seconds: 900,
+        };
+        for _ in 0..2 {
+            assert!(matches!(
+                r.sign_in("ann", "wrong password", "10.0.0.9", limit)
+                    .unwrap(),
+                SignIn::Rejected
+            ));
+        }
+        assert!(matches!(
+            r.sign_in("ann", "another long password", "10.0.0.8", limit)
+                .unwrap(),
+            SignIn::Limited { .. }
+        ));
+        assert!(matches!(
+            r.sign_in("bob", "another long password", "10.0.0.9", limit)
+                .unwrap(),
+            SignIn::Limited { .. }
+        ));
 
         let d = r
             .add_document(
@@ -486,10 +625,16 @@ mod tests {
             r.open_link("0000").unwrap().unwrap_err(),
             LinkRefusal::Unknown
         );
-        r.revoke_link(&link.id).unwrap();
+        let sibling = r.create_links(&d.id, &["r-1".into()], None).unwrap();
+        assert_eq!(r.revoke_link(&link.id).unwrap(), 2);
         assert_eq!(
             r.open_link(secret).unwrap().unwrap_err(),
             LinkRefusal::Revoked
+        );
+        assert_eq!(
+            r.open_link(&sibling[0].1).unwrap().unwrap_err(),
+            LinkRefusal::Revoked,
+            "revoking one link withdraws the recipient's others to the document"
         );
         let expired = r
             .create_links(&d.id, &["r-1".into()], Some(now() - 1))

@@ -15,6 +15,7 @@
 pub mod accounts;
 mod backup;
 pub mod files;
+pub mod budget;
 pub mod keyfile;
 pub mod report;
 
@@ -33,6 +34,7 @@ use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
 pub use backup::BackupSummary;
+pub use budget::Budget;
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
 pub const KEY_FILE: &str = "secret.key";
@@ -73,6 +75,18 @@ pub enum RegistryError {
     Format(#[from] telltale_formats::FormatError),
     #[error("{0}")]
     Reader(#[from] telltale_ocr::OcrError),
+    /// A copy could not be made from what the registry holds: a failure
+    /// of the registry, never of the caller's input.
+    #[error("cannot make the copy: {0}")]
+    Render(telltale_formats::FormatError),
+    #[error("cannot encode the {what}: {source}")]
+    Encode {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    /// The work ran out of its [`Budget`] and was stopped.
+    #[error("the work was stopped: it ran out of time")]
+    Cancelled,
 }
 
 impl RegistryError {
@@ -96,6 +110,9 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Where [`Registry::each_copy_as`] hands each recipient's copy.
+pub type CopySink<'a, E> = dyn FnMut(&str, Vec<u8>) -> std::result::Result<(), E> + 'a;
+
 /// Output formats of copies.
 pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx", "pdf"];
 
@@ -111,6 +128,8 @@ pub struct Registry {
     /// What opening the registry had to put right (modes that were too
     /// loose), for the caller to show.
     warnings: Vec<String>,
+    /// When long work must stop (see [`budget`]).
+    budget: Budget,
 }
 
 /// Result of importing recipients from CSV.
@@ -186,6 +205,7 @@ impl Registry {
             actor: actor(),
             gates: Vec::new(),
             warnings: Vec::new(),
+            budget: Budget::unlimited(),
         })
     }
 
@@ -204,6 +224,12 @@ impl Registry {
         let mut r = Registry::with_key(&self.home, self.key.clone())?;
         r.actor = self.actor.clone();
         Ok(r)
+    }
+
+    /// Limit the work of later calls (until the next `set_budget`): long
+    /// loops stop with [`RegistryError::Cancelled`] once it is spent.
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = budget;
     }
 
     pub fn home(&self) -> &Path {
@@ -413,19 +439,18 @@ impl Registry {
         recipients: usize,
         threshold: f64,
     ) -> Result<(Option<usize>, Option<usize>)> {
-        use telltale_core::estimate::shortest_identifying_quote;
+        use telltale_core::estimate::shortest_identifying_quote_until;
         use telltale_core::Layer;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let n = recipients.max(2);
+        let stop = || self.budget.spent();
+        let estimate = |layers: &[Layer]| {
+            shortest_identifying_quote_until(&doc.template, &cb, n, threshold, layers, &stop)
+                .map_err(|_| RegistryError::Cancelled)
+        };
         Ok((
-            shortest_identifying_quote(
-                &doc.template,
-                &cb,
-                n,
-                threshold,
-                &[Layer::Lexical, Layer::Punctuation],
-            ),
-            shortest_identifying_quote(&doc.template, &cb, n, threshold, &Layer::ALL),
+            estimate(&[Layer::Lexical, Layer::Punctuation])?,
+            estimate(&Layer::ALL)?,
         ))
     }
 
@@ -486,6 +511,7 @@ impl Registry {
         let mut rep = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (n, rec) in rd.records().enumerate() {
+            self.budget.check()?;
             let line = rec
                 .as_ref()
                 .ok()
@@ -631,6 +657,7 @@ impl Registry {
         let mut rep = DistributeReport::default();
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
+            self.budget.check()?;
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
             let render = || copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
@@ -723,11 +750,17 @@ impl Registry {
             ))
             .into());
         };
-        Ok(Some(telltale_formats::extract(
-            format,
-            &bytes,
-            telltale_formats::Limits::default(),
-        )?))
+        // The file was read when it was registered: if it no longer reads,
+        // the registry is at fault, not whoever asked for a copy.
+        telltale_formats::extract(format, &bytes, telltale_formats::Limits::default())
+            .map(Some)
+            .map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the file {} was registered from no longer reads: {e}",
+                    doc.id
+                ))
+                .into()
+            })
     }
 
     /// A recipient's copy as a file in `format`: in the original's own
@@ -743,18 +776,22 @@ impl Registry {
 
     /// Several recipients' copies in `format`, each handed to `each` as it
     /// is made, with the document's codebooks and file read once.
-    pub fn each_copy_as(
+    /// `each` may fail with its own error type (a zip writer's, say), so
+    /// that its failures keep their own meaning.
+    pub fn each_copy_as<E: From<RegistryError>>(
         &self,
         doc_id: &str,
         recipients: &[String],
         format: &str,
-        each: &mut dyn FnMut(&str, Vec<u8>) -> Result<()>,
-    ) -> Result<()> {
+        each: &mut CopySink<'_, E>,
+    ) -> std::result::Result<(), E> {
         let doc = self.document(doc_id)?;
-        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)
+            .map_err(RegistryError::from)?;
         let src = self.source_of(&doc)?;
         let layout = self.layout_for(&doc, format)?;
         for r in recipients {
+            self.budget.check()?;
             each(
                 r,
                 copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format)?,
@@ -866,6 +903,7 @@ impl Registry {
         let mut codebooks = Vec::new();
         let mut holders = Vec::new();
         for t in &traces {
+            self.budget.check()?;
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
             let rs: Vec<String> = self
@@ -934,8 +972,10 @@ impl Registry {
         if let Some(case) = case {
             report.running = Some(self.running_evidence(case, &report, params, &names)?);
         }
-        let json =
-            serde_json::to_value(&report).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let json = serde_json::to_value(&report).map_err(|source| RegistryError::Encode {
+            what: "trace report",
+            source,
+        })?;
         let input_hash = hex(blake3::hash(text.as_bytes()).as_bytes());
         let id = self
             .store
@@ -1000,6 +1040,7 @@ impl Registry {
         }
         let mut docs = Vec::new();
         for (id, slots) in &readings {
+            self.budget.check()?;
             // A document removed since an earlier leak cannot be read any more.
             let Ok(d) = self.document(id) else { continue };
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
@@ -1059,6 +1100,7 @@ impl Registry {
         let slots: Vec<u32> = readings.iter().map(|r| r.0).collect();
         let mut out = vec![Vec::new(); readings.len()];
         for i in self.store.issuances(Some(doc_id))? {
+            self.budget.check()?;
             let symbols = cb.symbols_at(&i.recipient_id, &slots);
             for (k, (_, want)) in readings.iter().enumerate() {
                 if symbols.get(k) == Some(want) {
@@ -1096,39 +1138,34 @@ fn copy_bytes(
     let bits = layout.map(|l| l.codeword(recipient)).unwrap_or_default();
     let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
     if let Some(src) = src.filter(|_| doc.source_format == format) {
-        return Ok(telltale_formats::render_marked(
-            src,
-            &doc.template,
-            &codeword,
-            Some(&mark),
-        )?);
+        return telltale_formats::render_marked(src, &doc.template, &codeword, Some(&mark))
+            .map_err(RegistryError::Render);
     }
     let text = doc.template.render(&codeword)?;
     if f == telltale_formats::Format::Docx {
         // A Word file laid out from text carries the paragraph marks too.
-        let plain = telltale_formats::from_text(&text, f, &doc.title)?;
-        let src = telltale_formats::extract(f, &plain, telltale_formats::Limits::default())?;
+        let plain =
+            telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)?;
+        let src = telltale_formats::extract(f, &plain, telltale_formats::Limits::default())
+            .map_err(RegistryError::Render)?;
         let bare = telltale_core::Template::new(src.text.clone(), Vec::new(), Vec::new())?;
-        return Ok(telltale_formats::render_marked(
-            &src,
-            &bare,
-            &[],
-            Some(&mark),
-        )?);
+        return telltale_formats::render_marked(&src, &bare, &[], Some(&mark))
+            .map_err(RegistryError::Render);
     }
     if f == telltale_formats::Format::Pdf {
         // Typeset copies also carry the layout layer: line shifts that
         // survive printing and photographs.
-        return Ok(telltale_formats::pdf::from_text(
+        return telltale_formats::pdf::from_text(
             &text,
             &telltale_formats::pdf::Memo {
                 title: &doc.title,
                 classification: telltale_formats::classification(&text),
                 marks: Some(&mark),
             },
-        )?);
+        )
+        .map_err(RegistryError::Render);
     }
-    Ok(telltale_formats::from_text(&text, f, &doc.title)?)
+    telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)
 }
 
 /// Make the home 0700 and the database's files 0600 where they are looser,

@@ -19,7 +19,7 @@ use telltale_store::Recipient;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{require, Caller};
-use crate::{ops, App, Failure};
+use crate::{ops, params, App, Failure};
 
 type ApiResult = Result<Response, Failure>;
 
@@ -146,6 +146,7 @@ async fn add_document(
     Body(b): Body<NewDocument>,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    params::name("the title", b.title.as_deref())?;
     let format = match b.format.as_deref().unwrap_or("txt") {
         "txt" => ops::TextFormat::Txt,
         "md" => ops::TextFormat::Md,
@@ -187,6 +188,8 @@ async fn add_document_file(
     body: axum::body::Bytes,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    params::name("the file name", Some(&q.name))?;
+    params::name("the title", q.title.as_deref())?;
     let ext = q.name.rsplit_once('.').map_or("", |(_, e)| e);
     let format = ops::TextFormat::from_extension(ext).ok_or_else(|| {
         Failure::new(
@@ -210,12 +213,13 @@ async fn add_document_file(
 
 #[derive(Deserialize, IntoParams)]
 struct DocQuery {
-    /// Recipients to estimate the identifying quote length for (default: holders, else all recipients).
+    /// Recipients to estimate the identifying quote length for, from 2 to
+    /// 100,000 (default: holders, else all recipients, at most 100,000).
     recipients: Option<usize>,
 }
 
 /// A document with its capacity, slots and the estimated shortest identifying quote (author).
-#[utoipa::path(get, path = "/api/documents/{id}", params(("id" = String, Path), DocQuery), responses((status = 200, description = "the document for review"), (status = 404, description = "unknown document")))]
+#[utoipa::path(get, path = "/api/documents/{id}", params(("id" = String, Path), DocQuery), responses((status = 200, description = "the document for review"), (status = 400, description = "recipients out of range"), (status = 404, description = "unknown document")))]
 async fn get_document(
     State(app): State<App>,
     h: HeaderMap,
@@ -223,18 +227,18 @@ async fn get_document(
     axum::extract::Query(q): axum::extract::Query<DocQuery>,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    let asked = params::estimate_recipients(q.recipients)?;
     let (d, issued, est, n) = app
         .run(c.actor(), move |r| {
             let d = r.document(&id)?;
             let issued = r.store().issuances(Some(&id))?.len();
-            let n = q
-                .recipients
+            let n = asked
                 .unwrap_or(if issued > 0 {
                     issued
                 } else {
                     r.store().recipients()?.len()
                 })
-                .clamp(2, 1_000_000);
+                .clamp(2, params::MAX_ESTIMATE_RECIPIENTS);
             let est = r.estimate_quote(&d, n, 1e-3)?;
             Ok((d, issued, est, n))
         })
@@ -275,6 +279,7 @@ async fn set_rules(
     Body(b): Body<Rules>,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    params::items("disabled", &b.disabled)?;
     let classes: Vec<Class> = b
         .disabled
         .iter()
@@ -313,6 +318,7 @@ async fn distribute(
     Body(b): Body<Distribution>,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    params::items("recipients", &b.recipients)?;
     if b.expires_days.is_some_and(|d| !(1..=3650).contains(&d)) {
         return Err(Failure::bad("expires_days must be from 1 to 3650"));
     }
@@ -336,35 +342,64 @@ async fn get_job(State(app): State<App>, h: HeaderMap, Path(id): Path<u64>) -> A
     Ok(Json(ops::job(&app, &c, id)?).into_response())
 }
 
+/// Why a zip of copies could not be made.
+enum ZipFailure {
+    Registry(telltale_registry::RegistryError),
+    /// Nothing has been issued yet: the caller asked too early.
+    NoneIssued(String),
+    /// Writing the zip failed: the server's fault, never the caller's.
+    Zip(zip::result::ZipError),
+}
+
+impl From<telltale_registry::RegistryError> for ZipFailure {
+    fn from(e: telltale_registry::RegistryError) -> ZipFailure {
+        ZipFailure::Registry(e)
+    }
+}
+
+impl From<telltale_store::StoreError> for ZipFailure {
+    fn from(e: telltale_store::StoreError) -> ZipFailure {
+        ZipFailure::Registry(e.into())
+    }
+}
+
+impl From<ZipFailure> for Failure {
+    fn from(e: ZipFailure) -> Failure {
+        match e {
+            ZipFailure::Registry(e) => e.into(),
+            ZipFailure::NoneIssued(id) => {
+                Failure::not_found(format!("no copies of {id} have been issued"))
+            }
+            ZipFailure::Zip(e) => Failure::internal(&format!("making the zip: {e}")),
+        }
+    }
+}
+
 /// Every issued copy of a document, zipped: the bytes as issued.
 pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Failure> {
-    app.run(c.actor(), move |r| {
+    app.run_with(c.actor(), move |r| {
         use std::io::Write;
         let issued = r.store().issuances(Some(&id))?;
         if issued.is_empty() {
             r.document(&id)?;
-            return Err(telltale_registry::RegistryError::Invalid(format!(
-                "no copies of {id} have been issued"
-            )));
+            return Err(ZipFailure::NoneIssued(id));
         }
         let mut buf = std::io::Cursor::new(Vec::new());
         {
             let mut z = zip::ZipWriter::new(&mut buf);
             let opts = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Deflated);
-            let bad = |e: zip::result::ZipError| {
-                telltale_registry::RegistryError::Invalid(format!("making the zip: {e}"))
-            };
             // Each copy in the document's own format (a Word original gives
             // Word copies).
             let format = r.document(&id)?.source_format;
             let holders: Vec<String> = issued.iter().map(|i| i.recipient_id.clone()).collect();
             r.each_copy_as(&id, &holders, &format, &mut |who, copy| {
-                z.start_file(format!("{who}.{format}"), opts).map_err(bad)?;
+                z.start_file(format!("{who}.{format}"), opts)
+                    .map_err(ZipFailure::Zip)?;
                 z.write_all(&copy)
-                    .map_err(|e| telltale_registry::RegistryError::Invalid(e.to_string()))
+                    .map_err(|e| ZipFailure::Zip(zip::result::ZipError::Io(e)))
             })?;
-            z.finish().map_err(bad)?;
+            z.finish().map_err(ZipFailure::Zip)?;
         }
         r.note("copies.download", &format!("{id}: {} copies", issued.len()))?;
         Ok(buf.into_inner())
@@ -403,13 +438,13 @@ async fn list_links(State(app): State<App>, h: HeaderMap, Path(id): Path<String>
     j(json!(links.iter().map(|l| json!({"id": l.id, "recipient": l.recipient_id, "created_at": l.created_at, "expires_at": l.expires_at, "revoked": l.revoked, "views": l.views})).collect::<Vec<_>>()))
 }
 
-/// Withdraw a reading-room link (author).
-#[utoipa::path(post, path = "/api/links/{id}/revoke", params(("id" = String, Path)), responses((status = 200, description = "revoked"), (status = 404, description = "unknown link")))]
+/// Withdraw a reading-room link, and with it every other link of the same recipient to the same document: they all open the same copy, so a forwarded link is withdrawn only with its siblings. Make a new link by distributing to the recipient again (author).
+#[utoipa::path(post, path = "/api/links/{id}/revoke", params(("id" = String, Path)), responses((status = 200, description = "{revoked: the link, withdrawn: how many of the recipient's links to the document were live}"), (status = 404, description = "unknown link")))]
 async fn revoke_link(State(app): State<App>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
     let id2 = id.clone();
-    app.run(c.actor(), move |r| r.revoke_link(&id2)).await?;
-    j(json!({"revoked": id}))
+    let withdrawn = app.run(c.actor(), move |r| r.revoke_link(&id2)).await?;
+    j(json!({"revoked": id, "withdrawn": withdrawn}))
 }
 
 /// Recipients (author).
@@ -436,6 +471,7 @@ async fn add_recipients(
     if ct.starts_with("application/json") {
         let people: Vec<Recipient> = serde_json::from_slice(&body)
             .map_err(|e| Failure::bad(format!("recipients JSON: {e}")))?;
+        params::items("the recipients", &people)?;
         let rep = app
             .run(c.actor(), move |r| {
                 let mut out = Vec::new();
@@ -481,6 +517,8 @@ async fn list_lists(State(app): State<App>, h: HeaderMap) -> ApiResult {
 #[utoipa::path(post, path = "/api/lists", request_body = NewList, responses((status = 200, description = "created")))]
 async fn create_list(State(app): State<App>, h: HeaderMap, Body(b): Body<NewList>) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
+    params::items("members", &b.members)?;
+    params::name("the list name", Some(&b.name))?;
     let name = b.name.clone();
     app.run(c.actor(), move |r| r.create_list(&b.name, &b.members))
         .await?;
@@ -503,6 +541,8 @@ pub struct TraceRequest {
 #[utoipa::path(post, path = "/api/trace", request_body = TraceRequest, responses((status = 200, description = "{trace_id, report}"), (status = 403, description = "not an investigator")))]
 async fn trace(State(app): State<App>, h: HeaderMap, Body(b): Body<TraceRequest>) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
+    params::name("the case", b.case.as_deref())?;
+    params::name("the document", b.document.as_deref())?;
     let text = ops::decode("the text", b.text.as_bytes())?;
     let v = ops::trace(&app, &c, text, Vec::new(), b.document, b.case, b.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
@@ -526,6 +566,9 @@ async fn trace_file(
     body: axum::body::Bytes,
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
+    params::name("the file name", Some(&q.name))?;
+    params::name("the case", q.case.as_deref())?;
+    params::name("the document", q.document.as_deref())?;
     let (text, layout) = ops::leak_text(&q.name, body.to_vec()).await?;
     let v = ops::trace(&app, &c, text, layout, q.document, q.case, q.threshold).await?;
     j(json!({"trace_id": v.id, "report": v.report}))
@@ -608,7 +651,7 @@ async fn add_user(State(app): State<App>, h: HeaderMap, Body(b): Body<NewUser>) 
     created(json!({"name": u.name, "role": u.role}))
 }
 
-/// Change a user's role, password or state (admin).
+/// Change a user's role, password or state (admin). A new password, or disabling the user, ends every session of theirs and revokes every API token of theirs; enabling them again brings none back.
 #[utoipa::path(post, path = "/api/users/{name}", params(("name" = String, Path)), request_body = UserChange, responses((status = 200, description = "changed"), (status = 404, description = "unknown user")))]
 async fn update_user(
     State(app): State<App>,

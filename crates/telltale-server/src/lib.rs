@@ -25,23 +25,32 @@
 
 mod api;
 mod auth;
+mod guard;
+mod headers;
+mod listener;
+mod logs;
 mod ops;
 mod pages;
+mod params;
 mod view;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
-use telltale_registry::{Registry, RegistryError};
+use telltale_ocr::OcrError;
+use telltale_registry::{Budget, Registry, RegistryError};
 use telltale_store::StoreError;
 
 pub use api::ApiDoc;
+pub use listener::LimitedListener;
+pub use params::{MAX_ESTIMATE_RECIPIENTS, MAX_LIST_ITEMS};
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
@@ -60,6 +69,12 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Registry handles (database connections) working at once.
     pub workers: usize,
+    /// Uploads (documents, leaks, recipient lists) larger than 1 MiB, or
+    /// of undeclared length, taken at once; more are answered 503 with
+    /// Retry-After.
+    pub max_uploads: usize,
+    /// Connections held open at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -72,6 +87,8 @@ impl Default for Config {
             login_window: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(120),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
+            max_uploads: 4,
+            max_connections: 256,
         }
     }
 }
@@ -120,7 +137,8 @@ pub(crate) struct Inner {
     registries: Vec<Mutex<Registry>>,
     next: std::sync::atomic::AtomicUsize,
     config: Config,
-    limiter: Mutex<auth::Limiter>,
+    /// Slots for uploads in progress (see `guard.rs`).
+    uploads: Arc<tokio::sync::Semaphore>,
     jobs: Mutex<HashMap<u64, Job>>,
     next_job: Mutex<u64>,
 }
@@ -148,7 +166,7 @@ impl App {
         App(Arc::new(Inner {
             registries,
             next: std::sync::atomic::AtomicUsize::new(0),
-            limiter: Mutex::new(auth::Limiter::default()),
+            uploads: guard::upload_slots(config.max_uploads),
             jobs: Mutex::new(HashMap::new()),
             next_job: Mutex::new(1),
             config,
@@ -165,8 +183,30 @@ impl App {
         T: Send + 'static,
         F: FnOnce(&mut Registry) -> telltale_registry::Result<T> + Send + 'static,
     {
+        self.run_with(actor, f).await
+    }
+
+    /// As [`App::run`], for work that fails with its own error type.
+    ///
+    /// The blocking thread cannot be killed, so the work gets a
+    /// [`Budget`]: the request's time limit, and a flag raised when the
+    /// request is dropped (answered 408 by the timeout, or abandoned by
+    /// its client). Long registry loops check it and give the handle
+    /// back instead of working on for nobody.
+    pub(crate) async fn run_with<T, E, F>(&self, actor: String, f: F) -> Result<T, Failure>
+    where
+        T: Send + 'static,
+        E: Into<Failure> + Send + 'static,
+        F: FnOnce(&mut Registry) -> Result<T, E> + Send + 'static,
+    {
         let inner = self.0.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(cancel.clone());
+        let budget = Budget::new(Some(Instant::now() + self.config().request_timeout), cancel);
         tokio::task::spawn_blocking(move || {
+            if budget.spent() {
+                return Err(Failure::from(RegistryError::Cancelled));
+            }
             let free = inner.registries.iter().find_map(|m| m.try_lock().ok());
             let mut reg = match free {
                 Some(r) => r,
@@ -178,32 +218,53 @@ impl App {
                         .map_err(|_| Failure::internal("a registry lock was poisoned"))?
                 }
             };
+            // The request may have given up while this waited for a handle.
+            if budget.spent() {
+                return Err(Failure::from(RegistryError::Cancelled));
+            }
             reg.set_actor(&actor);
-            f(&mut reg).map_err(Failure::from)
+            reg.set_budget(budget);
+            f(&mut reg).map_err(Into::into)
         })
         .await
         .map_err(|e| Failure::internal(&format!("a worker thread failed: {e}")))?
     }
 }
 
-/// The whole application: pages, API, assets, with body limits and timeouts.
+/// Raises a work's cancel flag when the request that waits for it is
+/// dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The whole application: pages, API, assets, with body limits, the
+/// guard before bodies are read, timeouts, security headers and logs.
 pub fn router(app: App) -> Router {
     let limit = app.config().max_body_bytes;
     let timeout = app.config().request_timeout;
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        // Innermost, after routing: it needs the matched route.
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            auth::csrf_guard,
+            guard::guard,
         ))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn(params::bound_uri))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::extract::Request| logs::request_span(req)),
+        )
         .with_state(app)
 }
 
@@ -213,12 +274,15 @@ pub async fn serve(
     addr: SocketAddr,
     config: Config,
 ) -> Result<(), ServerError> {
+    use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     tracing::info!(%local, base_url = %config.base_url, "telltale is serving");
     eprintln!("telltale: serving on http://{local} (Ctrl-C stops)");
+    // `tap_io` only so that axum hands the handlers the client's address.
+    let listener = LimitedListener::new(listener, config.max_connections).tap_io(|_| {});
     let app = router(App::new(registry, config));
     axum::serve(
         listener,
@@ -295,34 +359,63 @@ impl Failure {
     }
 }
 
+/// Every registry error has its status here, by its type, never by its
+/// text: what the caller sent wrong is 4xx, what failed in the server is
+/// 500 (with the detail in the log, not in the answer).
 impl From<RegistryError> for Failure {
     fn from(e: RegistryError) -> Failure {
+        use telltale_core::Error as CoreError;
+        use telltale_formats::FormatError;
         let status = match &e {
-            RegistryError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
-            RegistryError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            RegistryError::Store(s) => match s {
+                StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+                StoreError::Conflict(_) => StatusCode::CONFLICT,
+                StoreError::TooNew { .. }
+                | StoreError::Corrupt(_)
+                | StoreError::Backend(_)
+                | StoreError::Io(_) => return Failure::internal(&e.to_string()),
+            },
             RegistryError::Invalid(_) => StatusCode::BAD_REQUEST,
-            RegistryError::Core(telltale_core::Error::TooLarge { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            RegistryError::Core(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            RegistryError::Format(telltale_formats::FormatError::Unsupported(_)) => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            RegistryError::Format(telltale_formats::FormatError::TooLarge { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            RegistryError::Format(telltale_formats::FormatError::Mismatch) => {
-                return Failure::internal(&e.to_string())
-            }
-            RegistryError::Format(_) => StatusCode::BAD_REQUEST,
-            RegistryError::Reader(
-                telltale_ocr::OcrError::Missing { .. } | telltale_ocr::OcrError::Io(_),
-            ) => StatusCode::SERVICE_UNAVAILABLE,
-            RegistryError::Reader(telltale_ocr::OcrError::TooLarge { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            RegistryError::Reader(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            _ => return Failure::internal(&e.to_string()),
+            RegistryError::Core(c) => match c {
+                CoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                CoreError::EmptyDocument | CoreError::Binary(_) | CoreError::BadParameter(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                // Stored templates and codebooks that do not fit together.
+                CoreError::CodewordLength { .. }
+                | CoreError::SymbolOutOfRange { .. }
+                | CoreError::BadTemplate(_)
+                | CoreError::Version { .. } => return Failure::internal(&e.to_string()),
+            },
+            RegistryError::Format(f) => match f {
+                FormatError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                FormatError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                FormatError::NotUtf8(_)
+                | FormatError::Binary(_)
+                | FormatError::Docx(_)
+                | FormatError::Empty
+                | FormatError::Pdf(_) => StatusCode::BAD_REQUEST,
+                FormatError::Mismatch => return Failure::internal(&e.to_string()),
+            },
+            RegistryError::Reader(r) => match r {
+                OcrError::Missing { .. } | OcrError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
+                OcrError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                // The file is the caller's: it timed out, failed to parse,
+                // or holds no text.
+                OcrError::Timeout { .. }
+                | OcrError::Failed { .. }
+                | OcrError::NoText
+                | OcrError::NoTextLayer
+                | OcrError::NotPdf
+                | OcrError::Format(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            RegistryError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+            RegistryError::Render(_)
+            | RegistryError::Encode { .. }
+            | RegistryError::Io { .. }
+            | RegistryError::Key(_)
+            | RegistryError::Exists(_)
+            | RegistryError::Missing(_) => return Failure::internal(&e.to_string()),
         };
         Failure::new(status, e.to_string())
     }

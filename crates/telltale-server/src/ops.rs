@@ -129,14 +129,26 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
     match read {
         Ok(text) => text,
         Err((name, e)) => {
+            use axum::http::StatusCode;
+            use telltale_ocr::OcrError;
+            // By type: a missing tool or a temporary-file failure is the
+            // server's; a file the tools cannot read is the caller's.
             let status = match &e {
-                telltale_ocr::OcrError::Missing { .. } | telltale_ocr::OcrError::Io(_) => {
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                OcrError::Missing { .. } | OcrError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
+                OcrError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                OcrError::Format(telltale_formats::FormatError::Mismatch) => {
+                    return Err(Failure::internal(&format!("{name}: {e}")))
                 }
-                telltale_ocr::OcrError::TooLarge { .. } => {
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE
+                OcrError::Format(telltale_formats::FormatError::TooLarge { .. }) => {
+                    StatusCode::PAYLOAD_TOO_LARGE
                 }
-                _ => axum::http::StatusCode::BAD_REQUEST,
+                OcrError::Format(telltale_formats::FormatError::Unsupported(_)) => {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                }
+                OcrError::Timeout { .. }
+                | OcrError::Failed { .. }
+                | OcrError::NoText
+                | OcrError::Format(_) => StatusCode::BAD_REQUEST,
             };
             Err(Failure::new(status, format!("{name}: {e}")))
         }
@@ -449,8 +461,10 @@ fn trace_record(r: &Registry, id: i64) -> telltale_registry::Result<telltale_sto
 pub async fn stored_trace(app: &App, c: &Caller, id: i64) -> Result<TraceView, Failure> {
     app.run(c.actor(), move |r| {
         let record = trace_record(r, id)?;
+        // A stored result this build cannot read is the registry's
+        // problem, not the caller's.
         let report: TraceReport = serde_json::from_value(record.result).map_err(|e| {
-            telltale_registry::RegistryError::Invalid(format!(
+            telltale_store::StoreError::Corrupt(format!(
                 "trace {id} was stored in an older format and cannot be shown: {e}"
             ))
         })?;

@@ -10,14 +10,14 @@ use axum::routing::{get, post};
 use axum::{Form as UrlForm, Router};
 use maud::{html, Markup};
 use telltale_core::{Class, Layer};
-use telltale_registry::accounts::{LinkRefusal, SESSION_SECONDS};
+use telltale_registry::accounts::{LinkRefusal, SignIn, SignInLimit, SESSION_SECONDS};
 use telltale_registry::report::odds_in_words;
 use telltale_registry::Role;
 
 use crate::auth::{self, require, Caller};
 use crate::ops::{self, Form};
 use crate::view::{self, csrf, page};
-use crate::{App, Failure};
+use crate::{logs, params, App, Failure};
 
 type Page = Result<Response, Failure>;
 
@@ -148,68 +148,53 @@ async fn login(
             Some("The sign-in form expired; please try again."),
         ));
     }
-    let (user_key, ip_key) = (format!("user:{}", f.user), format!("ip:{}", peer.ip()));
     let cfg = app.config().clone();
-    {
-        let mut lim = app
-            .0
-            .limiter
-            .lock()
-            .map_err(|_| Failure::internal("limiter lock"))?;
-        for k in [&user_key, &ip_key] {
-            if let Err(wait) = lim.check(k, cfg.login_failures, cfg.login_window) {
-                tracing::warn!(user = %f.user, ip = %peer.ip(), "sign-in refused: too many failures");
-                return Ok(login_page(
-                    &app,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(&format!(
-                        "Too many failed sign-ins; try again in {} minutes.",
-                        wait.as_secs().div_ceil(60).max(1)
-                    )),
-                ));
-            }
-        }
-    }
-    let (name, pw) = (f.user.clone(), f.password);
-    let signed = app
+    let limit = SignInLimit {
+        max: cfg.login_failures,
+        window_seconds: i64::try_from(cfg.login_window.as_secs()).unwrap_or(i64::MAX / 2),
+    };
+    let (name, pw, client) = (f.user.clone(), f.password, peer.ip().to_string());
+    // The attempt is reserved in the database before the password is
+    // hashed (see `Registry::sign_in`).
+    let outcome = app
         .run(format!("web:{}", f.user), move |r| {
-            match r.check_password(&name, &pw)? {
-                Some(u) => Ok(Some((r.start_session(&u)?, u))),
-                None => Ok(None),
-            }
+            r.sign_in(&name, &pw, &client, limit)
         })
         .await?;
-    let Some((token, user)) = signed else {
-        let mut lim = app
-            .0
-            .limiter
-            .lock()
-            .map_err(|_| Failure::internal("limiter lock"))?;
-        lim.fail(&user_key);
-        lim.fail(&ip_key);
-        tracing::warn!(user = %f.user, ip = %peer.ip(), "failed sign-in");
-        return Ok(login_page(
-            &app,
-            StatusCode::UNAUTHORIZED,
-            Some("Wrong user name or password."),
-        ));
-    };
-    if let Ok(mut lim) = app.0.limiter.lock() {
-        lim.clear(&user_key);
+    match outcome {
+        SignIn::Limited { retry_after } => {
+            tracing::warn!(user = %logs::escaped(&f.user), ip = %peer.ip(), "sign-in refused: too many attempts");
+            Ok(login_page(
+                &app,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&format!(
+                    "Too many failed sign-ins; try again in {} minutes.",
+                    ((retry_after + 59) / 60).max(1)
+                )),
+            ))
+        }
+        SignIn::Rejected => {
+            tracing::warn!(user = %logs::escaped(&f.user), ip = %peer.ip(), "failed sign-in");
+            Ok(login_page(
+                &app,
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong user name or password."),
+            ))
+        }
+        SignIn::Accepted { session, user } => Ok((
+            [(
+                header::SET_COOKIE,
+                auth::set_cookie(
+                    auth::SESSION_COOKIE,
+                    &session,
+                    SESSION_SECONDS,
+                    cfg.secure_cookies,
+                ),
+            )],
+            Redirect::to(start_for(user.role)),
+        )
+            .into_response()),
     }
-    Ok((
-        [(
-            header::SET_COOKIE,
-            auth::set_cookie(
-                auth::SESSION_COOKIE,
-                &token,
-                SESSION_SECONDS,
-                cfg.secure_cookies,
-            ),
-        )],
-        Redirect::to(start_for(user.role)),
-    )
-        .into_response())
 }
 
 async fn logout(State(app): State<App>, headers: HeaderMap) -> Page {
@@ -298,6 +283,7 @@ async fn review(
     axum::extract::Query(q): axum::extract::Query<ReviewQuery>,
 ) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
+    let asked = params::estimate_recipients(q.recipients).map_err(Failure::page)?;
     let (doc, issued, links, lists, recipients, estimate) = app
         .run(c.actor(), move |r| {
             let doc = r.document(&id)?;
@@ -307,12 +293,11 @@ async fn review(
             let recipients = r.store().recipients()?.len();
             // Asked for, else those who hold it, else those who could, else
             // a typical distribution.
-            let n = q
-                .recipients
+            let n = asked
                 .or((!issued.is_empty()).then_some(issued.len()))
                 .or((recipients >= 2).then_some(recipients))
                 .unwrap_or(100)
-                .clamp(2, 100_000);
+                .clamp(2, params::MAX_ESTIMATE_RECIPIENTS);
             let estimate = r.estimate_quote(&doc, n, 1e-3)?;
             Ok((doc, issued, links, lists, recipients, (n, estimate)))
         })
@@ -351,7 +336,7 @@ async fn review(
                     strong { (words(estimate.1 .0)) } " retyped, or " strong { (words(estimate.1 .1)) } " pasted."
                 }
                 form.inline method="get" action={ "/documents/" (doc.id) } {
-                    label.check { "Estimate for " input type="number" name="recipients" min="2" max="100000" value=(estimate.0) style="width:7rem;display:inline"; " recipients" }
+                    label.check { "Estimate for " input.count type="number" name="recipients" min="2" max=(params::MAX_ESTIMATE_RECIPIENTS) value=(estimate.0); " recipients" }
                     button type="submit" { "Estimate" }
                 }
             }
@@ -400,6 +385,7 @@ async fn review(
                 section.card id="links" {
                     h2 { "Reading-room links" }
                     table {
+                        caption { "Revoking a link withdraws every link of that recipient to this document." }
                         thead { tr { th { "Recipient" } th { "Link" } th { "Views" } th { "State" } th {} } }
                         tbody { @for l in &links {
                             @let state = if l.revoked { "revoked" } else if l.expires_at.is_some_and(|e| e <= now) { "expired" } else { "live" };
@@ -681,6 +667,7 @@ async fn trace_form(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn trace(State(app): State<App>, headers: HeaderMap, mp: Multipart) -> Page {
     let c = require(&app, &headers, &[Role::Investigator], true).await?;
     let form = Form::read(mp).await.map_err(Failure::page)?;
+    params::name("the case", form.field("case")).map_err(Failure::page)?;
     let (text, layout) = form.leak("file", "text").await.map_err(Failure::page)?;
     let v = ops::trace(
         &app,
@@ -846,6 +833,11 @@ async fn evidence_report(State(app): State<App>, headers: HeaderMap, Path(id): P
             (
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"telltale-evidence-{id}.html\""),
+            ),
+            // Its one inline stylesheet, by hash (it is a self-contained file).
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::headers::REPORT_CSP.clone(),
             ),
         ],
         doc.into_string(),

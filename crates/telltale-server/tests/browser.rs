@@ -69,6 +69,20 @@ async fn set_value(c: &Client, css: &str, value: &str) {
     .unwrap();
 }
 
+/// A computed style property of the first element matching `css`: proof
+/// that the stylesheet was applied under the Content-Security-Policy.
+async fn style_of(c: &Client, css: &str, property: &str) -> String {
+    c.execute(
+        "return getComputedStyle(document.querySelector(arguments[0])).getPropertyValue(arguments[1]);",
+        vec![css.into(), property.into()],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
 async fn sign_in(c: &Client, base: &str, user: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("#user"))
@@ -208,6 +222,12 @@ async fn an_author_distributes_and_an_investigator_finds_the_leaker_in_a_real_br
         .unwrap();
     assert!(estimate.contains("words"), "{estimate}");
     let review_url = c.current_url().await.unwrap();
+    // The stylesheet is applied (no inline style: the policy forbids it).
+    assert_eq!(
+        style_of(&c, "header.top", "background-color").await,
+        "rgb(20, 35, 59)"
+    );
+    assert_eq!(style_of(&c, "input.count", "width").await, "112px");
     shoot(&c, "review").await;
 
     // Twenty recipients, by pasted CSV.
@@ -335,6 +355,26 @@ async fn an_author_distributes_and_an_investigator_finds_the_leaker_in_a_real_br
         .unwrap()
         .is_empty());
     shoot(&c, "trace").await;
+
+    // The evidence report's inline stylesheet is allowed by its hash.
+    let report = c
+        .find(Locator::Css("#evidence-report"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{base}{report}")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.banner"))
+        .await
+        .unwrap();
+    assert_eq!(
+        style_of(&c, "p.banner", "text-transform").await,
+        "uppercase",
+        "the report's stylesheet applies under its policy"
+    );
 
     c.close().await.unwrap();
 }

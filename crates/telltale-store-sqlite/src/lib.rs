@@ -12,7 +12,8 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{
     issuance_detail, next_entry, ApiToken, AuditEntry, DocumentRecord, DocumentSummary, Issuance,
-    Link, Recipient, Result, Role, Session, Store, StoreError, TraceRecord, Upsert, User,
+    Link, Recipient, Reservation, Result, Role, Session, Store, StoreError, TraceRecord, Upsert,
+    User,
 };
 
 /// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
@@ -112,6 +113,17 @@ pub const MIGRATIONS: &[&str] = &[
         document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
         bytes BLOB NOT NULL
     );",
+    // Sign-in attempts, reserved before a password is checked, so that
+    // the rate limit holds for concurrent attempts, across the server's
+    // registry handles and across restarts.
+    "CREATE TABLE sign_in_attempts (
+        id INTEGER PRIMARY KEY,
+        attempt INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX sign_in_attempts_key ON sign_in_attempts(key, at);
+    CREATE INDEX sign_in_attempts_at ON sign_in_attempts(at);",
 ];
 
 /// The schema version this build writes.
@@ -186,19 +198,21 @@ impl SqliteStore {
     fn setup(mut conn: Connection, target: u32) -> Result<SqliteStore> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
+        // The first statements to read the file are the ones to find it
+        // is not a database; SQLite says so by its error code.
+        let opening = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                StoreError::Corrupt("the registry database is not a SQLite file".into())
+            }
+            _ => db(e),
+        };
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(db)?;
+        .map_err(opening)?;
         let found: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| {
-                if e.to_string().contains("not a database") {
-                    StoreError::Corrupt("the registry database is not a SQLite file".into())
-                } else {
-                    db(e)
-                }
-            })?;
+            .map_err(opening)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 found,
@@ -813,6 +827,82 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn revoke_credentials(&mut self, user: &str) -> Result<(usize, usize)> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let sessions = tx
+            .execute("DELETE FROM sessions WHERE user = ?1", [user])
+            .map_err(db)?;
+        let tokens = tx
+            .execute(
+                "UPDATE api_tokens SET revoked = 1 WHERE user = ?1 AND revoked = 0",
+                [user],
+            )
+            .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok((sessions, tokens))
+    }
+
+    fn reserve_sign_in(
+        &mut self,
+        keys: &[String],
+        at: i64,
+        since: i64,
+        max: u32,
+    ) -> Result<Reservation> {
+        // IMMEDIATE takes the write lock before the count, so two handles
+        // cannot both count below the limit and both insert.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute("DELETE FROM sign_in_attempts WHERE at <= ?1", [since])
+            .map_err(db)?;
+        for key in keys {
+            let (count, oldest): (u32, Option<i64>) = tx
+                .query_row(
+                    "SELECT COUNT(*), MIN(at) FROM sign_in_attempts WHERE key = ?1",
+                    [key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(db)?;
+            if count >= max {
+                return Ok(Reservation::Refused {
+                    oldest: oldest.unwrap_or(at),
+                });
+            }
+        }
+        // The attempt's id is the id of its first row.
+        let mut attempt: Option<i64> = None;
+        for key in keys {
+            tx.execute(
+                "INSERT INTO sign_in_attempts (attempt, key, at) VALUES (?1, ?2, ?3)",
+                params![attempt.unwrap_or(0), key, at],
+            )
+            .map_err(db)?;
+            if attempt.is_none() {
+                let id = tx.last_insert_rowid();
+                tx.execute(
+                    "UPDATE sign_in_attempts SET attempt = ?1 WHERE id = ?1",
+                    [id],
+                )
+                .map_err(db)?;
+                attempt = Some(id);
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(Reservation::Reserved(attempt.unwrap_or(0)))
+    }
+
+    fn clear_sign_in(&mut self, attempt: i64, key: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM sign_in_attempts WHERE attempt = ?1 OR key = ?2",
+                params![attempt, key],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn put_link(&mut self, l: &Link) -> Result<()> {
         self.conn
             .execute(
@@ -867,6 +957,15 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound(format!("link {id}")));
         }
         Ok(())
+    }
+
+    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize> {
+        self.conn
+            .execute(
+                "UPDATE links SET revoked = 1 WHERE document_id = ?1 AND recipient_id = ?2 AND revoked = 0",
+                [document_id, recipient_id],
+            )
+            .map_err(db)
     }
 
     fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()> {
@@ -1076,6 +1175,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("registry.db");
         std::fs::write(&path, b"this is not a database at all, just some text that is long enough to look like a header").unwrap();
-        assert!(SqliteStore::open(&path).is_err());
+        // Told apart by SQLite's error code, not by its message.
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 }

@@ -221,6 +221,16 @@ impl std::fmt::Debug for Link {
     }
 }
 
+/// The answer to a sign-in attempt's reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The attempt may go ahead; its id, to clear it if it succeeds.
+    Reserved(i64),
+    /// A key has used up its attempts; the oldest of them was made at
+    /// `oldest` (it is forgotten once the window has passed it).
+    Refused { oldest: i64 },
+}
+
 /// One entry of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -408,6 +418,26 @@ pub trait Store {
     fn api_tokens(&self) -> Result<Vec<ApiToken>>;
     /// `NotFound` if there is no such token.
     fn revoke_api_token(&mut self, id: &str) -> Result<()>;
+    /// End every session of `user` and revoke every API token of theirs, in
+    /// one transaction (after a password change, or when the user is
+    /// disabled). The number of sessions ended and tokens revoked.
+    fn revoke_credentials(&mut self, user: &str) -> Result<(usize, usize)>;
+
+    /// Reserve one sign-in attempt at `at` under every key in `keys` (a user
+    /// name, a client address), unless a key already holds `max` attempts
+    /// made after `since`. Checking and reserving are one transaction, so
+    /// concurrent attempts cannot all pass the check; attempts made at or
+    /// before `since` are forgotten.
+    fn reserve_sign_in(
+        &mut self,
+        keys: &[String],
+        at: i64,
+        since: i64,
+        max: u32,
+    ) -> Result<Reservation>;
+    /// Forget the reserved `attempt` and every attempt under `key` (after a
+    /// successful sign-in).
+    fn clear_sign_in(&mut self, attempt: i64, key: &str) -> Result<()>;
 
     fn put_link(&mut self, link: &Link) -> Result<()>;
     fn link(&self, id: &str) -> Result<Option<Link>>;
@@ -415,6 +445,9 @@ pub trait Store {
     fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>>;
     /// `NotFound` if there is no such link.
     fn revoke_link(&mut self, id: &str) -> Result<()>;
+    /// Revoke every link of `recipient_id` to `document_id`; how many were
+    /// live.
+    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize>;
     fn count_link_view(&mut self, id: &str) -> Result<()>;
 }
 

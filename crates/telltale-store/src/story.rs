@@ -8,8 +8,8 @@ use telltale_core::rules::RuleSet;
 use telltale_core::CodeParams;
 
 use crate::{
-    verify_chain, ApiToken, DocumentRecord, Issuance, Link, Recipient, Role, Session, Store,
-    StoreError, Upsert, User,
+    verify_chain, ApiToken, DocumentRecord, Issuance, Link, Recipient, Reservation, Role, Session,
+    Store, StoreError, Upsert, User,
 };
 
 fn doc(id: &str, text: &str) -> DocumentRecord {
@@ -283,4 +283,74 @@ pub fn run(store: &mut dyn Store) {
     assert_eq!(store.links(Some("d-a")).unwrap().len(), 1);
     assert_eq!(store.links(Some("d-b")).unwrap().len(), 0);
     assert_eq!(store.links(None).unwrap().len(), 1);
+    // Revoking a recipient's links reaches all of them to that document
+    // and no others.
+    for (id, recipient) in [("l-2", "r-1"), ("l-3", "r-1"), ("l-4", "r-2")] {
+        store
+            .put_link(&Link {
+                id: id.into(),
+                token_hash: format!("h{id}"),
+                recipient_id: recipient.into(),
+                ..link.clone()
+            })
+            .unwrap();
+    }
+    assert_eq!(store.revoke_recipient_links("d-a", "r-1").unwrap(), 2);
+    assert!(store.link("l-3").unwrap().unwrap().revoked);
+    assert!(!store.link("l-4").unwrap().unwrap().revoked);
+
+    // Credentials end together.
+    store
+        .put_session(&Session {
+            token_hash: "s-end".into(),
+            user: "ann".into(),
+            created_at: 10,
+            expires_at: i64::MAX,
+        })
+        .unwrap();
+    let live_tokens = |s: &dyn Store| {
+        s.api_tokens()
+            .unwrap()
+            .iter()
+            .filter(|t| t.user == "ann" && !t.revoked)
+            .count()
+    };
+    let tokens = live_tokens(store);
+    let (sessions, revoked) = store.revoke_credentials("ann").unwrap();
+    assert!(sessions >= 1, "{sessions}");
+    assert_eq!(revoked, tokens);
+    assert!(store.session("s-end").unwrap().is_none());
+    assert_eq!(live_tokens(store), 0);
+
+    // Sign-in attempts: reserved up to the limit, per key, within the window.
+    let keys = |u: &str| vec![format!("user:{u}"), "ip:10.0.0.1".to_string()];
+    let mut reserved = Vec::new();
+    for at in 100..103 {
+        match store.reserve_sign_in(&keys("ann"), at, 0, 3).unwrap() {
+            Reservation::Reserved(id) => reserved.push(id),
+            r => panic!("{r:?}"),
+        }
+    }
+    assert_eq!(
+        store.reserve_sign_in(&keys("bob"), 103, 0, 3).unwrap(),
+        Reservation::Refused { oldest: 100 },
+        "the address is spent too"
+    );
+    assert!(
+        matches!(
+            store.reserve_sign_in(&keys("ann"), 200, 100, 3).unwrap(),
+            Reservation::Reserved(_)
+        ),
+        "attempts older than the window are forgotten"
+    );
+    store.clear_sign_in(reserved[2], "user:ann").unwrap();
+    assert!(
+        matches!(
+            store
+                .reserve_sign_in(&["user:ann".to_string()], 201, 100, 1)
+                .unwrap(),
+            Reservation::Reserved(_)
+        ),
+        "cleared"
+    );
 }
