@@ -681,10 +681,36 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
                 );
             }
         }
-        AuditCommand::Verify => match r.verify_audit()? {
-            Ok(n) => println!("audit log intact: {n} entries, chained from the first"),
-            Err((seq, why)) => bail!("audit log tampered with: entry {seq} {why}"),
-        },
+        AuditCommand::Verify => {
+            let v = r.verify()?;
+            if let Some(first) = v.problems.first() {
+                // Every disagreement on its own line; the error says how many.
+                for p in &v.problems {
+                    println!("{p}");
+                }
+                let more = v.problems.len() - 1;
+                bail!(
+                    "audit log tampered with: {first}{}",
+                    if more > 0 {
+                        format!(" (and {more} more, listed above)")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            println!(
+                "audit log intact: {} entries, chained from the first{}, up to the head in audit.head; issuances, recipients and documents agree with it",
+                v.entries,
+                if v.legacy_entries > 0 {
+                    format!(
+                        " (the first {} written before entries were sealed with the key, every later one sealed)",
+                        v.legacy_entries
+                    )
+                } else {
+                    " and sealed with the registry's key".into()
+                }
+            );
+        }
     }
     Ok(())
 }

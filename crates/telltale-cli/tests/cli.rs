@@ -373,6 +373,50 @@ fn tampering_with_the_audit_log_is_detected() {
 }
 
 #[test]
+fn audit_verify_reads_the_data_against_a_log_it_can_trust() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Ann"]);
+    h.ok(&["recipients", "add", "r-2", "--name", "Bo"]);
+    let doc = add_doc(&h, "memo.txt", &paragraphs(0..3));
+    let out = h.dir.path().join("out");
+    h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
+    assert!(h.ok(&["audit", "verify"]).contains("intact: 6 entries"));
+    let db = h.db();
+    // The leaker's issuance row deleted, a recipient renamed, a trigger
+    // dropped and the log's last entry (r-2's issue) cut off: each
+    // disagreement is one line.
+    db.execute_batch(
+        "DELETE FROM issuances WHERE recipient_id = 'r-1';
+         UPDATE recipients SET name = 'Someone Else' WHERE id = 'r-1';
+         DROP TRIGGER audit_no_delete;
+         DELETE FROM audit WHERE seq = 6;",
+    )
+    .unwrap();
+    drop(db);
+    let o = h.run(&["audit", "verify"]);
+    assert!(!o.status.success());
+    let listed = String::from_utf8(o.stdout).unwrap();
+    let e = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("tampered") && e.contains("4 more, listed above"),
+        "{e}"
+    );
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 5, "{listed}");
+    for want in [
+        "the log ends at entry 5 but audit.head records entry 6",
+        "audit_no_delete that keeps the audit log append-only is missing",
+        &format!("the log's issue of {doc} to r-1 (entry 5) has no issuance row"),
+        &format!("the issuance of {doc} to r-2 has no issue entry in the log"),
+        "recipient r-1 is named \"Someone Else\"",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(want)), "{want}: {listed}");
+    }
+}
+
+#[test]
 fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
     let h = Home::new();
     h.ok(&["init"]);

@@ -9,9 +9,11 @@
 //! $TELLTALE_HOME/
 //!   secret.key     the key, mode 0600, in the clear or sealed by a passphrase
 //!   registry.db    SQLite: documents, recipients, issuances, traces, audit log
+//!   audit.head     the audit log's last entry, sealed (see `integrity`)
 //! ```
 
 pub mod accounts;
+pub mod integrity;
 pub mod keyfile;
 pub mod report;
 
@@ -24,11 +26,12 @@ use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
 use telltale_core::{
     accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey,
 };
-use telltale_store::{DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
+use telltale_store::{ChainKey, DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
 pub use telltale_store::{Link, Role, User};
 use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
+pub use integrity::{Verification, HEAD_FILE};
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
 pub const KEY_FILE: &str = "secret.key";
@@ -88,6 +91,8 @@ pub struct Registry {
     home: PathBuf,
     store: Box<dyn Store + Send>,
     key: SecretKey,
+    /// Seals the audit log (derived from `key`).
+    chain: ChainKey,
     actor: String,
     /// Grammar checkers by variety, loaded on first use (loading the
     /// dictionary is the slow part of registering a document).
@@ -125,14 +130,19 @@ impl Registry {
         std::fs::create_dir_all(home).map_err(|e| RegistryError::io(home, e))?;
         let key = keyfile::create(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        let mut r = Registry {
-            home: home.to_path_buf(),
-            store: Box::new(store),
-            key,
-            actor: actor(),
-            gates: Vec::new(),
-        };
-        r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
+        let mut r = Registry::with(home, Box::new(store), key);
+        let fingerprint = r.key.fingerprint();
+        r.audited(&mut |s, chain, actor| {
+            s.put_meta(integrity::FINGERPRINT, &fingerprint)?;
+            s.append_audit(
+                chain,
+                now(),
+                actor,
+                "init",
+                &format!("key fingerprint {fingerprint}"),
+            )?;
+            Ok(())
+        })?;
         Ok(r)
     }
 
@@ -152,13 +162,24 @@ impl Registry {
         }
         let key = keyfile::load(&key_path, passphrase)?;
         let store = SqliteStore::open(&db_path)?;
-        Ok(Registry {
+        let mut r = Registry::with(home, Box::new(store), key);
+        if r.store.meta(integrity::FINGERPRINT)?.is_none() {
+            let fingerprint = r.key.fingerprint();
+            integrity::upgrade(r.store.as_mut(), &r.chain, &fingerprint, now(), &r.actor)?;
+            r.sync_head()?;
+        }
+        Ok(r)
+    }
+
+    fn with(home: &Path, store: Box<dyn Store + Send>, key: SecretKey) -> Registry {
+        Registry {
             home: home.to_path_buf(),
-            store: Box::new(store),
+            store,
+            chain: ChainKey::derive(&key),
             key,
             actor: actor(),
             gates: Vec::new(),
-        })
+        }
     }
 
     /// A second handle on the same registry, with its own database
@@ -172,6 +193,7 @@ impl Registry {
             home: self.home.clone(),
             store: Box::new(store),
             key: self.key.clone(),
+            chain: self.chain.clone(),
             actor: self.actor.clone(),
             gates: Vec::new(),
         })
@@ -197,8 +219,25 @@ impl Registry {
 
     fn audit(&mut self, action: &str, detail: &str) -> Result<()> {
         self.store
-            .append_audit(now(), &self.actor, action, detail)?;
-        Ok(())
+            .append_audit(&self.chain, now(), &self.actor, action, detail)?;
+        self.sync_head()
+    }
+
+    /// Make changes and their audit entries in one transaction (`work` is
+    /// handed the store, the chain key and the actor), then advance the
+    /// log's head once for all of them.
+    fn audited(
+        &mut self,
+        work: &mut dyn FnMut(&mut dyn Store, &ChainKey, &str) -> telltale_store::Result<()>,
+    ) -> Result<()> {
+        let (chain, actor) = (&self.chain, &self.actor);
+        self.store.atomically(&mut |s| work(s, chain, actor))?;
+        self.sync_head()
+    }
+
+    /// Record the log's last entry in `audit.head` (see [`integrity`]).
+    fn sync_head(&mut self) -> Result<()> {
+        integrity::sync_head(self.store.as_mut(), &self.home, &self.chain)
     }
 
     /// Register a document. `format` says which parts are prose.
@@ -319,25 +358,23 @@ impl Registry {
             code_params: CodeParams::default(),
             rules,
         };
-        self.store
-            .put_document(&doc, &align::template_shingles(&doc.template))?;
-        if let Some(src) = source {
-            if let Err(e) = self.store.put_source(&doc.id, &src.bytes) {
-                // Without its file the document cannot be issued as
-                // registered; take it back rather than keep half of it.
-                let _ = self.store.remove_document(&doc.id, false);
-                return Err(e.into());
+        let shingles = align::template_shingles(&doc.template);
+        let detail = format!(
+            "{} \"{}\" {}",
+            doc.id,
+            doc.title,
+            integrity::template_note(&doc)?
+        );
+        // The document, its file and its entry together: without its file
+        // it could not be issued as registered.
+        self.audited(&mut |s, chain, actor| {
+            s.put_document(&doc, &shingles)?;
+            if let Some(src) = source {
+                s.put_source(&doc.id, &src.bytes)?;
             }
-        }
-        self.audit(
-            "doc.add",
-            &format!(
-                "{} \"{}\" ({} slots)",
-                doc.id,
-                doc.title,
-                doc.template.slots.len()
-            ),
-        )?;
+            s.append_audit(chain, now(), actor, "doc.add", &detail)?;
+            Ok(())
+        })?;
         Ok(doc)
     }
 
@@ -366,17 +403,18 @@ impl Registry {
         if let Some(src) = self.source_of(&doc)? {
             doc.template = telltale_formats::fit(&doc.template, &src);
         }
-        self.store
-            .replace_document(&doc, &align::template_shingles(&doc.template))?;
+        let shingles = align::template_shingles(&doc.template);
         let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
-        self.audit(
-            "doc.rules",
-            &format!(
-                "{id}: classes off [{}] ({} slots)",
-                names.join(","),
-                doc.template.slots.len()
-            ),
-        )?;
+        let detail = format!(
+            "{id}: classes off [{}] {}",
+            names.join(","),
+            integrity::template_note(&doc)?
+        );
+        self.audited(&mut |s, chain, actor| {
+            s.replace_document(&doc, &shingles)?;
+            s.append_audit(chain, now(), actor, "doc.rules", &detail)?;
+            Ok(())
+        })?;
         Ok(doc)
     }
 
@@ -422,11 +460,12 @@ impl Registry {
     }
 
     pub fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
-        self.store.remove_document(id, force)?;
-        self.audit(
-            "doc.remove",
-            &format!("{id}{}", if force { " (forced)" } else { "" }),
-        )
+        let detail = format!("{id}{}", if force { " (forced)" } else { "" });
+        self.audited(&mut |s, chain, actor| {
+            s.remove_document(id, force)?;
+            s.append_audit(chain, now(), actor, "doc.remove", &detail)?;
+            Ok(())
+        })
     }
 
     /// Import recipients from CSV text with a header and columns
@@ -454,6 +493,7 @@ impl Registry {
         let ce = col("email");
         let mut rep = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut rows = Vec::new();
         for (n, rec) in rd.records().enumerate() {
             let line = rec
                 .as_ref()
@@ -482,33 +522,44 @@ impl Registry {
                     .push((line, format!("id {id} already appears on line {first}")));
                 continue;
             }
-            match self
-                .store
-                .upsert_recipient(&Recipient { id, name, email })?
-            {
-                Upsert::Added => rep.added += 1,
-                Upsert::Updated => rep.updated += 1,
-                Upsert::Unchanged => rep.unchanged += 1,
-            }
+            rows.push(Recipient { id, name, email });
         }
-        self.audit(
-            "recipients.import",
-            &format!(
-                "{} added, {} updated, {} unchanged, {} rejected",
-                rep.added,
-                rep.updated,
-                rep.unchanged,
-                rep.rejected.len()
-            ),
-        )?;
+        // Every row and its entries in one transaction, and one head.
+        let rejected = rep.rejected.len();
+        let mut counts = (0, 0, 0);
+        self.audited(&mut |s, chain, actor| {
+            counts = (0, 0, 0);
+            for r in &rows {
+                match upsert_audited(s, chain, actor, r)? {
+                    Upsert::Added => counts.0 += 1,
+                    Upsert::Updated => counts.1 += 1,
+                    Upsert::Unchanged => counts.2 += 1,
+                }
+            }
+            s.append_audit(
+                chain,
+                now(),
+                actor,
+                "recipients.import",
+                &format!(
+                    "{} added, {} updated, {} unchanged, {rejected} rejected",
+                    counts.0, counts.1, counts.2
+                ),
+            )?;
+            Ok(())
+        })?;
+        (rep.added, rep.updated, rep.unchanged) = counts;
         Ok(rep)
     }
 
     pub fn add_recipient(&mut self, r: &Recipient) -> Result<Upsert> {
         valid_recipient(&r.id, &r.name, r.email.as_deref()).map_err(RegistryError::Invalid)?;
-        let u = self.store.upsert_recipient(r)?;
-        self.audit("recipients.add", &format!("{} ({u:?})", r.id))?;
-        Ok(u)
+        let mut done = Upsert::Unchanged;
+        self.audited(&mut |s, chain, actor| {
+            done = upsert_audited(s, chain, actor, r)?;
+            Ok(())
+        })?;
+        Ok(done)
     }
 
     pub fn create_list(&mut self, name: &str, members: &[String]) -> Result<()> {
@@ -553,20 +604,35 @@ impl Registry {
             }
         }
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
+        let mut rep = DistributeReport::default();
+        let done = self.distribute_to(&doc, recipients, out, format, progress, &mut rep);
+        // The head once for the whole run, also when it stopped half way.
+        let head = self.sync_head();
+        done.and(head).map(|()| rep)
+    }
+
+    fn distribute_to(
+        &mut self,
+        doc: &DocumentRecord,
+        recipients: &[String],
+        out: &Path,
+        format: &str,
+        progress: &mut dyn FnMut(usize, usize),
+        rep: &mut DistributeReport,
+    ) -> Result<()> {
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
-        let src = self.source_of(&doc)?;
-        let layout = self.layout_for(&doc, format)?;
+        let src = self.source_of(doc)?;
+        let layout = self.layout_for(doc, format)?;
         let issued: HashMap<String, Issuance> = self
             .store
-            .issuances(Some(doc_id))?
+            .issuances(Some(&doc.id))?
             .into_iter()
             .map(|i| (i.recipient_id.clone(), i))
             .collect();
-        let mut rep = DistributeReport::default();
         let total = recipients.len();
         for (n, r) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let render = || copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format);
+            let render = || copy_bytes(doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
                 Some(i) if path.exists() || i.path.as_deref() != Some(&*path.to_string_lossy()) => {
                     rep.already += 1;
@@ -586,18 +652,20 @@ impl Registry {
                         issued_at: now(),
                         path: Some(path.to_string_lossy().into_owned()),
                         content_hash,
+                        recipient_name: None,
                     };
                     let mut write = || {
                         write_atomically(&path, &copy)
                             .map_err(|e| StoreError::Backend(e.to_string()))
                     };
-                    self.store.record_issuance(&iss, &self.actor, &mut write)?;
+                    self.store
+                        .record_issuance(&self.chain, &iss, &self.actor, &mut write)?;
                     rep.written += 1;
                 }
             }
             progress(n + 1, total);
         }
-        Ok(rep)
+        Ok(())
     }
 
     /// The codebook of a document's layout layer (line shifts in its PDF
@@ -984,9 +1052,22 @@ impl Registry {
         Ok(out)
     }
 
-    /// Verify the audit chain: the number of entries, or where it breaks.
+    /// Check the registry against its audit log: the chain's seals, its
+    /// head in `audit.head`, the append-only triggers, and that issuances,
+    /// recipients' names and documents' templates agree with the log.
+    pub fn verify(&self) -> Result<Verification> {
+        integrity::verify(self.store.as_ref(), &self.home, &self.chain)
+    }
+
+    /// [`Registry::verify`] in short: the number of entries, or the entry
+    /// where the chain breaks (0 for a disagreement elsewhere) and every
+    /// problem found.
     pub fn verify_audit(&self) -> Result<std::result::Result<usize, (i64, String)>> {
-        Ok(telltale_store::verify_chain(&self.store.audit_log()?))
+        let v = self.verify()?;
+        if v.intact() {
+            return Ok(Ok(v.entries));
+        }
+        Ok(Err((v.broken_at.unwrap_or(0), v.problems.join("; "))))
     }
 }
 
@@ -1044,6 +1125,51 @@ fn copy_bytes(
         )?);
     }
     Ok(telltale_formats::from_text(&text, f, &doc.title)?)
+}
+
+/// Add or change a recipient with an entry for each change: its creation
+/// (with its name), or its old and new name or e-mail address.
+fn upsert_audited(
+    s: &mut dyn Store,
+    chain: &ChainKey,
+    actor: &str,
+    r: &Recipient,
+) -> telltale_store::Result<Upsert> {
+    let old = s.recipient(&r.id)?;
+    let done = s.upsert_recipient(r)?;
+    let at = now();
+    match old {
+        None => {
+            s.append_audit(
+                chain,
+                at,
+                actor,
+                "recipient.create",
+                &integrity::recipient_detail(r),
+            )?;
+        }
+        Some(old) => {
+            if old.name != r.name {
+                s.append_audit(
+                    chain,
+                    at,
+                    actor,
+                    "recipient.rename",
+                    &integrity::change_detail(&r.id, Some(&old.name), Some(&r.name)),
+                )?;
+            }
+            if old.email != r.email {
+                s.append_audit(
+                    chain,
+                    at,
+                    actor,
+                    "recipient.email",
+                    &integrity::change_detail(&r.id, old.email.as_deref(), r.email.as_deref()),
+                )?;
+            }
+        }
+    }
+    Ok(done)
 }
 
 fn actor() -> String {
