@@ -417,6 +417,26 @@ fn audit_verify_reads_the_data_against_a_log_it_can_trust() {
 }
 
 #[test]
+fn a_key_from_another_registry_or_an_empty_database_is_refused() {
+    let (a, b) = (Home::new(), Home::new());
+    a.ok(&["init"]);
+    b.ok(&["init"]);
+    let key = a.path().join("secret.key");
+    std::fs::remove_file(&key).unwrap();
+    std::fs::copy(b.path().join("secret.key"), &key).unwrap();
+    let e = a.fails(&["doc", "list"]);
+    assert!(
+        e.contains("key file does not belong to this registry (fingerprint"),
+        "{e}"
+    );
+    let db = b.path().join("registry.db");
+    std::fs::write(&db, b"").unwrap();
+    let e = b.fails(&["recipients", "list"]);
+    assert!(e.contains("is empty (0 bytes)"), "{e}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+}
+
+#[test]
 fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
     let h = Home::new();
     h.ok(&["init"]);

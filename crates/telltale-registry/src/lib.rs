@@ -56,6 +56,8 @@ pub enum RegistryError {
     Exists(PathBuf),
     #[error("there is no registry in {0} (run `telltale init`, or pass --home)")]
     Missing(PathBuf),
+    #[error("key file does not belong to this registry (fingerprint {found}, registry expects {expected})")]
+    WrongKey { found: String, expected: String },
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -161,10 +163,31 @@ impl Registry {
             return Err(RegistryError::Missing(home.to_path_buf()));
         }
         let key = keyfile::load(&key_path, passphrase)?;
-        let store = SqliteStore::open(&db_path)?;
+        // Never a new registry beside an existing key: an empty database
+        // is refused, not started afresh.
+        let store = SqliteStore::open_existing(&db_path)?;
         let mut r = Registry::with(home, Box::new(store), key);
+        let fingerprint = r.key.fingerprint();
+        let expected = match r.store.meta(integrity::FINGERPRINT)? {
+            Some(expected) => Some(expected),
+            // Kept since schema 5; before it, `init` wrote it in the log.
+            None => r.store.audit_entry(1)?.and_then(|e| {
+                (e.action == "init")
+                    .then(|| {
+                        e.detail
+                            .strip_prefix("key fingerprint ")
+                            .map(str::to_string)
+                    })
+                    .flatten()
+            }),
+        };
+        if let Some(expected) = expected.filter(|e| *e != fingerprint) {
+            return Err(RegistryError::WrongKey {
+                found: fingerprint,
+                expected,
+            });
+        }
         if r.store.meta(integrity::FINGERPRINT)?.is_none() {
-            let fingerprint = r.key.fingerprint();
             integrity::upgrade(r.store.as_mut(), &r.chain, &fingerprint, now(), &r.actor)?;
             r.sync_head()?;
         }
@@ -188,7 +211,7 @@ impl Registry {
     /// lets the handles read side by side; writes take turns, and the audit
     /// chain is extended inside each write's own transaction.
     pub fn reopen(&self) -> Result<Registry> {
-        let store = SqliteStore::open(&self.home.join(DB_FILE))?;
+        let store = SqliteStore::open_existing(&self.home.join(DB_FILE))?;
         Ok(Registry {
             home: self.home.clone(),
             store: Box::new(store),

@@ -315,7 +315,8 @@ fn two_handles_keep_the_head_moving_forward() {
 /// without a key, no head, no fingerprint.
 fn legacy_registry(home: &Path) {
     std::fs::create_dir_all(home).unwrap();
-    telltale_registry::keyfile::create(&home.join("secret.key"), None).unwrap();
+    let key = telltale_registry::keyfile::create(&home.join("secret.key"), None).unwrap();
+    let init = format!("key fingerprint {}", key.fingerprint());
     let mut s =
         telltale_store_sqlite::SqliteStore::open_at_version(&home.join("registry.db"), 4).unwrap();
     s.upsert_recipient(&Recipient {
@@ -328,7 +329,7 @@ fn legacy_registry(home: &Path) {
     let c = db(home);
     let mut prev = GENESIS.to_string();
     for (seq, action, detail) in [
-        (1, "init", "key fingerprint 0000"),
+        (1, "init", init.as_str()),
         (
             2,
             "recipients.import",
@@ -403,4 +404,75 @@ fn a_registry_from_before_keyed_chaining_is_upgraded_once() {
     drop(c);
     let p = problems(&home);
     assert!(has(&p, "entry 5 does not follow"), "{p:?}");
+}
+
+#[test]
+fn a_key_file_from_another_registry_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let fa = Registry::init(&a, None).unwrap().key_fingerprint();
+    let fb = Registry::init(&b, None).unwrap().key_fingerprint();
+    assert_ne!(fa, fb);
+    std::fs::remove_file(a.join("secret.key")).unwrap();
+    std::fs::copy(b.join("secret.key"), a.join("secret.key")).unwrap();
+    let e = Registry::open(&a, None).err().unwrap().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "key file does not belong to this registry (fingerprint {fb}, registry expects {fa})"
+        )
+    );
+
+    // A registry from before fingerprints were kept is checked against its
+    // first entry, and then keeps the fingerprint from its first opening.
+    let old = dir.path().join("old");
+    legacy_registry(&old);
+    let saved = std::fs::read(old.join("secret.key")).unwrap();
+    std::fs::remove_file(old.join("secret.key")).unwrap();
+    std::fs::copy(b.join("secret.key"), old.join("secret.key")).unwrap();
+    let e = Registry::open(&old, None).err().unwrap().to_string();
+    assert!(
+        e.starts_with("key file does not belong to this registry"),
+        "{e}"
+    );
+    std::fs::write(old.join("secret.key"), saved).unwrap();
+    let r = Registry::open(&old, None).unwrap();
+    let fo = r.key_fingerprint();
+    let log = r.store().audit_log().unwrap();
+    let upgrade = log.iter().find(|e| e.action == "registry.upgrade").unwrap();
+    assert!(upgrade
+        .detail
+        .contains(&format!("key fingerprint {fo} recorded")));
+    drop(r);
+    std::fs::remove_file(old.join("secret.key")).unwrap();
+    std::fs::copy(b.join("secret.key"), old.join("secret.key")).unwrap();
+    let e = Registry::open(&old, None).err().unwrap().to_string();
+    assert!(e.contains(&format!("registry expects {fo}")), "{e}");
+}
+
+#[test]
+fn an_empty_or_missing_database_beside_a_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    drop(Registry::init(&home, None).unwrap());
+    let db = home.join("registry.db");
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(home.join(format!("registry.db{ext}")));
+    }
+    std::fs::write(&db, b"").unwrap();
+    let e = Registry::open(&home, None).err().unwrap().to_string();
+    assert!(
+        e.contains("is empty (0 bytes)") && e.contains("backup"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1);
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left as it was");
+    std::fs::remove_file(&db).unwrap();
+    let e = Registry::open(&home, None).err().unwrap().to_string();
+    assert!(e.contains("registry.db is missing"), "{e}");
+    assert!(!db.exists());
+    assert!(
+        Registry::init(&home, None).is_err(),
+        "init never reuses a key"
+    );
 }

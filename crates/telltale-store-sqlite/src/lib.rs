@@ -123,6 +123,17 @@ pub const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+fn user_version(conn: &Connection) -> Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+                StoreError::Corrupt("the registry database is not a SQLite file".into())
+            } else {
+                db(e)
+            }
+        })
+}
+
 fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -189,6 +200,35 @@ impl SqliteStore {
         Self::setup(conn, SCHEMA_VERSION)
     }
 
+    /// Open the registry database at `path`, which must already hold a
+    /// registry: a missing, empty or table-less file is refused, never made
+    /// into a new registry (beside an existing key that would silently
+    /// start over).
+    pub fn open_existing(path: &Path) -> Result<SqliteStore> {
+        let gone = |what: &str| {
+            StoreError::Corrupt(format!(
+                "{} {what}: it holds no registry; restore it from a backup rather than start a new one",
+                path.display()
+            ))
+        };
+        let len = std::fs::metadata(path)
+            .map_err(|_| gone("is missing"))?
+            .len();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        if len == 0 && wal_len == 0 {
+            return Err(gone("is empty (0 bytes)"));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(db)?;
+        // Read before anything is written to it (switching to WAL would).
+        if user_version(&conn)? == 0 {
+            return Err(gone("has no tables"));
+        }
+        Self::setup(conn, SCHEMA_VERSION)
+    }
+
     /// Open and migrate only up to `target` (for testing upgrades).
     pub fn open_at_version(path: &Path, target: u32) -> Result<SqliteStore> {
         let conn = Connection::open(path).map_err(db)?;
@@ -202,15 +242,7 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(db)?;
-        let found: u32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| {
-                if e.to_string().contains("not a database") {
-                    StoreError::Corrupt("the registry database is not a SQLite file".into())
-                } else {
-                    db(e)
-                }
-            })?;
+        let found = user_version(&conn)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 found,
@@ -1117,6 +1149,32 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("audit_no_update") && problems[0].contains("missing"));
         assert!(problems[1].contains("audit_no_delete") && problems[1].contains("altered"));
+    }
+
+    #[test]
+    fn an_empty_or_missing_file_is_not_opened_as_a_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("is missing"), "{e}");
+        assert!(!path.exists(), "nothing is created");
+        std::fs::write(&path, b"").unwrap();
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("is empty (0 bytes)"), "{e}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left as it was");
+        std::fs::remove_file(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); DROP TABLE t;")
+            .unwrap();
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("has no tables"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        drop(SqliteStore::open(&path).unwrap());
+        assert_eq!(
+            SqliteStore::open_existing(&path).unwrap().schema_version(),
+            SCHEMA_VERSION
+        );
     }
 
     #[test]
