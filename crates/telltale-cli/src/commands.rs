@@ -548,7 +548,7 @@ fn print_trace(text: &str, rep: &TraceReport) {
             println!(
                 "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
                 s.recipient,
-                s.name,
+                s.display_name(),
                 s.matches,
                 s.observed,
                 s.p_value,
@@ -628,7 +628,7 @@ fn print_running(rep: &TraceReport) {
         println!(
             "    {:<14} {:<22} agrees on {:>3} of {:<3}  any innocent: {:.2e}{}",
             s.recipient,
-            s.name,
+            s.display_name(),
             s.matches,
             s.observed,
             s.false_accusation,
@@ -654,7 +654,7 @@ fn verdict(
     match (accused.first(), suspects.first()) {
         (Some(a), Some(s)) => format!(
             "Strong evidence against {a}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
-            if s.name.is_empty() { String::new() } else { format!(" ({})", s.name) },
+            if s.name.is_empty() { String::new() } else { format!(" ({})", s.display_name()) },
             odds_in_words(s.false_accusation)
         ),
         (None, Some(s)) => format!(

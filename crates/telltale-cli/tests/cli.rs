@@ -437,6 +437,39 @@ fn a_key_from_another_registry_or_an_empty_database_is_refused() {
 }
 
 #[test]
+fn a_renamed_recipient_is_named_in_traces_as_on_their_copy() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Ann Holm"]);
+    h.ok(&["recipients", "add", "r-2", "--name", "Bo Varga"]);
+    let doc = add_doc(&h, "memo.txt", MEMO);
+    let out = h.dir.path().join("out");
+    h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Someone Else"]);
+    let log = h.ok(&["audit", "log"]);
+    assert!(
+        log.contains("recipient.rename") && log.contains("r-1 \"Ann Holm\" -> \"Someone Else\""),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("{doc} to r-1 \"Ann Holm\" as txt")),
+        "{log}"
+    );
+    let text = h.ok(&["trace", out.join("r-1.txt").to_str().unwrap()]);
+    assert!(
+        text.contains("Strong evidence against r-1 (Ann Holm, now Someone Else)"),
+        "{text}"
+    );
+    let rep = h.json(&["trace", out.join("r-1.txt").to_str().unwrap(), "--json"]);
+    let s = &rep["documents"][0]["suspects"][0];
+    assert_eq!(
+        (&s["name"], &s["current_name"]),
+        (&"Ann Holm".into(), &"Someone Else".into())
+    );
+    assert!(h.ok(&["audit", "verify"]).contains("intact"));
+}
+
+#[test]
 fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
     let h = Home::new();
     h.ok(&["init"]);

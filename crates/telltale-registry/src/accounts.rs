@@ -262,13 +262,9 @@ impl Registry {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<crate::DistributeReport> {
         let doc = self.document(doc_id)?;
-        for r in recipients {
-            if self.store.recipient(r)?.is_none() {
-                return Err(StoreError::NotFound(format!("recipient {r}")).into());
-            }
-        }
+        let names = self.names_of(recipients)?;
         let mut rep = crate::DistributeReport::default();
-        let done = self.issue_each(&doc, recipients, progress, &mut rep);
+        let done = self.issue_each(&doc, &names, progress, &mut rep);
         // The log's head once for the whole run, also when it stopped.
         let head = self.sync_head();
         done.and(head).map(|()| rep)
@@ -277,7 +273,7 @@ impl Registry {
     fn issue_each(
         &mut self,
         doc: &telltale_store::DocumentRecord,
-        recipients: &[String],
+        recipients: &[(String, String)],
         progress: &mut dyn FnMut(usize, usize),
         rep: &mut crate::DistributeReport,
     ) -> Result<()> {
@@ -288,7 +284,7 @@ impl Registry {
             .into_iter()
             .map(|i| i.recipient_id)
             .collect();
-        for (n, r) in recipients.iter().enumerate() {
+        for (n, (r, name)) in recipients.iter().enumerate() {
             if issued.contains(r) {
                 rep.already += 1;
             } else {
@@ -300,7 +296,7 @@ impl Registry {
                     issued_at: now(),
                     path: None,
                     content_hash: hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]),
-                    recipient_name: None,
+                    recipient_name: Some(name.clone()),
                 };
                 self.store
                     .record_issuance(&self.chain, &iss, &self.actor, &mut || Ok(()))?;

@@ -621,23 +621,31 @@ impl Registry {
             )));
         }
         let doc = self.document(doc_id)?;
-        for r in recipients {
-            if self.store.recipient(r)?.is_none() {
-                return Err(StoreError::NotFound(format!("recipient {r}")).into());
-            }
-        }
+        let names = self.names_of(recipients)?;
         std::fs::create_dir_all(out).map_err(|e| RegistryError::io(out, e))?;
         let mut rep = DistributeReport::default();
-        let done = self.distribute_to(&doc, recipients, out, format, progress, &mut rep);
+        let done = self.distribute_to(&doc, &names, out, format, progress, &mut rep);
         // The head once for the whole run, also when it stopped half way.
         let head = self.sync_head();
         done.and(head).map(|()| rep)
     }
 
+    /// Each recipient with their name now, the name their copy is issued
+    /// under; `NotFound` for any unknown one.
+    fn names_of(&self, recipients: &[String]) -> Result<Vec<(String, String)>> {
+        recipients
+            .iter()
+            .map(|r| match self.store.recipient(r)? {
+                Some(x) => Ok((x.id, x.name)),
+                None => Err(StoreError::NotFound(format!("recipient {r}")).into()),
+            })
+            .collect()
+    }
+
     fn distribute_to(
         &mut self,
         doc: &DocumentRecord,
-        recipients: &[String],
+        recipients: &[(String, String)],
         out: &Path,
         format: &str,
         progress: &mut dyn FnMut(usize, usize),
@@ -653,7 +661,7 @@ impl Registry {
             .map(|i| (i.recipient_id.clone(), i))
             .collect();
         let total = recipients.len();
-        for (n, r) in recipients.iter().enumerate() {
+        for (n, (r, name)) in recipients.iter().enumerate() {
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
             let render = || copy_bytes(doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
@@ -675,7 +683,7 @@ impl Registry {
                         issued_at: now(),
                         path: Some(path.to_string_lossy().into_owned()),
                         content_hash,
-                        recipient_name: None,
+                        recipient_name: Some(name.clone()),
                     };
                     let mut write = || {
                         write_atomically(&path, &copy)
@@ -858,10 +866,11 @@ impl Registry {
         }
         let templates: Vec<&telltale_core::Template> = docs.iter().map(|d| &d.template).collect();
         let traces = locator.trace(&templates, text)?;
-        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut current: BTreeMap<String, String> = BTreeMap::new();
         for r in self.store.recipients()? {
-            names.insert(r.id, r.name);
+            current.insert(r.id, r.name);
         }
+        let mut names = report::Names::new(current);
         let mut report = TraceReport {
             threshold: params.threshold,
             documents: Vec::new(),
@@ -874,12 +883,13 @@ impl Registry {
         for t in &traces {
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let rs: Vec<String> = self
-                .store
-                .issuances(Some(&d.id))?
-                .into_iter()
-                .map(|i| i.recipient_id)
-                .collect();
+            let mut rs: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                rs.push(i.recipient_id);
+            }
             // Line shifts belong to the page the text came from: the best
             // located document.
             let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
@@ -974,8 +984,9 @@ impl Registry {
         case: &str,
         current: &TraceReport,
         params: AccuseParams,
-        names: &BTreeMap<String, String>,
+        names: &report::Names,
     ) -> Result<report::RunningReport> {
+        let mut names = names.clone();
         let mut reports: Vec<TraceReport> = Vec::new();
         for t in self.store.traces()? {
             // A stored result that no longer parses (an older format) is
@@ -1009,12 +1020,13 @@ impl Registry {
             // A document removed since an earlier leak cannot be read any more.
             let Ok(d) = self.document(id) else { continue };
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let holders: Vec<String> = self
-                .store
-                .issuances(Some(&d.id))?
-                .into_iter()
-                .map(|i| i.recipient_id)
-                .collect();
+            let mut holders: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                holders.push(i.recipient_id);
+            }
             let obs: Vec<telltale_core::Observation> = slots
                 .iter()
                 .filter_map(|(&slot, sym)| {
@@ -1053,7 +1065,7 @@ impl Registry {
         );
         let observed = docs.iter().map(|d| d.2.len()).sum();
         Ok(report::RunningReport::new(
-            case, leaks, observed, threshold, &acc, names,
+            case, leaks, observed, threshold, &acc, &names,
         ))
     }
 

@@ -476,3 +476,50 @@ fn an_empty_or_missing_database_beside_a_key_is_refused() {
         "init never reuses a key"
     );
 }
+
+#[test]
+fn a_rename_is_audited_and_traces_name_the_copy_as_issued() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut r, doc) = registry(dir.path());
+    let issue = r
+        .store()
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "issue" && e.detail.contains(" to r-1 "))
+        .unwrap();
+    assert!(
+        issue.detail.contains("r-1 \"Ann Holm\" as txt"),
+        "{}",
+        issue.detail
+    );
+    r.add_recipient(&Recipient {
+        id: "r-1".into(),
+        name: "Someone Else".into(),
+        email: Some("se@example.org".into()),
+    })
+    .unwrap();
+    let log = r.store().audit_log().unwrap();
+    let rename = log.iter().find(|e| e.action == "recipient.rename").unwrap();
+    assert_eq!(rename.detail, "r-1 \"Ann Holm\" -> \"Someone Else\"");
+    let email = log.iter().find(|e| e.action == "recipient.email").unwrap();
+    assert_eq!(email.detail, "r-1 none -> \"se@example.org\"");
+    let issued = r.store().issuances(Some(&doc)).unwrap();
+    assert_eq!(issued[0].recipient_name.as_deref(), Some("Ann Holm"));
+    let v = r.verify().unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+
+    let copy = std::fs::read_to_string(dir.path().join("out/r-1.txt")).unwrap();
+    let rep = r.trace(&copy, None, Default::default()).unwrap();
+    let d = &rep.documents[0];
+    assert_eq!(d.accused, ["r-1"]);
+    let s = &d.suspects[0];
+    assert_eq!(s.name, "Ann Holm", "the name on the copy");
+    assert_eq!(s.current_name.as_deref(), Some("Someone Else"));
+    assert_eq!(s.display_name(), "Ann Holm, now Someone Else");
+    let bo = d.suspects.iter().find(|s| s.recipient == "r-2").unwrap();
+    assert_eq!(
+        (bo.name.as_str(), bo.current_name.as_deref()),
+        ("Bo Varga", None)
+    );
+}
