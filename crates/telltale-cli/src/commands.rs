@@ -621,7 +621,7 @@ fn print_trace(text: &str, rep: &TraceReport) {
             println!(
                 "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
                 printable(&s.recipient),
-                printable(&s.name),
+                printable(&s.display_name()),
                 s.matches,
                 s.observed,
                 s.p_value,
@@ -703,7 +703,7 @@ fn print_running(rep: &TraceReport) {
         println!(
             "    {:<14} {:<22} agrees on {:>3} of {:<3}  any innocent: {:.2e}{}",
             printable(&s.recipient),
-            printable(&s.name),
+            printable(&s.display_name()),
             s.matches,
             s.observed,
             s.false_accusation,
@@ -730,7 +730,7 @@ fn verdict(
         (Some(a), Some(s)) => format!(
             "Strong evidence against {}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
             printable(a),
-            if s.name.is_empty() { String::new() } else { format!(" ({})", printable(&s.name)) },
+            if s.name.is_empty() { String::new() } else { format!(" ({})", printable(&s.display_name())) },
             odds_in_words(s.false_accusation)
         ),
         (None, Some(s)) => format!(
@@ -761,10 +761,36 @@ pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
                 );
             }
         }
-        AuditCommand::Verify => match r.verify_audit()? {
-            Ok(n) => println!("audit log intact: {n} entries, chained from the first"),
-            Err((seq, why)) => bail!("audit log tampered with: entry {seq} {why}"),
-        },
+        AuditCommand::Verify => {
+            let v = r.verify()?;
+            if let Some(first) = v.problems.first() {
+                // Every disagreement on its own line; the error says how many.
+                for p in &v.problems {
+                    println!("{p}");
+                }
+                let more = v.problems.len() - 1;
+                bail!(
+                    "audit log tampered with: {first}{}",
+                    if more > 0 {
+                        format!(" (and {more} more, listed above)")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            println!(
+                "audit log intact: {} entries, chained from the first{}, up to the head in audit.head; issuances, recipients and documents agree with it",
+                v.entries,
+                if v.legacy_entries > 0 {
+                    format!(
+                        " (the first {} written before entries were sealed with the key, every later one sealed)",
+                        v.legacy_entries
+                    )
+                } else {
+                    " and sealed with the registry's key".into()
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -373,6 +373,103 @@ fn tampering_with_the_audit_log_is_detected() {
 }
 
 #[test]
+fn audit_verify_reads_the_data_against_a_log_it_can_trust() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Ann"]);
+    h.ok(&["recipients", "add", "r-2", "--name", "Bo"]);
+    let doc = add_doc(&h, "memo.txt", &paragraphs(0..3));
+    let out = h.dir.path().join("out");
+    h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
+    assert!(h.ok(&["audit", "verify"]).contains("intact: 6 entries"));
+    let db = h.db();
+    // The leaker's issuance row deleted, a recipient renamed, a trigger
+    // dropped and the log's last entry (r-2's issue) cut off: each
+    // disagreement is one line.
+    db.execute_batch(
+        "DELETE FROM issuances WHERE recipient_id = 'r-1';
+         UPDATE recipients SET name = 'Someone Else' WHERE id = 'r-1';
+         DROP TRIGGER audit_no_delete;
+         DELETE FROM audit WHERE seq = 6;",
+    )
+    .unwrap();
+    drop(db);
+    let o = h.run(&["audit", "verify"]);
+    assert!(!o.status.success());
+    let listed = String::from_utf8(o.stdout).unwrap();
+    let e = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("tampered") && e.contains("4 more, listed above"),
+        "{e}"
+    );
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 5, "{listed}");
+    for want in [
+        "the log ends at entry 5 but audit.head records entry 6",
+        "audit_no_delete that keeps the audit log append-only is missing",
+        &format!("the log's issue of {doc} to r-1 (entry 5) has no issuance row"),
+        &format!("the issuance of {doc} to r-2 has no issue entry in the log"),
+        "recipient r-1 is named \"Someone Else\"",
+    ] {
+        assert!(lines.iter().any(|l| l.contains(want)), "{want}: {listed}");
+    }
+}
+
+#[test]
+fn a_key_from_another_registry_or_an_empty_database_is_refused() {
+    let (a, b) = (Home::new(), Home::new());
+    a.ok(&["init"]);
+    b.ok(&["init"]);
+    let key = a.path().join("secret.key");
+    std::fs::remove_file(&key).unwrap();
+    std::fs::copy(b.path().join("secret.key"), &key).unwrap();
+    let e = a.fails(&["doc", "list"]);
+    assert!(
+        e.contains("key file does not belong to this registry (fingerprint"),
+        "{e}"
+    );
+    let db = b.path().join("registry.db");
+    std::fs::write(&db, b"").unwrap();
+    let e = b.fails(&["recipients", "list"]);
+    assert!(e.contains("is empty (0 bytes)"), "{e}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+}
+
+#[test]
+fn a_renamed_recipient_is_named_in_traces_as_on_their_copy() {
+    let h = Home::new();
+    h.ok(&["init"]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Ann Holm"]);
+    h.ok(&["recipients", "add", "r-2", "--name", "Bo Varga"]);
+    let doc = add_doc(&h, "memo.txt", MEMO);
+    let out = h.dir.path().join("out");
+    h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
+    h.ok(&["recipients", "add", "r-1", "--name", "Someone Else"]);
+    let log = h.ok(&["audit", "log"]);
+    assert!(
+        log.contains("recipient.rename") && log.contains("r-1 \"Ann Holm\" -> \"Someone Else\""),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("{doc} to r-1 \"Ann Holm\" as txt")),
+        "{log}"
+    );
+    let text = h.ok(&["trace", out.join("r-1.txt").to_str().unwrap()]);
+    assert!(
+        text.contains("Strong evidence against r-1 (Ann Holm, now Someone Else)"),
+        "{text}"
+    );
+    let rep = h.json(&["trace", out.join("r-1.txt").to_str().unwrap(), "--json"]);
+    let s = &rep["documents"][0]["suspects"][0];
+    assert_eq!(
+        (&s["name"], &s["current_name"]),
+        (&"Ann Holm".into(), &"Someone Else".into())
+    );
+    assert!(h.ok(&["audit", "verify"]).contains("intact"));
+}
+
+#[test]
 fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
     let h = Home::new();
     h.ok(&["init"]);

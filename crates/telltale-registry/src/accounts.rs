@@ -345,20 +345,29 @@ impl Registry {
     ) -> Result<crate::DistributeReport> {
         let recipients = &crate::unique_ids(recipients);
         let doc = self.document(doc_id)?;
-        for r in recipients {
-            if self.store.recipient(r)?.is_none() {
-                return Err(StoreError::NotFound(format!("recipient {r}")).into());
-            }
-        }
+        let names = self.names_of(recipients)?;
+        let mut rep = crate::DistributeReport::default();
+        let done = self.issue_each(&doc, &names, progress, &mut rep);
+        // The log's head once for the whole run, also when it stopped.
+        let head = self.sync_head();
+        done.and(head).map(|()| rep)
+    }
+
+    fn issue_each(
+        &mut self,
+        doc: &telltale_store::DocumentRecord,
+        recipients: &[(String, String)],
+        progress: &mut dyn FnMut(usize, usize),
+        rep: &mut crate::DistributeReport,
+    ) -> Result<()> {
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let issued: std::collections::HashSet<String> = self
             .store
-            .issuances(Some(doc_id))?
+            .issuances(Some(&doc.id))?
             .into_iter()
             .map(|i| i.recipient_id)
             .collect();
-        let mut rep = crate::DistributeReport::default();
-        for (n, r) in recipients.iter().enumerate() {
+        for (n, (r, name)) in recipients.iter().enumerate() {
             self.budget.check()?;
             if issued.contains(r) {
                 rep.already += 1;
@@ -371,14 +380,15 @@ impl Registry {
                     issued_at: now(),
                     path: None,
                     content_hash: hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]),
+                    recipient_name: Some(name.clone()),
                 };
                 self.store
-                    .record_issuance(&iss, &self.actor, &mut || Ok(()))?;
+                    .record_issuance(&self.chain, &iss, &self.actor, &mut || Ok(()))?;
                 rep.written += 1;
             }
             progress(n + 1, recipients.len());
         }
-        Ok(rep)
+        Ok(())
     }
 
     /// Give each recipient, who must already hold a copy, a new personal

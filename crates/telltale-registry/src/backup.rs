@@ -80,7 +80,8 @@ impl Registry {
         sync_dir(dir)?;
 
         let (audit_entries, issuances) = {
-            let copy = Registry::with_key(dir, self.key.clone())?;
+            let store = SqliteStore::open_existing(&db)?;
+            let copy = Registry::with(dir, Box::new(store), self.key.clone());
             let entries = copy.verify_audit()?.map_err(|(seq, why)| {
                 RegistryError::Invalid(format!(
                     "the backup in {} does not verify: entry {seq} {why}",

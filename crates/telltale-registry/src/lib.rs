@@ -10,12 +10,14 @@
 //!   secret.key     the key, mode 0600, in the clear or sealed by a passphrase
 //!   registry.db    SQLite: documents, recipients, issuances, traces, audit
 //!                  log; mode 0600, as are its -wal and -shm files
+//!   audit.head     the audit log's last entry, sealed (see `integrity`)
 //! ```
 
 pub mod accounts;
 mod backup;
-pub mod files;
 pub mod budget;
+pub mod files;
+pub mod integrity;
 pub mod keyfile;
 pub mod report;
 
@@ -28,19 +30,20 @@ use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
 use telltale_core::{
     accuse, align, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, SecretKey,
 };
-use telltale_store::{DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
+use telltale_store::{ChainKey, DocumentRecord, Issuance, Recipient, Store, StoreError, Upsert};
 pub use telltale_store::{Link, Role, User};
 use telltale_store_sqlite::SqliteStore;
 use thiserror::Error;
 
 pub use backup::BackupSummary;
 pub use budget::Budget;
+pub use integrity::{Verification, HEAD_FILE};
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
 pub const KEY_FILE: &str = "secret.key";
 pub const DB_FILE: &str = "registry.db";
 /// The head of the audit chain, kept outside the database.
-pub const AUDIT_HEAD_FILE: &str = "audit.head";
+pub const AUDIT_HEAD_FILE: &str = integrity::HEAD_FILE;
 /// Every file of a registry home besides the database that a copy of the
 /// registry needs to open and verify; a backup copies each one present.
 /// A file added to the home is added here.
@@ -69,6 +72,8 @@ pub enum RegistryError {
     Exists(PathBuf),
     #[error("there is no registry in {0} (run `telltale init`, or pass --home)")]
     Missing(PathBuf),
+    #[error("key file does not belong to this registry (fingerprint {found}, registry expects {expected})")]
+    WrongKey { found: String, expected: String },
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -121,6 +126,8 @@ pub struct Registry {
     home: PathBuf,
     store: Box<dyn Store + Send>,
     key: SecretKey,
+    /// Seals the audit log (derived from `key`).
+    chain: ChainKey,
     actor: String,
     /// Grammar checkers by variety, loaded on first use (loading the
     /// dictionary is the slow part of registering a document).
@@ -168,9 +175,21 @@ impl Registry {
         files::create_private_dir(home)?;
         let warnings = tighten_home(home)?;
         let key = keyfile::create(&key_path, passphrase)?;
-        let mut r = Registry::with_key(home, key)?;
+        let store = SqliteStore::open(&db_path)?;
+        let mut r = Registry::with(home, Box::new(store), key);
         r.warnings = warnings;
-        r.audit("init", &format!("key fingerprint {}", r.key.fingerprint()))?;
+        let fingerprint = r.key.fingerprint();
+        r.audited(&mut |s, chain, actor| {
+            s.put_meta(integrity::FINGERPRINT, &fingerprint)?;
+            s.append_audit(
+                chain,
+                now(),
+                actor,
+                "init",
+                &format!("key fingerprint {fingerprint}"),
+            )?;
+            Ok(())
+        })?;
         Ok(r)
     }
 
@@ -190,23 +209,49 @@ impl Registry {
         }
         let warnings = tighten_home(home)?;
         let key = keyfile::load(&key_path, passphrase)?;
-        let mut r = Registry::with_key(home, key)?;
+        // Never a new registry beside an existing key: an empty database
+        // is refused, not started afresh.
+        let store = SqliteStore::open_existing(&db_path)?;
+        let mut r = Registry::with(home, Box::new(store), key);
         r.warnings = warnings;
+        let fingerprint = r.key.fingerprint();
+        let expected = match r.store.meta(integrity::FINGERPRINT)? {
+            Some(expected) => Some(expected),
+            // Kept since schema 5; before it, `init` wrote it in the log.
+            None => r.store.audit_entry(1)?.and_then(|e| {
+                (e.action == "init")
+                    .then(|| {
+                        e.detail
+                            .strip_prefix("key fingerprint ")
+                            .map(str::to_string)
+                    })
+                    .flatten()
+            }),
+        };
+        if let Some(expected) = expected.filter(|e| *e != fingerprint) {
+            return Err(RegistryError::WrongKey {
+                found: fingerprint,
+                expected,
+            });
+        }
+        if r.store.meta(integrity::FINGERPRINT)?.is_none() {
+            integrity::upgrade(r.store.as_mut(), &r.chain, &fingerprint, now(), &r.actor)?;
+            r.sync_head()?;
+        }
         Ok(r)
     }
 
-    /// The registry in `home` with its key already in hand.
-    fn with_key(home: &Path, key: SecretKey) -> Result<Registry> {
-        let store = SqliteStore::open(&home.join(DB_FILE))?;
-        Ok(Registry {
+    fn with(home: &Path, store: Box<dyn Store + Send>, key: SecretKey) -> Registry {
+        Registry {
             home: home.to_path_buf(),
-            store: Box::new(store),
+            store,
+            chain: ChainKey::derive(&key),
             key,
             actor: actor(),
             gates: Vec::new(),
             warnings: Vec::new(),
             budget: Budget::unlimited(),
-        })
+        }
     }
 
     /// What opening the registry put right (a home or database readable
@@ -221,9 +266,17 @@ impl Registry {
     /// lets the handles read side by side; writes take turns, and the audit
     /// chain is extended inside each write's own transaction.
     pub fn reopen(&self) -> Result<Registry> {
-        let mut r = Registry::with_key(&self.home, self.key.clone())?;
-        r.actor = self.actor.clone();
-        Ok(r)
+        let store = SqliteStore::open_existing(&self.home.join(DB_FILE))?;
+        Ok(Registry {
+            home: self.home.clone(),
+            store: Box::new(store),
+            key: self.key.clone(),
+            chain: self.chain.clone(),
+            actor: self.actor.clone(),
+            gates: Vec::new(),
+            warnings: Vec::new(),
+            budget: Budget::unlimited(),
+        })
     }
 
     /// Limit the work of later calls (until the next `set_budget`): long
@@ -252,8 +305,25 @@ impl Registry {
 
     fn audit(&mut self, action: &str, detail: &str) -> Result<()> {
         self.store
-            .append_audit(now(), &self.actor, action, detail)?;
-        Ok(())
+            .append_audit(&self.chain, now(), &self.actor, action, detail)?;
+        self.sync_head()
+    }
+
+    /// Make changes and their audit entries in one transaction (`work` is
+    /// handed the store, the chain key and the actor), then advance the
+    /// log's head once for all of them.
+    fn audited(
+        &mut self,
+        work: &mut dyn FnMut(&mut dyn Store, &ChainKey, &str) -> telltale_store::Result<()>,
+    ) -> Result<()> {
+        let (chain, actor) = (&self.chain, &self.actor);
+        self.store.atomically(&mut |s| work(s, chain, actor))?;
+        self.sync_head()
+    }
+
+    /// Record the log's last entry in `audit.head` (see [`integrity`]).
+    fn sync_head(&mut self) -> Result<()> {
+        integrity::sync_head(self.store.as_mut(), &self.home, &self.chain)
     }
 
     /// Register a document. `format` says which parts are prose.
@@ -369,25 +439,23 @@ impl Registry {
             code_params: CodeParams::default(),
             rules,
         };
-        self.store
-            .put_document(&doc, &align::template_shingles(&doc.template))?;
-        if let Some(src) = source {
-            if let Err(e) = self.store.put_source(&doc.id, &src.bytes) {
-                // Without its file the document cannot be issued as
-                // registered; take it back rather than keep half of it.
-                let _ = self.store.remove_document(&doc.id, false);
-                return Err(e.into());
+        let shingles = align::template_shingles(&doc.template);
+        let detail = format!(
+            "{} \"{}\" {}",
+            doc.id,
+            doc.title,
+            integrity::template_note(&doc)?
+        );
+        // The document, its file and its entry together: without its file
+        // it could not be issued as registered.
+        self.audited(&mut |s, chain, actor| {
+            s.put_document(&doc, &shingles)?;
+            if let Some(src) = source {
+                s.put_source(&doc.id, &src.bytes)?;
             }
-        }
-        self.audit(
-            "doc.add",
-            &format!(
-                "{} \"{}\" ({} slots)",
-                doc.id,
-                doc.title,
-                doc.template.slots.len()
-            ),
-        )?;
+            s.append_audit(chain, now(), actor, "doc.add", &detail)?;
+            Ok(())
+        })?;
         Ok(doc)
     }
 
@@ -416,17 +484,18 @@ impl Registry {
         if let Some(src) = self.source_of(&doc)? {
             doc.template = telltale_formats::fit(&doc.template, &src);
         }
-        self.store
-            .replace_document(&doc, &align::template_shingles(&doc.template))?;
+        let shingles = align::template_shingles(&doc.template);
         let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
-        self.audit(
-            "doc.rules",
-            &format!(
-                "{id}: classes off [{}] ({} slots)",
-                names.join(","),
-                doc.template.slots.len()
-            ),
-        )?;
+        let detail = format!(
+            "{id}: classes off [{}] {}",
+            names.join(","),
+            integrity::template_note(&doc)?
+        );
+        self.audited(&mut |s, chain, actor| {
+            s.replace_document(&doc, &shingles)?;
+            s.append_audit(chain, now(), actor, "doc.rules", &detail)?;
+            Ok(())
+        })?;
         Ok(doc)
     }
 
@@ -471,11 +540,12 @@ impl Registry {
     }
 
     pub fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
-        self.store.remove_document(id, force)?;
-        self.audit(
-            "doc.remove",
-            &format!("{id}{}", if force { " (forced)" } else { "" }),
-        )
+        let detail = format!("{id}{}", if force { " (forced)" } else { "" });
+        self.audited(&mut |s, chain, actor| {
+            s.remove_document(id, force)?;
+            s.append_audit(chain, now(), actor, "doc.remove", &detail)?;
+            Ok(())
+        })
     }
 
     /// Import recipients from CSV text with a header and columns
@@ -510,6 +580,7 @@ impl Registry {
         let ce = col("email");
         let mut rep = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut rows = Vec::new();
         for (n, rec) in rd.records().enumerate() {
             self.budget.check()?;
             let line = rec
@@ -539,33 +610,44 @@ impl Registry {
                     .push((line, format!("id {id} already appears on line {first}")));
                 continue;
             }
-            match self
-                .store
-                .upsert_recipient(&Recipient { id, name, email })?
-            {
-                Upsert::Added => rep.added += 1,
-                Upsert::Updated => rep.updated += 1,
-                Upsert::Unchanged => rep.unchanged += 1,
-            }
+            rows.push(Recipient { id, name, email });
         }
-        self.audit(
-            "recipients.import",
-            &format!(
-                "{} added, {} updated, {} unchanged, {} rejected",
-                rep.added,
-                rep.updated,
-                rep.unchanged,
-                rep.rejected.len()
-            ),
-        )?;
+        // Every row and its entries in one transaction, and one head.
+        let rejected = rep.rejected.len();
+        let mut counts = (0, 0, 0);
+        self.audited(&mut |s, chain, actor| {
+            counts = (0, 0, 0);
+            for r in &rows {
+                match upsert_audited(s, chain, actor, r)? {
+                    Upsert::Added => counts.0 += 1,
+                    Upsert::Updated => counts.1 += 1,
+                    Upsert::Unchanged => counts.2 += 1,
+                }
+            }
+            s.append_audit(
+                chain,
+                now(),
+                actor,
+                "recipients.import",
+                &format!(
+                    "{} added, {} updated, {} unchanged, {rejected} rejected",
+                    counts.0, counts.1, counts.2
+                ),
+            )?;
+            Ok(())
+        })?;
+        (rep.added, rep.updated, rep.unchanged) = counts;
         Ok(rep)
     }
 
     pub fn add_recipient(&mut self, r: &Recipient) -> Result<Upsert> {
         valid_recipient(&r.id, &r.name, r.email.as_deref()).map_err(RegistryError::Invalid)?;
-        let u = self.store.upsert_recipient(r)?;
-        self.audit("recipients.add", &format!("{} ({u:?})", r.id))?;
-        Ok(u)
+        let mut done = Upsert::Unchanged;
+        self.audited(&mut |s, chain, actor| {
+            done = upsert_audited(s, chain, actor, r)?;
+            Ok(())
+        })?;
+        Ok(done)
     }
 
     pub fn create_list(&mut self, name: &str, members: &[String]) -> Result<()> {
@@ -637,29 +719,66 @@ impl Registry {
         }
         let recipients = unique_ids(recipients);
         let doc = self.document(doc_id)?;
-        for r in &recipients {
-            if self.store.recipient(r)?.is_none() {
-                return Err(StoreError::NotFound(format!("recipient {r}")).into());
-            }
-        }
+        let names = self.names_of(&recipients)?;
         // Whoever may read the copies may list the directory.
         files::create_dir_with_mode(out, 0o700 | ((mode & 0o044) >> 2))?;
         files::remove_leftovers(out)?;
+        let mut rep = DistributeReport::default();
+        let done = self.distribute_to(&doc, &names, out, format, mode, progress, &mut rep);
+        // The head once for the whole run, also when it stopped half way.
+        let head = self.sync_head();
+        done.and(head)?;
+        if rep.rewritten > 0 {
+            // Not a new issuance, but copies handed out again: on the record.
+            self.audit(
+                "distribute.again",
+                &format!(
+                    "{}: {} copies already issued written again to {} as {format}",
+                    doc.id,
+                    rep.rewritten,
+                    out.display()
+                ),
+            )?;
+        }
+        Ok(rep)
+    }
+
+    /// Each recipient with their name now, the name their copy is issued
+    /// under; `NotFound` for any unknown one.
+    fn names_of(&self, recipients: &[String]) -> Result<Vec<(String, String)>> {
+        recipients
+            .iter()
+            .map(|r| match self.store.recipient(r)? {
+                Some(x) => Ok((x.id, x.name)),
+                None => Err(StoreError::NotFound(format!("recipient {r}")).into()),
+            })
+            .collect()
+    }
+
+    fn distribute_to(
+        &mut self,
+        doc: &DocumentRecord,
+        recipients: &[(String, String)],
+        out: &Path,
+        format: &str,
+        mode: u32,
+        progress: &mut dyn FnMut(usize, usize),
+        rep: &mut DistributeReport,
+    ) -> Result<()> {
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
-        let src = self.source_of(&doc)?;
-        let layout = self.layout_for(&doc, format)?;
+        let src = self.source_of(doc)?;
+        let layout = self.layout_for(doc, format)?;
         let issued: HashMap<String, Issuance> = self
             .store
-            .issuances(Some(doc_id))?
+            .issuances(Some(&doc.id))?
             .into_iter()
             .map(|i| (i.recipient_id.clone(), i))
             .collect();
-        let mut rep = DistributeReport::default();
         let total = recipients.len();
-        for (n, r) in recipients.iter().enumerate() {
+        for (n, (r, name)) in recipients.iter().enumerate() {
             self.budget.check()?;
             let path = out.join(format!("{}.{format}", safe_file_name(r)));
-            let render = || copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format);
+            let render = || copy_bytes(doc, &cb, layout.as_ref(), src.as_ref(), r, format);
             match issued.get(r) {
                 Some(i) => {
                     let recorded_here = i.path.as_deref() == Some(&*path.to_string_lossy());
@@ -686,30 +805,20 @@ impl Registry {
                         issued_at: now(),
                         path: Some(path.to_string_lossy().into_owned()),
                         content_hash,
+                        recipient_name: Some(name.clone()),
                     };
                     let mut write = || {
                         files::write_atomically(&path, &copy, mode)
                             .map_err(|e| StoreError::Backend(e.to_string()))
                     };
-                    self.store.record_issuance(&iss, &self.actor, &mut write)?;
+                    self.store
+                        .record_issuance(&self.chain, &iss, &self.actor, &mut write)?;
                     rep.written += 1;
                 }
             }
             progress(n + 1, total);
         }
-        if rep.rewritten > 0 {
-            // Not a new issuance, but copies handed out again: on the record.
-            self.audit(
-                "distribute.again",
-                &format!(
-                    "{}: {} copies already issued written again to {} as {format}",
-                    doc.id,
-                    rep.rewritten,
-                    out.display()
-                ),
-            )?;
-        }
-        Ok(rep)
+        Ok(())
     }
 
     /// The codebook of a document's layout layer (line shifts in its PDF
@@ -889,10 +998,11 @@ impl Registry {
         }
         let templates: Vec<&telltale_core::Template> = docs.iter().map(|d| &d.template).collect();
         let traces = locator.trace(&templates, text)?;
-        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut current: BTreeMap<String, String> = BTreeMap::new();
         for r in self.store.recipients()? {
-            names.insert(r.id, r.name);
+            current.insert(r.id, r.name);
         }
+        let mut names = report::Names::new(current);
         let mut report = TraceReport {
             threshold: params.threshold,
             documents: Vec::new(),
@@ -906,12 +1016,13 @@ impl Registry {
             self.budget.check()?;
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let rs: Vec<String> = self
-                .store
-                .issuances(Some(&d.id))?
-                .into_iter()
-                .map(|i| i.recipient_id)
-                .collect();
+            let mut rs: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                rs.push(i.recipient_id);
+            }
             // Line shifts belong to the page the text came from: the best
             // located document.
             let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
@@ -1008,8 +1119,9 @@ impl Registry {
         case: &str,
         current: &TraceReport,
         params: AccuseParams,
-        names: &BTreeMap<String, String>,
+        names: &report::Names,
     ) -> Result<report::RunningReport> {
+        let mut names = names.clone();
         let mut reports: Vec<TraceReport> = Vec::new();
         for t in self.store.traces()? {
             // A stored result that no longer parses (an older format) is
@@ -1044,12 +1156,13 @@ impl Registry {
             // A document removed since an earlier leak cannot be read any more.
             let Ok(d) = self.document(id) else { continue };
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let holders: Vec<String> = self
-                .store
-                .issuances(Some(&d.id))?
-                .into_iter()
-                .map(|i| i.recipient_id)
-                .collect();
+            let mut holders: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                holders.push(i.recipient_id);
+            }
             let obs: Vec<telltale_core::Observation> = slots
                 .iter()
                 .filter_map(|(&slot, sym)| {
@@ -1088,7 +1201,7 @@ impl Registry {
         );
         let observed = docs.iter().map(|d| d.2.len()).sum();
         Ok(report::RunningReport::new(
-            case, leaks, observed, threshold, &acc, names,
+            case, leaks, observed, threshold, &acc, &names,
         ))
     }
 
@@ -1111,9 +1224,22 @@ impl Registry {
         Ok(out)
     }
 
-    /// Verify the audit chain: the number of entries, or where it breaks.
+    /// Check the registry against its audit log: the chain's seals, its
+    /// head in `audit.head`, the append-only triggers, and that issuances,
+    /// recipients' names and documents' templates agree with the log.
+    pub fn verify(&self) -> Result<Verification> {
+        integrity::verify(self.store.as_ref(), &self.home, &self.chain)
+    }
+
+    /// [`Registry::verify`] in short: the number of entries, or the entry
+    /// where the chain breaks (0 for a disagreement elsewhere) and every
+    /// problem found.
     pub fn verify_audit(&self) -> Result<std::result::Result<usize, (i64, String)>> {
-        Ok(telltale_store::verify_chain(&self.store.audit_log()?))
+        let v = self.verify()?;
+        if v.intact() {
+            return Ok(Ok(v.entries));
+        }
+        Ok(Err((v.broken_at.unwrap_or(0), v.problems.join("; "))))
     }
 }
 
@@ -1203,6 +1329,51 @@ pub fn unique_ids(ids: &[String]) -> Vec<String> {
         .filter(|i| seen.insert(i.as_str()))
         .cloned()
         .collect()
+}
+
+/// Add or change a recipient with an entry for each change: its creation
+/// (with its name), or its old and new name or e-mail address.
+fn upsert_audited(
+    s: &mut dyn Store,
+    chain: &ChainKey,
+    actor: &str,
+    r: &Recipient,
+) -> telltale_store::Result<Upsert> {
+    let old = s.recipient(&r.id)?;
+    let done = s.upsert_recipient(r)?;
+    let at = now();
+    match old {
+        None => {
+            s.append_audit(
+                chain,
+                at,
+                actor,
+                "recipient.create",
+                &integrity::recipient_detail(r),
+            )?;
+        }
+        Some(old) => {
+            if old.name != r.name {
+                s.append_audit(
+                    chain,
+                    at,
+                    actor,
+                    "recipient.rename",
+                    &integrity::change_detail(&r.id, Some(&old.name), Some(&r.name)),
+                )?;
+            }
+            if old.email != r.email {
+                s.append_audit(
+                    chain,
+                    at,
+                    actor,
+                    "recipient.email",
+                    &integrity::change_detail(&r.id, old.email.as_deref(), r.email.as_deref()),
+                )?;
+            }
+        }
+    }
+    Ok(done)
 }
 
 fn actor() -> String {

@@ -75,7 +75,12 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuspectReport {
     pub recipient: String,
+    /// The name the recipient's copy was issued under (their name now for
+    /// copies issued before names were recorded).
     pub name: String,
+    /// The recipient's name now, when it differs from the name as issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_name: Option<String>,
     pub score: f64,
     pub p_value: f64,
     pub false_accusation: f64,
@@ -101,12 +106,69 @@ pub struct CombinedReport {
     pub suspects: Vec<SuspectReport>,
 }
 
-fn suspects(acc: &Accusation, names: &BTreeMap<String, String>) -> Vec<SuspectReport> {
+impl SuspectReport {
+    /// The name as issued, and the name now if it has changed since.
+    pub fn display_name(&self) -> String {
+        match &self.current_name {
+            Some(now) => format!("{}, now {now}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Recipients' names for a report: as they are now, and as each holder's
+/// copy of a document was issued. Evidence names a person by the name on
+/// the copy they were given; a later rename must not put another name on
+/// the accusation.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    current: BTreeMap<String, String>,
+    /// By document id, then recipient id.
+    issued: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Names {
+    pub fn new(current: BTreeMap<String, String>) -> Names {
+        Names {
+            current,
+            issued: BTreeMap::new(),
+        }
+    }
+
+    pub fn add_issued(&mut self, document: &str, recipient: &str, name: &str) {
+        self.issued
+            .entry(document.to_string())
+            .or_default()
+            .insert(recipient.to_string(), name.to_string());
+    }
+
+    /// The name as issued (of `document`, or of any document when the
+    /// evidence spans several) and the current name if it differs.
+    fn of(&self, recipient: &str, document: Option<&str>) -> (String, Option<String>) {
+        let issued = match document {
+            Some(d) => self.issued.get(d).and_then(|m| m.get(recipient)),
+            None => self.issued.values().find_map(|m| m.get(recipient)),
+        };
+        match (issued, self.current.get(recipient)) {
+            (Some(i), Some(c)) if i != c => (i.clone(), Some(c.clone())),
+            (Some(i), _) => (i.clone(), None),
+            (None, Some(c)) => (c.clone(), None),
+            (None, None) => (String::new(), None),
+        }
+    }
+}
+
+fn suspects(acc: &Accusation, names: &Names, document: Option<&str>) -> Vec<SuspectReport> {
     acc.suspects
         .iter()
-        .map(|s| SuspectReport {
+        .map(|s| {
+            let (name, current_name) = names.of(&s.recipient, document);
+            (s, name, current_name)
+        })
+        .map(|(s, name, current_name)| SuspectReport {
             recipient: s.recipient.clone(),
-            name: names.get(&s.recipient).cloned().unwrap_or_default(),
+            name,
+            current_name,
             score: s.score,
             p_value: s.p_value,
             false_accusation: s.false_accusation,
@@ -117,12 +179,7 @@ fn suspects(acc: &Accusation, names: &BTreeMap<String, String>) -> Vec<SuspectRe
 }
 
 impl DocumentReport {
-    pub fn new(
-        d: &DocumentRecord,
-        t: &Trace,
-        acc: &Accusation,
-        names: &BTreeMap<String, String>,
-    ) -> DocumentReport {
+    pub fn new(d: &DocumentRecord, t: &Trace, acc: &Accusation, names: &Names) -> DocumentReport {
         let tpl = &d.template;
         DocumentReport {
             id: d.id.clone(),
@@ -131,7 +188,7 @@ impl DocumentReport {
             slots_observed: t.observations.len(),
             slots_erased: t.erased,
             accused: acc.accused.clone(),
-            suspects: suspects(acc, names),
+            suspects: suspects(acc, names, Some(&d.id)),
             evidence: t
                 .observations
                 .iter()
@@ -161,7 +218,7 @@ impl RunningReport {
         slots_observed: usize,
         threshold: f64,
         acc: &Accusation,
-        names: &BTreeMap<String, String>,
+        names: &Names,
     ) -> RunningReport {
         RunningReport {
             case: case.to_string(),
@@ -169,16 +226,16 @@ impl RunningReport {
             slots_observed,
             threshold,
             accused: acc.accused.clone(),
-            suspects: suspects(acc, names),
+            suspects: suspects(acc, names, None),
         }
     }
 }
 
 impl CombinedReport {
-    pub fn new(acc: &Accusation, names: &BTreeMap<String, String>) -> CombinedReport {
+    pub fn new(acc: &Accusation, names: &Names) -> CombinedReport {
         CombinedReport {
             accused: acc.accused.clone(),
-            suspects: suspects(acc, names),
+            suspects: suspects(acc, names, None),
         }
     }
 }

@@ -414,6 +414,7 @@ impl From<RegistryError> for Failure {
             | RegistryError::Encode { .. }
             | RegistryError::Io { .. }
             | RegistryError::Key(_)
+            | RegistryError::WrongKey { .. }
             | RegistryError::Exists(_)
             | RegistryError::Missing(_) => return Failure::internal(&e.to_string()),
         };

@@ -147,6 +147,8 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
                 }
                 OcrError::Timeout { .. }
                 | OcrError::Failed { .. }
+                | OcrError::NoTextLayer
+                | OcrError::NotPdf
                 | OcrError::NoText
                 | OcrError::Format(_) => StatusCode::BAD_REQUEST,
             };

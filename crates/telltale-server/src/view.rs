@@ -192,7 +192,7 @@ pub fn suspects_table(accused: &[String], suspects: &[telltale_registry::Suspect
                     @for s in suspects {
                         @let is = accused.contains(&s.recipient);
                         tr class=[is.then_some("accused")] {
-                            td { (s.name) " " span.id { "(" (s.recipient) ")" } }
+                            td { (s.display_name()) " " span.id { "(" (s.recipient) ")" } }
                             td { (s.matches) " of " (s.observed) }
                             td { (format!("{:.2e}", s.p_value)) }
                             td { (odds_in_words(s.false_accusation)) }

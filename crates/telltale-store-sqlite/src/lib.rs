@@ -9,12 +9,16 @@ mod files;
 
 use std::path::Path;
 
+mod audit;
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{
-    issuance_detail, next_entry, ApiToken, AuditEntry, DocumentRecord, DocumentSummary, Issuance,
+    issuance_detail, ApiToken, AuditEntry, ChainKey, DocumentRecord, DocumentSummary, Issuance,
     Link, Recipient, Reservation, Result, Role, Session, Store, StoreError, TraceRecord, Upsert,
     User,
 };
+
+use audit::{append_audit_in, audit_row, AUDIT_COLUMNS};
 
 /// Migrations, in order: `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`. Never edit a released step; add a new one.
@@ -113,7 +117,11 @@ pub const MIGRATIONS: &[&str] = &[
         document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
         bytes BLOB NOT NULL
     );",
-    // Sign-in attempts, reserved before a password is checked, so that
+    // 5: values kept once for the registry (the key's fingerprint), and the
+    // recipient's name as it was when each copy was issued.
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    ALTER TABLE issuances ADD COLUMN recipient_name TEXT;",
+    // 6: sign-in attempts, reserved before a password is checked, so that
     // the rate limit holds for concurrent attempts, across the server's
     // registry handles and across restarts.
     "CREATE TABLE sign_in_attempts (
@@ -128,6 +136,17 @@ pub const MIGRATIONS: &[&str] = &[
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+fn user_version(conn: &Connection) -> Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+                StoreError::Corrupt("the registry database is not a SQLite file".into())
+            } else {
+                db(e)
+            }
+        })
+}
 
 fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -145,6 +164,46 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
 pub struct SqliteStore {
     conn: Connection,
     version: u32,
+    /// How many [`Store::atomically`] calls are running (nested calls join
+    /// the outermost one's transaction).
+    depth: u32,
+}
+
+/// A transaction of one method: its own when the connection has none, a
+/// savepoint inside the caller's when it runs within [`Store::atomically`].
+enum Tx<'c> {
+    Own(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Tx::Own(t) => t,
+            Tx::Nested(s) => s,
+        }
+    }
+}
+
+impl Tx<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            Tx::Own(t) => t.commit(),
+            Tx::Nested(s) => s.commit(),
+        }
+        .map_err(db)
+    }
+}
+
+fn begin(conn: &mut Connection, behavior: TransactionBehavior) -> Result<Tx<'_>> {
+    if conn.is_autocommit() {
+        conn.transaction_with_behavior(behavior)
+            .map(Tx::Own)
+            .map_err(db)
+    } else {
+        conn.savepoint().map(Tx::Nested).map_err(db)
+    }
 }
 
 impl SqliteStore {
@@ -152,6 +211,43 @@ impl SqliteStore {
     /// an older schema. A newer schema is refused.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         Self::open_private(path, SCHEMA_VERSION)
+    }
+
+    /// Open the registry database at `path`, which must already hold a
+    /// registry: a missing, empty or table-less file is refused, never made
+    /// into a new registry (beside an existing key that would silently
+    /// start over).
+    pub fn open_existing(path: &Path) -> Result<SqliteStore> {
+        let gone = |what: &str| {
+            StoreError::Corrupt(format!(
+                "{} {what}: it holds no registry; restore it from a backup rather than start a new one",
+                path.display()
+            ))
+        };
+        let len = std::fs::metadata(path)
+            .map_err(|_| gone("is missing"))?
+            .len();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        if len == 0 && wal_len == 0 {
+            return Err(gone("is empty (0 bytes)"));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(db)?;
+        // Read before anything is written to it (switching to WAL would).
+        if user_version(&conn)? == 0 {
+            return Err(gone("has no tables"));
+        }
+        let store = Self::setup(conn, SCHEMA_VERSION)?;
+        for p in [
+            path.to_path_buf(),
+            files::sidecar(path, "-wal"),
+            files::sidecar(path, "-shm"),
+        ] {
+            files::restrict(&p)?;
+        }
+        Ok(store)
     }
 
     /// Open and migrate only up to `target` (for testing upgrades).
@@ -210,9 +306,7 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(opening)?;
-        let found: u32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(opening)?;
+        let found = user_version(&conn)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 found,
@@ -240,6 +334,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             version: found.max(target),
+            depth: 0,
         })
     }
 }
@@ -249,8 +344,52 @@ impl Store for SqliteStore {
         self.version
     }
 
+    fn atomically(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
+        if self.depth > 0 {
+            return work(self);
+        }
+        if !self.conn.is_autocommit() {
+            // Left open by a unit of work that never returned (a panic):
+            // what it did was never committed, and must not be now.
+            self.conn.execute_batch("ROLLBACK").map_err(db)?;
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+        self.depth = 1;
+        let done = work(self);
+        self.depth = 0;
+        match done {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                db(e)
+            }),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)
+    }
+
+    fn put_meta(&mut self, name: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Deferred)?;
         let exists: bool = tx
             .query_row("SELECT 1 FROM documents WHERE id = ?1", [&doc.id], |_| {
                 Ok(true)
@@ -281,7 +420,7 @@ impl Store for SqliteStore {
         )
         .map_err(db)?;
         insert_shingles(&tx, &doc.id, shingles)?;
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn document(&self, id: &str) -> Result<Option<DocumentRecord>> {
@@ -337,7 +476,7 @@ impl Store for SqliteStore {
     }
 
     fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Deferred)?;
         let exists = tx
             .query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(()))
             .optional()
@@ -364,7 +503,7 @@ impl Store for SqliteStore {
             .map_err(db)?;
         tx.execute("DELETE FROM documents WHERE id = ?1", [id])
             .map_err(db)?;
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn candidate_documents(&self, shingles: &[u64], limit: usize) -> Result<Vec<(String, usize)>> {
@@ -452,7 +591,7 @@ impl Store for SqliteStore {
     }
 
     fn put_list(&mut self, name: &str, members: &[String]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Deferred)?;
         for m in members {
             let ok = tx
                 .query_row("SELECT 1 FROM recipients WHERE id = ?1", [m], |_| Ok(()))
@@ -471,7 +610,7 @@ impl Store for SqliteStore {
             tx.execute("INSERT OR IGNORE INTO list_members (list, recipient_id, position) VALUES (?1, ?2, ?3)", params![name, m, i as i64])
                 .map_err(db)?;
         }
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn list(&self, name: &str) -> Result<Option<Vec<String>>> {
@@ -507,19 +646,17 @@ impl Store for SqliteStore {
 
     fn record_issuance(
         &mut self,
+        key: &ChainKey,
         i: &Issuance,
         actor: &str,
         complete: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
+    ) -> Result<AuditEntry> {
+        let tx = begin(&mut self.conn, TransactionBehavior::Immediate)?;
         let n = tx
             .execute(
-                "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format],
+                "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format, recipient_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format, i.recipient_name],
             )
             .map_err(db)?;
         if n == 0 {
@@ -528,14 +665,15 @@ impl Store for SqliteStore {
                 i.recipient_id, i.document_id
             )));
         }
-        append_audit_in(&tx, i.issued_at, actor, "issue", &issuance_detail(i))?;
+        let e = append_audit_in(&tx, key, i.issued_at, actor, "issue", &issuance_detail(i))?;
         complete()?;
-        tx.commit().map_err(db)
+        tx.commit()?;
+        Ok(e)
     }
 
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>> {
         let sql =
-            "SELECT document_id, recipient_id, format, issued_at, path, content_hash FROM issuances
+            "SELECT document_id, recipient_id, format, issued_at, path, content_hash, recipient_name FROM issuances
                    WHERE ?1 IS NULL OR document_id = ?1 ORDER BY document_id, recipient_id";
         let mut st = self.conn.prepare(sql).map_err(db)?;
         let rows = st
@@ -547,6 +685,7 @@ impl Store for SqliteStore {
                     issued_at: r.get(3)?,
                     path: r.get(4)?,
                     content_hash: r.get(5)?,
+                    recipient_name: r.get(6)?,
                 })
             })
             .map_err(db)?;
@@ -630,36 +769,44 @@ impl Store for SqliteStore {
 
     fn append_audit(
         &mut self,
+        key: &ChainKey,
         at: i64,
         actor: &str,
         action: &str,
         detail: &str,
     ) -> Result<AuditEntry> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let e = append_audit_in(&tx, at, actor, action, detail)?;
-        tx.commit().map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Immediate)?;
+        let e = append_audit_in(&tx, key, at, actor, action, detail)?;
+        tx.commit()?;
         Ok(e)
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq",
-            )
+            .prepare(&format!("{AUDIT_COLUMNS} ORDER BY seq"))
             .map_err(db)?;
         let rows = st.query_map([], audit_row).map_err(db)?;
         rows.collect::<std::result::Result<_, _>>().map_err(db)
     }
 
+    fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
+        self.conn
+            .query_row(&format!("{AUDIT_COLUMNS} WHERE seq = ?1"), [seq], audit_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn last_audit(&self) -> Result<Option<AuditEntry>> {
+        audit::last_entry(&self.conn)
+    }
+
+    fn audit_guard_problems(&self) -> Result<Vec<String>> {
+        audit::guard_problems(&self.conn)
+    }
+
     fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Immediate)?;
         let issued: i64 = tx
             .query_row(
                 "SELECT COUNT(*) FROM issuances WHERE document_id = ?1",
@@ -690,7 +837,7 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM shingles WHERE document_id = ?1", [&doc.id])
             .map_err(db)?;
         insert_shingles(&tx, &doc.id, shingles)?;
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn put_user(&mut self, u: &User) -> Result<()> {
@@ -747,7 +894,7 @@ impl Store for SqliteStore {
     }
 
     fn put_session(&mut self, s: &Session) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = begin(&mut self.conn, TransactionBehavior::Deferred)?;
         tx.execute(
             "DELETE FROM sessions WHERE expires_at <= ?1",
             [s.created_at],
@@ -758,7 +905,7 @@ impl Store for SqliteStore {
             params![s.token_hash, s.user, s.created_at, s.expires_at],
         )
         .map_err(db)?;
-        tx.commit().map_err(db)
+        tx.commit()
     }
 
     fn session(&self, token_hash: &str) -> Result<Option<Session>> {
@@ -1028,7 +1175,7 @@ impl Store for SqliteStore {
 }
 
 /// Index a document's shingles (each distinct hash once).
-fn insert_shingles(tx: &rusqlite::Transaction, id: &str, shingles: &[u64]) -> Result<()> {
+fn insert_shingles(tx: &Connection, id: &str, shingles: &[u64]) -> Result<()> {
     let mut st = tx
         .prepare("INSERT INTO shingles (hash, document_id) VALUES (?1, ?2)")
         .map_err(db)?;
@@ -1084,38 +1231,6 @@ fn token_row(r: &rusqlite::Row) -> rusqlite::Result<ApiToken> {
     })
 }
 
-fn append_audit_in(
-    tx: &rusqlite::Transaction,
-    at: i64,
-    actor: &str,
-    action: &str,
-    detail: &str,
-) -> Result<AuditEntry> {
-    let last = tx
-        .query_row("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1", [], audit_row)
-        .optional()
-        .map_err(db)?;
-    let e = next_entry(last.as_ref(), at, actor, action, detail);
-    tx.execute(
-        "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
-    )
-    .map_err(db)?;
-    Ok(e)
-}
-
-fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry {
-        seq: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
-        action: r.get(3)?,
-        detail: r.get(4)?,
-        prev_hash: r.get(5)?,
-        hash: r.get(6)?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1165,9 +1280,50 @@ mod tests {
     fn the_audit_log_refuses_updates_and_deletes() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = SqliteStore::open(&dir.path().join("registry.db")).unwrap();
-        s.append_audit(1, "t", "a", "d").unwrap();
+        s.append_audit(&ChainKey::from_bytes([1; 32]), 1, "t", "a", "d")
+            .unwrap();
         assert!(s.conn.execute("UPDATE audit SET detail = 'x'", []).is_err());
         assert!(s.conn.execute("DELETE FROM audit", []).is_err());
+        assert!(s.audit_guard_problems().unwrap().is_empty());
+        // A guard dropped, or replaced by one of the same name that does
+        // nothing, is reported.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_no_update;
+                 DROP TRIGGER audit_no_delete;
+                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT 1; END;",
+            )
+            .unwrap();
+        let problems = s.audit_guard_problems().unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("audit_no_update") && problems[0].contains("missing"));
+        assert!(problems[1].contains("audit_no_delete") && problems[1].contains("altered"));
+    }
+
+    #[test]
+    fn an_empty_or_missing_file_is_not_opened_as_a_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("is missing"), "{e}");
+        assert!(!path.exists(), "nothing is created");
+        std::fs::write(&path, b"").unwrap();
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("is empty (0 bytes)"), "{e}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left as it was");
+        std::fs::remove_file(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); DROP TABLE t;")
+            .unwrap();
+        let e = SqliteStore::open_existing(&path).err().unwrap().to_string();
+        assert!(e.contains("has no tables"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        drop(SqliteStore::open(&path).unwrap());
+        assert_eq!(
+            SqliteStore::open_existing(&path).unwrap().schema_version(),
+            SCHEMA_VERSION
+        );
     }
 
     #[test]

@@ -7,9 +7,15 @@
 //! layer and the CLI are the same for every backend. [`story::run`] is the
 //! end-to-end story that every backend must pass.
 //!
-//! The audit log is append-only and hash-chained: each entry's hash covers
-//! the previous entry's hash and its own fields, so changing, removing or
-//! reordering any past entry is detected by [`verify_chain`].
+//! The audit log is append-only and chained: each entry's seal covers the
+//! previous entry's seal and its own fields, so changing, removing or
+//! reordering any past entry is detected by [`verify_chain`]. The seal is a
+//! MAC under a [`ChainKey`] derived from the registry's secret key, so that
+//! nobody without the key file can rewrite the log and chain it again; the
+//! store never sees the secret key itself, only the chain key it is handed.
+//! Logs begun before keyed chaining start with entries sealed by an unkeyed
+//! hash ([`legacy_entry_hash`]); the first keyed entry after them is an
+//! [`AUDIT_KEYED`] entry, and no unkeyed entry may follow a keyed one.
 
 pub mod story;
 
@@ -90,6 +96,10 @@ pub struct Issuance {
     pub path: Option<String>,
     /// BLAKE3 of the copy's bytes, hex.
     pub content_hash: String,
+    /// The recipient's name when the copy was issued (absent for copies
+    /// issued before names were recorded).
+    #[serde(default)]
+    pub recipient_name: Option<String>,
 }
 
 /// A trace that was run, kept for the inquiry file.
@@ -251,16 +261,85 @@ fn hex(b: &[u8]) -> String {
 /// Hash of the first entry's predecessor.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The chained hash of an entry.
-pub fn entry_hash(
+/// The action of the entry that starts keyed chaining in a log begun
+/// before it: every entry before it is sealed by the unkeyed hash, every
+/// entry from it on by the chain key.
+pub const AUDIT_KEYED: &str = "audit.keyed";
+
+/// The key that seals audit entries and the log's head. Derived from the
+/// registry's secret key by a domain-separated KDF, so it reveals nothing
+/// about the key that makes copies.
+#[derive(Clone)]
+pub struct ChainKey([u8; 32]);
+
+impl ChainKey {
+    pub fn derive(secret: &telltale_core::SecretKey) -> ChainKey {
+        ChainKey(blake3::derive_key(
+            "telltale audit chain v1",
+            secret.expose_bytes(),
+        ))
+    }
+
+    /// A chain key from raw bytes (tests and other backends' stories).
+    pub fn from_bytes(bytes: [u8; 32]) -> ChainKey {
+        ChainKey(bytes)
+    }
+
+    /// The seal of an entry.
+    pub fn seal(
+        &self,
+        prev_hash: &str,
+        seq: i64,
+        at: i64,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> String {
+        let mut h = blake3::Hasher::new_keyed(&self.0);
+        feed(&mut h, prev_hash, seq, at, actor, action, detail);
+        hex(h.finalize().as_bytes())
+    }
+
+    /// The seal of a head record (the last entry's sequence number and
+    /// seal), kept outside the store so that cutting entries off the end of
+    /// the log is caught. A different derived key from the entries', so an
+    /// entry's seal can never pass for a head's.
+    pub fn seal_head(&self, seq: i64, hash: &str) -> String {
+        let k = blake3::derive_key("telltale audit head v1", &self.0);
+        let mut h = blake3::Hasher::new_keyed(&k);
+        h.update(&seq.to_le_bytes());
+        h.update(&(hash.len() as u64).to_le_bytes());
+        h.update(hash.as_bytes());
+        hex(h.finalize().as_bytes())
+    }
+
+    /// Whether `e` is sealed by this key.
+    pub fn sealed(&self, e: &AuditEntry) -> bool {
+        self.seal(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail) == e.hash
+    }
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(<redacted>)")
+    }
+}
+
+impl Drop for ChainKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+fn feed(
+    h: &mut blake3::Hasher,
     prev_hash: &str,
     seq: i64,
     at: i64,
     actor: &str,
     action: &str,
     detail: &str,
-) -> String {
-    let mut h = blake3::Hasher::new_derive_key("telltale 2026 audit chain v1");
+) {
     for part in [
         prev_hash.as_bytes(),
         &seq.to_le_bytes(),
@@ -272,19 +351,93 @@ pub fn entry_hash(
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
+}
+
+/// The unkeyed hash that sealed entries written before keyed chaining.
+/// Anyone can compute it, so it is only accepted before the first keyed
+/// entry, whose seal covers the last of them.
+pub fn legacy_entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> String {
+    let mut h = blake3::Hasher::new_derive_key("telltale 2026 audit chain v1");
+    feed(&mut h, prev_hash, seq, at, actor, action, detail);
     hex(h.finalize().as_bytes())
 }
 
-/// The audit detail of an issuance.
-pub fn issuance_detail(i: &Issuance) -> String {
-    format!(
-        "{} to {} as {} (copy {})",
-        i.document_id, i.recipient_id, i.format, i.content_hash
-    )
+/// A text as a JSON string: quoted, with quotes, backslashes and control
+/// characters escaped, so that a name cannot forge the rest of a line.
+pub fn quoted(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
 }
 
-/// Make the next entry after `last`.
+/// Read a [`quoted`] text at the start of `s`: the text and what follows.
+pub fn take_quoted(s: &str) -> Option<(String, &str)> {
+    if !s.starts_with('"') {
+        return None;
+    }
+    let mut it = serde_json::Deserializer::from_str(s).into_iter::<String>();
+    let text = it.next()?.ok()?;
+    let rest = s.get(it.byte_offset()..)?;
+    Some((text, rest))
+}
+
+/// The audit detail of an issuance: which document, to whom (and by what
+/// name, as issued), in which format, and the hash of the copy.
+pub fn issuance_detail(i: &Issuance) -> String {
+    match &i.recipient_name {
+        Some(name) => format!(
+            "{} to {} {} as {} (copy {})",
+            i.document_id,
+            i.recipient_id,
+            quoted(name),
+            i.format,
+            i.content_hash
+        ),
+        None => format!(
+            "{} to {} as {} (copy {})",
+            i.document_id, i.recipient_id, i.format, i.content_hash
+        ),
+    }
+}
+
+/// An `issue` entry's detail read back (see [`issuance_detail`]); entries
+/// written before names were recorded have no name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueDetail {
+    pub document_id: String,
+    pub recipient_id: String,
+    pub recipient_name: Option<String>,
+    pub format: String,
+    pub content_hash: String,
+}
+
+pub fn parse_issuance_detail(detail: &str) -> Option<IssueDetail> {
+    let (document_id, rest) = detail.split_once(" to ")?;
+    let (recipient_id, rest) = rest.split_once(' ')?;
+    let (recipient_name, rest) = match take_quoted(rest) {
+        Some((name, rest)) => (Some(name), rest.strip_prefix(' ')?),
+        None => (None, rest),
+    };
+    let rest = rest.strip_prefix("as ")?;
+    let (format, rest) = rest.split_once(" (copy ")?;
+    let content_hash = rest.strip_suffix(')')?;
+    Some(IssueDetail {
+        document_id: document_id.into(),
+        recipient_id: recipient_id.into(),
+        recipient_name,
+        format: format.into(),
+        content_hash: content_hash.into(),
+    })
+}
+
+/// Make the next entry after `last`, sealed by `key`.
 pub fn next_entry(
+    key: &ChainKey,
     last: Option<&AuditEntry>,
     at: i64,
     actor: &str,
@@ -295,7 +448,7 @@ pub fn next_entry(
         Some(e) => (e.seq + 1, e.hash.clone()),
         None => (1, GENESIS.to_string()),
     };
-    let hash = entry_hash(&prev, seq, at, actor, action, detail);
+    let hash = key.seal(&prev, seq, at, actor, action, detail);
     AuditEntry {
         seq,
         at,
@@ -307,10 +460,24 @@ pub fn next_entry(
     }
 }
 
-/// Check the whole chain. Returns the number of entries, or the first
-/// sequence number at which it breaks and why.
-pub fn verify_chain(entries: &[AuditEntry]) -> std::result::Result<usize, (i64, String)> {
+/// What [`verify_chain`] found in an intact log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainCheck {
+    pub entries: usize,
+    /// Entries at its start sealed by the unkeyed hash (written before
+    /// keyed chaining).
+    pub legacy: usize,
+}
+
+/// Check the whole chain under `key`. Returns what was checked, or the
+/// first sequence number at which it breaks and why.
+pub fn verify_chain(
+    entries: &[AuditEntry],
+    key: &ChainKey,
+) -> std::result::Result<ChainCheck, (i64, String)> {
     let mut prev = GENESIS.to_string();
+    let mut legacy = 0;
+    let mut keyed = false;
     for (i, e) in entries.iter().enumerate() {
         let want_seq = i as i64 + 1;
         if e.seq != want_seq {
@@ -322,7 +489,26 @@ pub fn verify_chain(entries: &[AuditEntry]) -> std::result::Result<usize, (i64, 
         if e.prev_hash != prev {
             return Err((e.seq, "does not follow from the entry before it".into()));
         }
-        if entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail) != e.hash {
+        if key.sealed(e) {
+            if !keyed && e.seq > 1 && e.action != AUDIT_KEYED {
+                return Err((
+                    e.seq,
+                    format!("follows unkeyed entries without an {AUDIT_KEYED} entry"),
+                ));
+            }
+            keyed = true;
+        } else if legacy_entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail)
+            == e.hash
+        {
+            if keyed {
+                return Err((
+                    e.seq,
+                    "is not sealed with the registry's key (it was rewritten and chained again)"
+                        .into(),
+                ));
+            }
+            legacy += 1;
+        } else {
             return Err((
                 e.seq,
                 "its contents were changed after it was written".into(),
@@ -330,13 +516,36 @@ pub fn verify_chain(entries: &[AuditEntry]) -> std::result::Result<usize, (i64, 
         }
         prev = e.hash.clone();
     }
-    Ok(entries.len())
+    if let Some(last) = entries.last() {
+        if !keyed {
+            return Err((
+                last.seq,
+                "no entry of the log is sealed with the registry's key".into(),
+            ));
+        }
+    }
+    Ok(ChainCheck {
+        entries: entries.len(),
+        legacy,
+    })
 }
 
-/// The registry's storage. Every method is one transaction.
+/// The registry's storage. Every method is one transaction, or part of the
+/// caller's inside [`Store::atomically`].
 pub trait Store {
     /// Schema version of the open registry.
     fn schema_version(&self) -> u32;
+
+    /// Run `work` as one transaction holding the store's write lock: every
+    /// change it makes (audit entries included) is kept, or none is. Nested
+    /// calls join the outer transaction. Used to record a change together
+    /// with its audit entries, and to read the log's last entry while no
+    /// other writer can append.
+    fn atomically(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()>;
+
+    /// A value kept once for the whole registry (the key fingerprint).
+    fn meta(&self, name: &str) -> Result<Option<String>>;
+    fn put_meta(&mut self, name: &str, value: &str) -> Result<()>;
 
     /// Register a document with the shingles that locate it.
     fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
@@ -363,10 +572,11 @@ pub trait Store {
     /// written, a rerun writes the same bytes again and records them.
     fn record_issuance(
         &mut self,
+        key: &ChainKey,
         issuance: &Issuance,
         actor: &str,
         complete: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<()>;
+    ) -> Result<AuditEntry>;
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
 
     fn record_trace(
@@ -386,15 +596,21 @@ pub trait Store {
     fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()>;
     fn trace_input(&self, id: i64) -> Result<Option<String>>;
 
-    /// Append to the hash-chained audit log.
+    /// Append to the audit log, sealed by `key`.
     fn append_audit(
         &mut self,
+        key: &ChainKey,
         at: i64,
         actor: &str,
         action: &str,
         detail: &str,
     ) -> Result<AuditEntry>;
     fn audit_log(&self) -> Result<Vec<AuditEntry>>;
+    fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>;
+    fn last_audit(&self) -> Result<Option<AuditEntry>>;
+    /// What is wrong with the guards that make the audit log append-only
+    /// (missing or altered), one line each; empty when they are intact.
+    fn audit_guard_problems(&self) -> Result<Vec<String>>;
 
     /// Replace a document's template and rules (after classes were switched
     /// off). Refused with `Conflict` once any copy has been issued, since
@@ -455,34 +671,152 @@ pub trait Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn any_change_breaks_the_chain() {
-        let mut log = Vec::new();
-        for i in 0..5 {
-            let e = next_entry(log.last(), 100 + i, "cli", "doc.add", &format!("d-{i}"));
+    fn key() -> ChainKey {
+        ChainKey::from_bytes([7; 32])
+    }
+
+    fn log(n: i64) -> Vec<AuditEntry> {
+        let mut log: Vec<AuditEntry> = Vec::new();
+        for i in 0..n {
+            let e = next_entry(
+                &key(),
+                log.last(),
+                100 + i,
+                "cli",
+                "doc.add",
+                &format!("d-{i}"),
+            );
             log.push(e);
         }
-        assert_eq!(verify_chain(&log), Ok(5));
+        log
+    }
+
+    /// Seal `e` again with the unkeyed hash, as anyone could.
+    fn rehash_unkeyed(e: &mut AuditEntry) {
+        e.hash = legacy_entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail);
+    }
+
+    #[test]
+    fn any_change_breaks_the_chain() {
+        let log = log(5);
+        assert_eq!(
+            verify_chain(&log, &key()),
+            Ok(ChainCheck {
+                entries: 5,
+                legacy: 0
+            })
+        );
         let mut changed = log.clone();
         changed[2].detail = "d-x".into();
-        assert_eq!(verify_chain(&changed).unwrap_err().0, 3);
+        assert_eq!(verify_chain(&changed, &key()).unwrap_err().0, 3);
         let mut removed = log.clone();
         removed.remove(1);
-        assert!(verify_chain(&removed).is_err());
-        let mut rehashed = log.clone();
-        rehashed[2].detail = "d-x".into();
-        rehashed[2].hash = entry_hash(
-            &rehashed[2].prev_hash,
+        assert!(verify_chain(&removed, &key()).is_err());
+        let mut resealed = log.clone();
+        resealed[2].detail = "d-x".into();
+        resealed[2].hash = key().seal(
+            &resealed[2].prev_hash,
             3,
-            rehashed[2].at,
+            resealed[2].at,
             "cli",
             "doc.add",
             "d-x",
         );
         assert_eq!(
-            verify_chain(&rehashed).unwrap_err().0,
+            verify_chain(&resealed, &key()).unwrap_err().0,
             4,
             "a rewritten entry breaks its successor"
         );
+        assert!(
+            verify_chain(&log, &ChainKey::from_bytes([8; 32])).is_err(),
+            "another key does not verify"
+        );
+    }
+
+    #[test]
+    fn a_log_rewritten_and_chained_again_without_the_key_fails() {
+        let mut forged = log(5);
+        forged[2].detail = "d-x".into();
+        let mut prev = forged[1].hash.clone();
+        for e in forged.iter_mut().skip(2) {
+            e.prev_hash = prev;
+            rehash_unkeyed(e);
+            prev = e.hash.clone();
+        }
+        let (seq, why) = verify_chain(&forged, &key()).unwrap_err();
+        assert_eq!(seq, 3, "{why}");
+        // All of it rewritten: nothing is sealed by the key any more.
+        let mut all = log(3);
+        let mut prev = GENESIS.to_string();
+        for e in all.iter_mut() {
+            e.prev_hash = prev;
+            rehash_unkeyed(e);
+            prev = e.hash.clone();
+        }
+        assert!(verify_chain(&all, &key())
+            .unwrap_err()
+            .1
+            .contains("no entry"));
+    }
+
+    #[test]
+    fn a_legacy_log_verifies_up_to_its_keyed_cut_over() {
+        let mut old: Vec<AuditEntry> = Vec::new();
+        for i in 0..3 {
+            let mut e = next_entry(&key(), old.last(), i, "cli", "doc.add", "x");
+            rehash_unkeyed(&mut e);
+            old.push(e);
+        }
+        let mut without = old.clone();
+        let e = next_entry(&key(), without.last(), 9, "cli", "doc.add", "y");
+        without.push(e);
+        assert_eq!(verify_chain(&without, &key()).unwrap_err().0, 4);
+        let e = next_entry(&key(), old.last(), 9, "cli", AUDIT_KEYED, "from here");
+        old.push(e);
+        assert_eq!(
+            verify_chain(&old, &key()),
+            Ok(ChainCheck {
+                entries: 4,
+                legacy: 3
+            })
+        );
+        // The keyed entry's seal covers the unkeyed ones before it.
+        let mut changed = old.clone();
+        changed[1].detail = "z".into();
+        rehash_unkeyed(&mut changed[1]);
+        changed[2].prev_hash = changed[1].hash.clone();
+        rehash_unkeyed(&mut changed[2]);
+        assert_eq!(verify_chain(&changed, &key()).unwrap_err().0, 4);
+    }
+
+    #[test]
+    fn issuance_details_read_back_with_and_without_names() {
+        let mut i = Issuance {
+            document_id: "d-1".into(),
+            recipient_id: "r-1".into(),
+            format: "txt".into(),
+            issued_at: 1,
+            path: None,
+            content_hash: "ab".into(),
+            recipient_name: Some("Ann \"Nan\" Holm as ) to".into()),
+        };
+        let d = parse_issuance_detail(&issuance_detail(&i)).unwrap();
+        assert_eq!(d.recipient_name, i.recipient_name);
+        assert_eq!(
+            (d.document_id.as_str(), d.recipient_id.as_str()),
+            ("d-1", "r-1")
+        );
+        assert_eq!((d.format.as_str(), d.content_hash.as_str()), ("txt", "ab"));
+        i.recipient_name = None;
+        let d = parse_issuance_detail(&issuance_detail(&i)).unwrap();
+        assert_eq!(d.recipient_name, None);
+        assert_eq!(d.content_hash, "ab");
+        assert_eq!(
+            parse_issuance_detail("d-1 to r-1 as txt (copy ab)")
+                .unwrap()
+                .format,
+            "txt"
+        );
+        assert!(quoted("a\nb").lines().count() == 1);
     }
 }

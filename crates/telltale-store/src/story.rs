@@ -8,7 +8,8 @@ use telltale_core::rules::RuleSet;
 use telltale_core::CodeParams;
 
 use crate::{
-    verify_chain, ApiToken, DocumentRecord, Issuance, Link, Recipient, Reservation, Role, Session,
+    verify_chain, ApiToken, ChainKey, DocumentRecord, Issuance, Link, Recipient, Reservation, Role,
+    Session,
     Store, StoreError, Upsert, User,
 };
 
@@ -28,6 +29,7 @@ fn doc(id: &str, text: &str) -> DocumentRecord {
 
 /// Run the story against an empty store. Panics (as a test) on any deviation.
 pub fn run(store: &mut dyn Store) {
+    let key = ChainKey::from_bytes([42; 32]);
     assert!(store.documents().unwrap().is_empty());
     assert!(store.document("nope").unwrap().is_none());
 
@@ -98,16 +100,17 @@ pub fn run(store: &mut dyn Store) {
         issued_at: 1_700_000_100,
         path: Some(format!("/out/{r}.txt")),
         content_hash: "ab".into(),
+        recipient_name: Some(format!("Name of {r}")),
     };
     let mut wrote = 0;
     store
-        .record_issuance(&iss("r-1"), "story", &mut || {
+        .record_issuance(&key, &iss("r-1"), "story", &mut || {
             wrote += 1;
             Ok(())
         })
         .unwrap();
     assert_eq!(wrote, 1);
-    let failed = store.record_issuance(&iss("r-2"), "story", &mut || {
+    let failed = store.record_issuance(&key, &iss("r-2"), "story", &mut || {
         Err(StoreError::Backend("disk full".into()))
     });
     assert!(failed.is_err());
@@ -118,7 +121,7 @@ pub fn run(store: &mut dyn Store) {
     );
     assert!(
         store
-            .record_issuance(&iss("r-1"), "story", &mut || Ok(()))
+            .record_issuance(&key, &iss("r-1"), "story", &mut || Ok(()))
             .is_err(),
         "one issuance per recipient and document"
     );
@@ -184,6 +187,7 @@ pub fn run(store: &mut dyn Store) {
     for i in 0..3 {
         store
             .append_audit(
+                &key,
                 1_700_000_300 + i,
                 "test",
                 "story.step",
@@ -196,7 +200,60 @@ pub fn run(store: &mut dyn Store) {
     assert_eq!(log.len(), 4);
     assert_eq!(log[0].action, "issue");
     assert_eq!(log[0].detail, crate::issuance_detail(&iss("r-1")));
-    assert_eq!(verify_chain(&log), Ok(4));
+    assert_eq!(verify_chain(&log, &key).map(|c| c.entries), Ok(4));
+    assert_eq!(store.last_audit().unwrap().as_ref(), log.last());
+    assert_eq!(store.audit_entry(2).unwrap().as_ref(), log.get(1));
+    assert!(store.audit_entry(99).unwrap().is_none());
+    assert_eq!(store.audit_guard_problems().unwrap(), Vec::<String>::new());
+
+    // Several changes and their audit entries in one transaction: all of
+    // them are kept, or none.
+    let r3 = Recipient {
+        id: "r-3".into(),
+        name: "Cy Moss".into(),
+        email: None,
+    };
+    let failed = store.atomically(&mut |s| {
+        s.upsert_recipient(&r3)?;
+        s.append_audit(&key, 1_700_000_310, "test", "recipient.create", "r-3")?;
+        Err(StoreError::Backend("interrupted".into()))
+    });
+    assert!(failed.is_err());
+    assert!(store.recipient("r-3").unwrap().is_none(), "rolled back");
+    assert_eq!(store.audit_log().unwrap().len(), 4, "its entry too");
+    store
+        .atomically(&mut |s| {
+            s.upsert_recipient(&r3)?;
+            s.append_audit(&key, 1_700_000_310, "test", "recipient.create", "r-3")?;
+            // A nested call joins the outer transaction.
+            s.atomically(&mut |s| {
+                s.append_audit(&key, 1_700_000_311, "test", "story.nested", "")
+                    .map(|_| ())
+            })
+        })
+        .unwrap();
+    assert_eq!(store.recipient("r-3").unwrap().unwrap(), r3);
+    let log = store.audit_log().unwrap();
+    assert_eq!(log.len(), 6);
+    assert_eq!(verify_chain(&log, &key).map(|c| c.entries), Ok(6));
+    assert!(store
+        .record_issuance(&key, &iss("r-3"), "story", &mut || Ok(()))
+        .is_ok());
+    assert_eq!(
+        store.issuances(Some("d-a")).unwrap()[1]
+            .recipient_name
+            .as_deref(),
+        Some("Name of r-3"),
+        "the name as issued is kept"
+    );
+
+    // Values kept once for the registry.
+    assert_eq!(store.meta("key_fingerprint").unwrap(), None);
+    store.put_meta("key_fingerprint", "00ff").unwrap();
+    assert_eq!(
+        store.meta("key_fingerprint").unwrap().as_deref(),
+        Some("00ff")
+    );
 
     // Users, sessions, API tokens.
     let ann = User {
