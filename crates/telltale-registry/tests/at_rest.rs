@@ -42,8 +42,13 @@ fn the_home_files_a_backup_copies_are_declared_in_one_list() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let r = Registry::init(&home, None).unwrap();
-    assert_eq!(r.home_files().unwrap(), vec![home.join(KEY_FILE)]);
-    std::fs::write(home.join(AUDIT_HEAD_FILE), "head").unwrap();
+    // `init` seals the log's first entry, so the head is there from the
+    // start; a file the list does not name is not copied.
+    assert_eq!(
+        r.home_files().unwrap(),
+        vec![home.join(KEY_FILE), home.join(AUDIT_HEAD_FILE)]
+    );
+    std::fs::write(home.join("notes.txt"), "not the registry's").unwrap();
     assert_eq!(
         r.home_files().unwrap(),
         vec![home.join(KEY_FILE), home.join(AUDIT_HEAD_FILE)]
@@ -90,7 +95,7 @@ fn a_backup_taken_while_another_handle_distributes_verifies_and_traces() {
         "{summary:?}"
     );
     let names: Vec<&str> = summary.files.iter().map(|(f, _)| f.as_str()).collect();
-    assert_eq!(names, vec![KEY_FILE, DB_FILE]);
+    assert_eq!(names, vec![KEY_FILE, AUDIT_HEAD_FILE, DB_FILE]);
     #[cfg(unix)]
     {
         assert_eq!(mode(&backup), 0o700);
@@ -103,7 +108,7 @@ fn a_backup_taken_while_another_handle_distributes_verifies_and_traces() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, vec![DB_FILE, KEY_FILE]);
+    assert_eq!(left, vec![AUDIT_HEAD_FILE, DB_FILE, KEY_FILE]);
     let e = r.backup(&backup).unwrap_err().to_string();
     assert!(e.contains("not empty"), "{e}");
 
