@@ -76,7 +76,7 @@ pub(crate) fn template_note(doc: &DocumentRecord) -> Result<String> {
 /// The detail of an entry that creates a recipient or records one as found.
 pub(crate) fn recipient_detail(r: &Recipient) -> String {
     match &r.email {
-        Some(e) => format!("{} {} <{e}>", r.id, quoted(&r.name)),
+        Some(e) => format!("{} {} email {}", r.id, quoted(&r.name), quoted(e)),
         None => format!("{} {}", r.id, quoted(&r.name)),
     }
 }

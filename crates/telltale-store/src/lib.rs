@@ -817,6 +817,6 @@ mod tests {
                 .format,
             "txt"
         );
-        assert!(quoted("a\nb").lines().count() == 1);
+        assert_eq!(quoted("a\nb").lines().count(), 1);
     }
 }
