@@ -944,6 +944,7 @@ pub fn serve(home: &Path, a: ServeArgs) -> Result<()> {
     let config = telltale_server::Config {
         base_url: a.base_url.unwrap_or_else(|| format!("http://{addr}")),
         secure_cookies: !a.insecure_cookies,
+        backup_dir: a.backup_dir,
         ..telltale_server::Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

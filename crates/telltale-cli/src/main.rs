@@ -238,6 +238,10 @@ pub struct ServeArgs {
     /// trusted network or loopback).
     #[arg(long)]
     pub insecure_cookies: bool,
+    /// Where an admin's backups from the server go (`POST /api/admin/backup`),
+    /// each in a new directory; without it the server takes no backups.
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -157,7 +157,15 @@ pub fn pdf_text(bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
         &["-enc".as_ref(), "UTF-8".as_ref(), pdf.as_os_str(), "-".as_ref()],
         Instant::now() + limits.timeout,
         &limits,
-    )?;
+    )
+    // Say which kind of file was unreadable, not only which tool failed.
+    .map_err(|e| match e {
+        OcrError::Failed { message, .. } => OcrError::Failed {
+            tool: "the PDF reader (pdftotext)",
+            message,
+        },
+        e => e,
+    })?;
     let text = String::from_utf8_lossy(&out).replace('\u{c}', "\n\n");
     if text.trim().is_empty() {
         return Err(OcrError::NoTextLayer);

@@ -29,7 +29,7 @@ type ApiResult = Result<Response, Failure>;
     paths(
         whoami, list_documents, add_document, add_document_file, get_document, set_rules, distribute, get_job,
         copies, list_links, revoke_link, list_recipients, add_recipients, list_lists, create_list,
-        trace, trace_file, list_traces, get_trace, audit, list_users, add_user, update_user, list_tokens,
+        trace, trace_file, list_traces, get_trace, audit, backup, list_users, add_user, update_user, list_tokens,
         create_token, revoke_token, reading, openapi
     ),
     components(schemas(
@@ -74,6 +74,7 @@ pub fn routes() -> Router<App> {
         .route("/api/traces", get(list_traces))
         .route("/api/traces/{id}", get(get_trace))
         .route("/api/audit", get(audit))
+        .route("/api/admin/backup", post(backup))
         .route("/api/users", get(list_users).post(add_user))
         .route("/api/users/{name}", post(update_user))
         .route("/api/tokens", get(list_tokens).post(create_token))
@@ -630,6 +631,31 @@ fn role(name: &str) -> Result<Role, Failure> {
             "unknown role {name}; choose admin, author or investigator"
         ))
     })
+}
+
+/// Back the registry up (admin): a consistent snapshot of the database
+/// with the key and the audit head, in a new directory under the server's
+/// `--backup-dir`, verified before it is reported.
+#[utoipa::path(post, path = "/api/admin/backup", responses((status = 201, description = "written and verified"), (status = 409, description = "the server has no backup directory")))]
+async fn backup(State(app): State<App>, h: HeaderMap) -> ApiResult {
+    let c = who(&app, &h, &[Role::Admin]).await?;
+    let Some(root) = app.config().backup_dir.clone() else {
+        return Err(Failure::new(
+            StatusCode::CONFLICT,
+            "this server has no backup directory: start it with serve --backup-dir DIR",
+        ));
+    };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let dir = root.join(format!("telltale-backup-{stamp}"));
+    let s = app.run(c.actor(), move |r| r.backup(&dir)).await?;
+    created(json!({
+        "dir": s.dir.to_string_lossy(),
+        "files": s.files.iter().map(|(f, n)| json!({"name": f, "bytes": n})).collect::<Vec<_>>(),
+        "audit_entries": s.audit_entries,
+        "issuances": s.issuances,
+    }))
 }
 
 /// Users (admin).

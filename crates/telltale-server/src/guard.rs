@@ -74,7 +74,11 @@ fn spec(method: &Method, route: &str) -> Spec {
             | "/api/documents/{id}/distribute"
             | "/api/links/{id}/revoke"
             | "/api/lists" => (Some(AUTHOR), false),
-            "/admin/users" | "/admin/users/{name}" | "/api/users" | "/api/users/{name}" => {
+            "/admin/users"
+            | "/admin/users/{name}"
+            | "/api/users"
+            | "/api/users/{name}"
+            | "/api/admin/backup" => {
                 (Some(ADMIN), false)
             }
             "/tokens" | "/tokens/{id}/revoke" | "/api/tokens" | "/api/tokens/{id}/revoke" => {

@@ -75,6 +75,10 @@ pub struct Config {
     pub max_uploads: usize,
     /// Connections held open at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Where `POST /api/admin/backup` writes backups (each in a new
+    /// directory named by its time); without it, backups are refused.
+    /// Chosen by whoever starts the server, never by a request.
+    pub backup_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             max_uploads: 4,
             max_connections: 256,
+            backup_dir: None,
         }
     }
 }

@@ -1,0 +1,253 @@
+//! Crash consistency, with the real binary: `distribute` and `doc add` are
+//! killed with SIGKILL at many points of their run, and after every kill
+//! the registry must still verify, every copy under its final name must be
+//! whole, and no issuance may be recorded twice; a rerun then completes
+//! and leaves exactly one issuance per recipient and no temporary file.
+//!
+//! The kill points are drawn from a fixed seed (override with
+//! `TELLTALE_CRASH_SEED`) over the measured length of an uninterrupted
+//! run, so the same points are tried on every machine, in proportion.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MEMO: &str = include_str!("../../telltale-core/data/sample/memo.txt");
+const RECIPIENTS: usize = 300;
+const DISTRIBUTE_KILLS: usize = 14;
+const DOC_ADD_KILLS: usize = 8;
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let h = Home {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        h.ok(&["init"]);
+        h
+    }
+    fn at(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_telltale"));
+        c.args(args)
+            .env("TELLTALE_HOME", self.at("home"))
+            .env_remove("TELLTALE_PASSPHRASE")
+            .current_dir(self.dir.path());
+        c
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.cmd(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "telltale {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+    /// Start `args`, SIGKILL it after `delay` unless it ended first.
+    /// Returns whether it was killed.
+    fn kill_after(&self, args: &[&str], delay: Duration) -> bool {
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while started.elapsed() < delay {
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // `Child::kill` sends SIGKILL on Unix.
+        let killed = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        child.wait().unwrap();
+        killed
+    }
+    fn timed(&self, args: &[&str]) -> Duration {
+        let t = Instant::now();
+        self.ok(args);
+        t.elapsed()
+    }
+    fn verifies(&self, after: &str) {
+        let o = self.cmd(&["audit", "verify"]).output().unwrap();
+        assert!(
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("intact"),
+            "audit verify failed {after}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    /// Issuance rows, and how many distinct (document, recipient) pairs
+    /// they hold.
+    fn issuances(&self) -> (i64, i64) {
+        let db = rusqlite::Connection::open(self.at("home").join("registry.db")).unwrap();
+        db.query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT document_id || ' ' || recipient_id) FROM issuances",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    }
+}
+
+/// Kill points: a fixed-seed xorshift spread over `0..span`.
+fn kill_points(n: usize, span: Duration, salt: u64) -> Vec<Duration> {
+    let seed: u64 = std::env::var("TELLTALE_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x7e11_7a1e);
+    let mut x = seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            span.mul_f64((x % 10_000) as f64 / 10_000.0)
+        })
+        .collect()
+}
+
+/// Files of `dir` by name.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn is_copy_name(name: &str) -> bool {
+    !name.starts_with('.') && name.ends_with(".txt")
+}
+
+#[test]
+fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
+    let h = Home::new();
+    std::fs::write(h.at("memo.txt"), MEMO).unwrap();
+    let doc = h
+        .ok(&["doc", "add", h.at("memo.txt").to_str().unwrap()])
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let mut csv = String::from("id,name\n");
+    for i in 0..RECIPIENTS {
+        csv.push_str(&format!("r-{i:04},Recipient {i}\n"));
+    }
+    std::fs::write(h.at("people.csv"), csv).unwrap();
+    h.ok(&["recipients", "import", h.at("people.csv").to_str().unwrap()]);
+
+    // The length of an uninterrupted run, measured on a scratch registry
+    // so that the real one starts with nothing issued.
+    let span = {
+        let scratch = Home::new();
+        std::fs::write(scratch.at("memo.txt"), MEMO).unwrap();
+        let d = scratch
+            .ok(&["doc", "add", scratch.at("memo.txt").to_str().unwrap()])
+            .lines()
+            .last()
+            .unwrap()
+            .to_string();
+        std::fs::write(scratch.at("people.csv"), std::fs::read(h.at("people.csv")).unwrap())
+            .unwrap();
+        scratch.ok(&["recipients", "import", scratch.at("people.csv").to_str().unwrap()]);
+        let out = scratch.at("out");
+        scratch.timed(&["distribute", &d, "--all", "--out", out.to_str().unwrap()])
+    };
+
+    let mut killed = 0;
+    let mut outs = Vec::new();
+    for (k, delay) in kill_points(DISTRIBUTE_KILLS, span, 1).into_iter().enumerate() {
+        let out = h.at(&format!("out-{k}"));
+        let was_killed = h.kill_after(
+            &["distribute", &doc, "--all", "--out", out.to_str().unwrap()],
+            delay,
+        );
+        killed += usize::from(was_killed);
+        let after = format!("after kill {k} at {delay:?}");
+        h.verifies(&after);
+        let (rows, distinct) = h.issuances();
+        assert_eq!(rows, distinct, "an issuance recorded twice {after}");
+        assert!(rows <= RECIPIENTS as i64, "{rows} issuances {after}");
+        outs.push(out);
+    }
+    eprintln!("{killed} of {DISTRIBUTE_KILLS} distribute runs killed mid-run (run length {span:?})");
+    assert!(killed >= DISTRIBUTE_KILLS / 2, "the kill points missed the runs");
+
+    // A rerun completes: one issuance per recipient, copies all there.
+    let last = outs.last().unwrap().to_str().unwrap().to_string();
+    h.ok(&["distribute", &doc, "--all", "--out", &last]);
+    h.verifies("after the rerun");
+    assert_eq!(h.issuances(), (RECIPIENTS as i64, RECIPIENTS as i64));
+    let complete = files(outs.last().unwrap());
+    assert_eq!(
+        complete.keys().filter(|n| is_copy_name(n)).count(),
+        RECIPIENTS,
+        "the rerun wrote every copy"
+    );
+    assert!(
+        complete.keys().all(|n| is_copy_name(n)),
+        "the rerun left temporary files: {:?}",
+        complete.keys().filter(|n| !is_copy_name(n)).collect::<Vec<_>>()
+    );
+    // Every copy a killed run left under its final name is whole: copies
+    // are deterministic, so it equals the finished one byte for byte.
+    let mut checked = 0;
+    for out in &outs[..outs.len() - 1] {
+        for (name, bytes) in files(out).into_iter().filter(|(n, _)| is_copy_name(n)) {
+            assert_eq!(
+                Some(&bytes),
+                complete.get(&name),
+                "{} holds a partial or wrong copy",
+                out.join(&name).display()
+            );
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} copies left by killed runs were whole");
+}
+
+#[test]
+fn doc_add_killed_anywhere_leaves_a_registry_that_verifies() {
+    let h = Home::new();
+    // A longer document, so that registration takes long enough to be cut.
+    let long: String = (0..12).map(|_| MEMO).collect::<Vec<_>>().join("\n\n");
+    std::fs::write(h.at("long.txt"), &long).unwrap();
+    let span = {
+        let scratch = Home::new();
+        std::fs::write(scratch.at("long.txt"), &long).unwrap();
+        scratch.timed(&["doc", "add", scratch.at("long.txt").to_str().unwrap()])
+    };
+    let mut finished = 0;
+    for (k, delay) in kill_points(DOC_ADD_KILLS, span, 2).into_iter().enumerate() {
+        let was_killed = h.kill_after(&["doc", "add", h.at("long.txt").to_str().unwrap()], delay);
+        finished += usize::from(!was_killed);
+        let after = format!("after kill {k} at {delay:?}");
+        h.verifies(&after);
+        let list: serde_json::Value =
+            serde_json::from_str(&h.ok(&["doc", "list", "--json"])).unwrap();
+        let docs = list.as_array().unwrap();
+        assert_eq!(docs.len(), finished, "documents registered {after}");
+        for d in docs {
+            assert!(d["slots"].as_u64().unwrap() > 0, "a document without its template {after}");
+        }
+    }
+    h.ok(&["doc", "add", h.at("long.txt").to_str().unwrap()]);
+    h.verifies("after the rerun");
+}
