@@ -21,6 +21,7 @@ pub const ALL: &[(&str, fn(&[u8]))] = &[
     ("leak", leak),
     ("trace", trace),
     ("document", document),
+    ("csv", csv),
 ];
 
 /// HTML text extraction: segments map into the text drawn out.
@@ -89,6 +90,24 @@ pub fn trace(data: &[u8]) {
         if t.observations.is_empty() {
             assert!(acc.accused.is_empty(), "accused on no observation");
         }
+    }
+}
+
+/// Recipient lists: every row kept is valid (no control character in a
+/// name, ids unique), and a refusal is an error, never a panic.
+pub fn csv(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(parsed) =
+        telltale_registry::parse_recipients_csv(text, &telltale_registry::Budget::unlimited())
+    else {
+        return;
+    };
+    let mut ids = std::collections::HashSet::new();
+    for r in &parsed.rows {
+        assert!(!r.name.chars().any(telltale_registry::is_unprintable), "{r:?}");
+        assert!(ids.insert(r.id.clone()), "id {} kept twice", r.id);
     }
 }
 

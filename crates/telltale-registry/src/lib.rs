@@ -17,6 +17,7 @@ pub mod accounts;
 mod backup;
 pub mod budget;
 pub mod files;
+mod import;
 pub mod integrity;
 pub mod keyfile;
 pub mod report;
@@ -37,6 +38,8 @@ use thiserror::Error;
 
 pub use backup::BackupSummary;
 pub use budget::Budget;
+use import::valid_recipient;
+pub use import::{is_unprintable, parse_recipients_csv, ParsedCsv};
 pub use integrity::{Verification, HEAD_FILE};
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
@@ -554,64 +557,11 @@ impl Registry {
     /// before anything is imported: CSV would read every later row into
     /// that one field.
     pub fn import_recipients(&mut self, csv_text: &str) -> Result<ImportReport> {
-        if let Some(line) = unclosed_quote(csv_text) {
-            return Err(RegistryError::Invalid(format!(
-                "line {line}: a quoted field is never closed (unbalanced \"); nothing was imported"
-            )));
-        }
-        let mut rd = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(csv_text.as_bytes());
-        let headers: Vec<String> = rd
-            .headers()
-            .map_err(|e| RegistryError::Invalid(format!("CSV header: {e}")))?
-            .iter()
-            .map(str::to_lowercase)
-            .collect();
-        let col = |n: &str| headers.iter().position(|h| h == n);
-        let (Some(ci), Some(cn)) = (col("id"), col("name")) else {
-            return Err(RegistryError::Invalid(format!(
-                "the CSV header must name the columns id,name[,email]; it has {}",
-                headers.join(",")
-            )));
+        let ParsedCsv { rows, rejected } = parse_recipients_csv(csv_text, &self.budget)?;
+        let mut rep = ImportReport {
+            rejected,
+            ..ImportReport::default()
         };
-        let ce = col("email");
-        let mut rep = ImportReport::default();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut rows = Vec::new();
-        for (n, rec) in rd.records().enumerate() {
-            self.budget.check()?;
-            let line = rec
-                .as_ref()
-                .ok()
-                .and_then(|r| r.position())
-                .map_or(n + 2, |p| p.line() as usize);
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.rejected.push((line, format!("unreadable row: {e}")));
-                    continue;
-                }
-            };
-            let id = rec.get(ci).unwrap_or("").to_string();
-            let name = rec.get(cn).unwrap_or("").to_string();
-            let email = ce
-                .and_then(|c| rec.get(c))
-                .filter(|e| !e.is_empty())
-                .map(str::to_string);
-            if let Err(why) = valid_recipient(&id, &name, email.as_deref()) {
-                rep.rejected.push((line, why));
-                continue;
-            }
-            if let Some(first) = seen.insert(id.clone(), line) {
-                rep.rejected
-                    .push((line, format!("id {id} already appears on line {first}")));
-                continue;
-            }
-            rows.push(Recipient { id, name, email });
-        }
         // Every row and its entries in one transaction, and one head.
         let rejected = rep.rejected.len();
         let mut counts = (0, 0, 0);
@@ -1415,81 +1365,6 @@ fn default_title(text: &str) -> String {
     format!("{}…", cut[..at].trim_end())
 }
 
-fn valid_recipient(id: &str, name: &str, email: Option<&str>) -> std::result::Result<(), String> {
-    if id.is_empty() {
-        return Err("the id is empty".into());
-    }
-    if id.len() > 128
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
-        || id.starts_with('.')
-    {
-        return Err(format!(
-            "id {id:?} may only use letters, digits, '-', '_', '.', '@' (it names the copy's file)"
-        ));
-    }
-    if name.is_empty() {
-        return Err(format!("recipient {id} has no name"));
-    }
-    // Names are printed on terminals and written to logs: a control
-    // character would move the cursor, recolour, or forge a line.
-    if let Some(c) = name.chars().find(|&c| is_unprintable(c)) {
-        return Err(format!(
-            "recipient {id}: the name contains a control character (U+{:04X})",
-            c as u32
-        ));
-    }
-    if let Some(e) = email {
-        if !e.contains('@') || e.contains(char::is_whitespace) || e.contains(is_unprintable) {
-            return Err(format!("recipient {id}: {e:?} is not an e-mail address"));
-        }
-    }
-    Ok(())
-}
-
-/// Characters that change how text around them is shown rather than
-/// showing themselves: C0 and C1 controls and DEL, and the bidirectional
-/// overrides and isolates (which reorder what a reader sees). Refused in
-/// names; escaped wherever the CLI prints a string it was given.
-pub fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// The line on which a quoted CSV field opens and is never closed, read
-/// as the `csv` crate reads it: a quote opens a field only as its first
-/// character, and `""` inside it is a quote.
-fn unclosed_quote(text: &str) -> Option<usize> {
-    let mut line = 1;
-    let mut field_start = true;
-    let mut open_at = None;
-    let mut bytes = text.bytes().peekable();
-    while let Some(b) = bytes.next() {
-        if open_at.is_some() {
-            if b == b'"' {
-                if bytes.peek() == Some(&b'"') {
-                    bytes.next();
-                } else {
-                    open_at = None;
-                }
-            }
-        } else {
-            if b == b'"' && field_start {
-                open_at = Some(line);
-            }
-            field_start = matches!(b, b',' | b'\n' | b'\r');
-        }
-        if b == b'\n' {
-            line += 1;
-        }
-    }
-    open_at
-}
-
 fn safe_file_name(id: &str) -> String {
     id.chars()
         .map(|c| {
@@ -1504,23 +1379,6 @@ fn safe_file_name(id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn an_unclosed_quote_is_found_on_its_line() {
-        use super::unclosed_quote;
-        assert_eq!(unclosed_quote("id,name\nr-1,Ann\n"), None);
-        assert_eq!(unclosed_quote("id,name\nr-1,\"Holm, Ann\"\n"), None);
-        assert_eq!(
-            unclosed_quote("id,name\nr-1,\"Ann \"\"A\"\" Holm\"\n"),
-            None
-        );
-        assert_eq!(unclosed_quote("id,name\nr-1,Ann \"A\" Holm\n"), None);
-        assert_eq!(
-            unclosed_quote("id,name\nr-1,Ann\nr-2,\"Bo\nr-3,Cy\nr-4,Di\n"),
-            Some(3)
-        );
-        assert_eq!(unclosed_quote("id,name\r\nr-1,\"Ann\"\"\r\n"), Some(2));
-    }
-
     #[test]
     fn default_titles_skip_markings_and_prefer_the_subject() {
         assert_eq!(
