@@ -137,6 +137,19 @@ pub const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// The database and the write-ahead log and shared-memory files SQLite
+/// creates beside it on open, set to 0600.
+fn restrict_database_files(path: &Path) -> Result<()> {
+    for p in [
+        path.to_path_buf(),
+        files::sidecar(path, "-wal"),
+        files::sidecar(path, "-shm"),
+    ] {
+        files::restrict(&p)?;
+    }
+    Ok(())
+}
+
 fn user_version(conn: &Connection) -> Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| {
@@ -240,13 +253,7 @@ impl SqliteStore {
             return Err(gone("has no tables"));
         }
         let store = Self::setup(conn, SCHEMA_VERSION)?;
-        for p in [
-            path.to_path_buf(),
-            files::sidecar(path, "-wal"),
-            files::sidecar(path, "-shm"),
-        ] {
-            files::restrict(&p)?;
-        }
+        restrict_database_files(path)?;
         Ok(store)
     }
 
@@ -263,13 +270,7 @@ impl SqliteStore {
         files::create_private_file(path)?;
         let conn = Connection::open(path).map_err(db)?;
         let store = Self::setup(conn, target)?;
-        for p in [
-            path.to_path_buf(),
-            files::sidecar(path, "-wal"),
-            files::sidecar(path, "-shm"),
-        ] {
-            files::restrict(&p)?;
-        }
+        restrict_database_files(path)?;
         Ok(store)
     }
 
