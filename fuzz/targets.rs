@@ -9,11 +9,16 @@
 //! parser promises an invariant, the target checks it.
 
 use telltale_core::gate::NoGate;
-use telltale_core::{accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet};
+use telltale_core::{
+    accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet,
+};
 use telltale_formats::{Format, Limits};
 
+/// A target's body: it panics on a defect, and on nothing else.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its corpus directory.
-pub const ALL: &[(&str, fn(&[u8]))] = &[
+pub const ALL: &[(&str, Target)] = &[
     ("html", html),
     ("docx", docx),
     ("eml", eml),
@@ -106,7 +111,10 @@ pub fn csv(data: &[u8]) {
     };
     let mut ids = std::collections::HashSet::new();
     for r in &parsed.rows {
-        assert!(!r.name.chars().any(telltale_registry::is_unprintable), "{r:?}");
+        assert!(
+            !r.name.chars().any(telltale_registry::is_unprintable),
+            "{r:?}"
+        );
         assert!(ids.insert(r.id.clone()), "id {} kept twice", r.id);
     }
 }
@@ -118,7 +126,9 @@ pub fn document(data: &[u8]) {
         return;
     };
     if let Ok(t) = RuleSet::default().build(text, &mut NoGate) {
-        let back = t.render(&t.original_codeword()).expect("original codeword renders");
+        let back = t
+            .render(&t.original_codeword())
+            .expect("original codeword renders");
         assert_eq!(back, text, "the original choice must give the text back");
     }
 }

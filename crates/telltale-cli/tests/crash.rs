@@ -158,9 +158,16 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
             .last()
             .unwrap()
             .to_string();
-        std::fs::write(scratch.at("people.csv"), std::fs::read(h.at("people.csv")).unwrap())
-            .unwrap();
-        scratch.ok(&["recipients", "import", scratch.at("people.csv").to_str().unwrap()]);
+        std::fs::write(
+            scratch.at("people.csv"),
+            std::fs::read(h.at("people.csv")).unwrap(),
+        )
+        .unwrap();
+        scratch.ok(&[
+            "recipients",
+            "import",
+            scratch.at("people.csv").to_str().unwrap(),
+        ]);
         let out = scratch.at("out");
         scratch.timed(&["distribute", &d, "--all", "--out", out.to_str().unwrap()])
     };
@@ -170,7 +177,10 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
     // quicker, and most kill points would miss it).
     let mut killed = 0;
     let mut runs = Vec::new();
-    for (k, delay) in kill_points(DISTRIBUTE_KILLS, span, 1).into_iter().enumerate() {
+    for (k, delay) in kill_points(DISTRIBUTE_KILLS, span, 1)
+        .into_iter()
+        .enumerate()
+    {
         let doc = h
             .ok(&["doc", "add", h.at("memo.txt").to_str().unwrap()])
             .lines()
@@ -187,11 +197,19 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
         h.verifies(&after);
         let (rows, distinct) = h.issuances();
         assert_eq!(rows, distinct, "an issuance recorded twice {after}");
-        assert!(rows <= ((k + 1) * RECIPIENTS) as i64, "{rows} issuances {after}");
+        assert!(
+            rows <= ((k + 1) * RECIPIENTS) as i64,
+            "{rows} issuances {after}"
+        );
         runs.push((doc, out));
     }
-    eprintln!("{killed} of {DISTRIBUTE_KILLS} distribute runs killed mid-run (run length {span:?})");
-    assert!(killed >= DISTRIBUTE_KILLS / 4, "the kill points missed the runs");
+    eprintln!(
+        "{killed} of {DISTRIBUTE_KILLS} distribute runs killed mid-run (run length {span:?})"
+    );
+    assert!(
+        killed >= DISTRIBUTE_KILLS / 4,
+        "the kill points missed the runs"
+    );
 
     // Reruns complete: one issuance per recipient and document, every copy
     // there, no temporary file left; and every copy a killed run left
@@ -210,7 +228,10 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
         assert!(
             complete.keys().all(|n| is_copy_name(n)),
             "the rerun left temporary files: {:?}",
-            complete.keys().filter(|n| !is_copy_name(n)).collect::<Vec<_>>()
+            complete
+                .keys()
+                .filter(|n| !is_copy_name(n))
+                .collect::<Vec<_>>()
         );
         for (name, bytes) in left.into_iter().filter(|(n, _)| is_copy_name(n)) {
             assert_eq!(
@@ -250,7 +271,10 @@ fn doc_add_killed_anywhere_leaves_a_registry_that_verifies() {
         let docs = list.as_array().unwrap();
         assert_eq!(docs.len(), finished, "documents registered {after}");
         for d in docs {
-            assert!(d["slots"].as_u64().unwrap() > 0, "a document without its template {after}");
+            assert!(
+                d["slots"].as_u64().unwrap() > 0,
+                "a document without its template {after}"
+            );
         }
     }
     h.ok(&["doc", "add", h.at("long.txt").to_str().unwrap()]);

@@ -372,6 +372,13 @@ impl Trace {
     }
 }
 
+/// An alignment's path: (leak token, step, document unit).
+type AlignPath = Vec<(usize, Op, usize)>;
+
+/// Each reading of a slot: (symbol, or `None` where the leak's form is
+/// none of the slot's), the site, and the span in the leak.
+type SlotReadings = HashMap<u32, Vec<(Option<u8>, u32, Range<usize>)>>;
+
 /// A step of an alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -532,7 +539,7 @@ impl Locator {
             }
             let doc = &self.docs[d as usize];
             let chains = chain(&seeds[i..j]);
-            let mut passages: Vec<(f32, Passage, Vec<(usize, Op, usize)>)> = Vec::new();
+            let mut passages: Vec<(f32, Passage, AlignPath)> = Vec::new();
             for (l0, l1, u0, u1) in chains {
                 let lr = l0.saturating_sub(40)..(l1 + 43).min(toks.len());
                 let ur = u0.saturating_sub(60)..(u1 + 63).min(doc.units.len());
@@ -542,7 +549,7 @@ impl Locator {
             }
             // Keep the best passages that do not overlap in the leak.
             passages.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let mut kept: Vec<(Passage, Vec<(usize, Op, usize)>)> = Vec::new();
+            let mut kept: Vec<(Passage, AlignPath)> = Vec::new();
             for (_, p, path) in passages {
                 if kept
                     .iter()
@@ -628,7 +635,7 @@ fn align_region(
     doc: &IndexedDoc,
     lr: Range<usize>,
     ur: Range<usize>,
-) -> Option<(f32, Passage, Vec<(usize, Op, usize)>)> {
+) -> Option<(f32, Passage, AlignPath)> {
     let (n, m) = (lr.len(), ur.len());
     let w = m + 1;
     let mut h = vec![0f32; (n + 1) * w];
@@ -773,11 +780,10 @@ fn read(
     doc: &IndexedDoc,
     t: &Template,
     d: usize,
-    passages: Vec<(Passage, Vec<(usize, Op, usize)>)>,
+    passages: Vec<(Passage, AlignPath)>,
 ) -> Trace {
-    // readings[slot] = list of (symbol or None, site, span)
-    let mut readings: HashMap<u32, Vec<(Option<u8>, u32, Range<usize>)>> = HashMap::new();
-    let has_zw = leak.contains(|c: char| matches!(c, '\u{200B}' | '\u{200C}' | '\u{2060}'));
+    let mut readings = SlotReadings::new();
+    let has_zw = leak.contains(['\u{200B}', '\u{200C}', '\u{2060}']);
     let has_nbsp = leak.contains('\u{00A0}');
     let has_cyr =
         leak.contains(|c: char| invisible_forms::HOMOGLYPHS.iter().any(|(_, cy)| *cy == c));

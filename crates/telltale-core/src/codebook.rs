@@ -276,8 +276,8 @@ mod tests {
         for r in 0..20_000 {
             n[cb.codeword(&format!("r{r}"))[0] as usize] += 1;
         }
-        for k in 0..3 {
-            let f = n[k] as f64 / 20_000.0;
+        for (k, &count) in n.iter().enumerate() {
+            let f = count as f64 / 20_000.0;
             assert!(
                 (f - cb.bias(0)[k]).abs() < 0.015,
                 "{k}: {f} vs {}",

@@ -13,6 +13,10 @@
 //! alike, and so that every result is a pure function of its inputs and the
 //! secret key. Storage, file formats and HTTP live in other crates.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod accuse;
 pub mod align;
 pub mod codebook;

@@ -10,6 +10,10 @@
 //! calibration (empirical against nominal false-accusation rates), and speed.
 //! Quick mode runs the same code on less data, for CI.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod plot;
 pub mod sections;
 
@@ -174,10 +178,8 @@ pub fn run_all(cfg: &Config) -> Result<PathBuf> {
         if cfg.quick { " --quick" } else { "" }
     ));
     let mut json = serde_json::Map::new();
-    let sections: Vec<(
-        &str,
-        Box<dyn Fn(&Config, &[Doc]) -> Result<(String, serde_json::Value)>>,
-    )> = vec![
+    type Section = Box<dyn Fn(&Config, &[Doc]) -> Result<(String, serde_json::Value)>>;
+    let sections: Vec<(&str, Section)> = vec![
         ("capacity", Box::new(sections::capacity)),
         ("naturalness", Box::new(sections::naturalness)),
         ("attribution", Box::new(sections::attribution)),

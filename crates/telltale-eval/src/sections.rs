@@ -356,16 +356,26 @@ fn make_leak(
 
 /// Fraction of trials in which exactly the leaker is accused, and how many
 /// trials accused an innocent.
+/// Documents with the locator and codebook of each, by position.
+struct Registered<'a> {
+    docs: &'a [Doc],
+    locators: &'a [Locator],
+    cbs: &'a [Codebook],
+}
+
 fn attribution_rate(
-    docs: &[Doc],
-    locators: &[Locator],
-    cbs: &[Codebook],
+    reg: &Registered,
     rs: &[String],
     words: usize,
     attack: Attack,
     trials: usize,
     seed: &str,
 ) -> (f64, usize, usize) {
+    let Registered {
+        docs,
+        locators,
+        cbs,
+    } = *reg;
     let mut rng = SimRng::new(seed);
     let eligible: Vec<usize> = (0..docs.len())
         .filter(|&i| docs[i].words >= words + 5)
@@ -416,6 +426,11 @@ pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
         .iter()
         .map(|d| Codebook::new(&k, &d.name, &d.template, CodeParams::default()))
         .collect::<Result<_, _>>()?;
+    let registered = Registered {
+        docs,
+        locators: &locators,
+        cbs: &cbs,
+    };
     let mut md = String::from("## Attribution power\n\nQuote length (words) at which exactly the true leaker is accused (false-accusation bound ≤ 1e-3) in 50% / 90% / 99% of trials; “>L” means not reached by the longest length tried. The quote sits inside other prose; *pasted* keeps the copy's bytes, *retyped* attacks pass it through a newspaper house style first (quotes, dashes, spacing normalised, invisible characters gone).\n\n");
     let mut results = Vec::new();
     let mut innocents_total = 0usize;
@@ -436,9 +451,7 @@ pub fn attribution(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
             let mut high = 0;
             for &l in &lengths {
                 let (rate, inn, t) = attribution_rate(
-                    docs,
-                    &locators,
-                    &cbs,
+                    &registered,
                     &rs,
                     l,
                     attack,
@@ -769,7 +782,7 @@ fn time<F: FnMut()>(runs: usize, mut f: F) -> f64 {
 }
 
 /// A document of about `words` words, joined from the corpus.
-fn long_template(docs: &[Doc], words: usize) -> Template {
+fn long_template(docs: &[Doc], words: usize) -> Result<Template> {
     let mut text = String::new();
     let mut w = 0;
     for d in docs.iter().cycle().take(docs.len() * 20) {
@@ -781,9 +794,7 @@ fn long_template(docs: &[Doc], words: usize) -> Template {
         w += d.words;
     }
     let mut gate = telltale_core::gate::NoGate;
-    telltale_core::RuleSet::default()
-        .build(&text, &mut gate)
-        .expect("corpus text builds")
+    Ok(telltale_core::RuleSet::default().build(&text, &mut gate)?)
 }
 
 pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(String, Value)> {
@@ -792,7 +803,7 @@ pub fn speed(cfg: &Config, docs: &[Doc], build_words_per_sec: f64) -> Result<(St
         md,
         "- Template build (rules + grammar gate): **{build_words_per_sec:.0} words/s**."
     );
-    let big = long_template(docs, 2000);
+    let big = long_template(docs, 2000)?;
     let k = key(5);
     let cb = Codebook::new(&k, "speed", &big, CodeParams::default())?;
     let copies = if cfg.quick { 100 } else { 1000 };

@@ -40,7 +40,9 @@ fn quick_mode_writes_a_sane_report() {
     // the chance that a trial accuses anyone innocent at 1e-3, so a few
     // hundred trials should see at most one or two (and pasted quotes are
     // attributed).
-    let trials = v["attribution"]["trials"].as_u64().expect("attribution.trials");
+    let trials = v["attribution"]["trials"]
+        .as_u64()
+        .expect("attribution.trials");
     let innocents = v["attribution"]["innocents_accused"]
         .as_u64()
         .expect("attribution.innocents_accused");
@@ -65,7 +67,9 @@ fn quick_mode_writes_a_sane_report() {
         "pasted quotes must be attributed (l90 = {l90})"
     );
     // Calibration: empirical rates at or below nominal (with sampling slack at the large alphas).
-    let rows = v["calibration"]["p_below"].as_array().expect("calibration.p_below");
+    let rows = v["calibration"]["p_below"]
+        .as_array()
+        .expect("calibration.p_below");
     assert!(!rows.is_empty(), "no calibration rows");
     for row in rows {
         let (a, r) = (
@@ -85,7 +89,7 @@ fn quick_mode_writes_a_sane_report() {
         items.len()
     );
     assert_eq!(v["naturalness"]["items"], items.len());
-    assert!(items
-        .iter()
-        .all(|i| i["original"].is_string() && i["variant"].is_string() && i["original"] != i["variant"]));
+    assert!(items.iter().all(|i| i["original"].is_string()
+        && i["variant"].is_string()
+        && i["original"] != i["variant"]));
 }

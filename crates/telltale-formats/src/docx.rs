@@ -127,10 +127,8 @@ pub fn extract(xml: &str) -> Result<Extracted, FormatError> {
             },
             Event::End(e) => match e.name().as_ref() {
                 b"w:t" => in_t = None,
-                b"w:p" if in_body => {
-                    if !text.is_empty() && !text.ends_with("\n\n") {
-                        text.push_str("\n\n");
-                    }
+                b"w:p" if in_body && !text.is_empty() && !text.ends_with("\n\n") => {
+                    text.push_str("\n\n");
                 }
                 b"w:body" => in_body = false,
                 _ => {}

@@ -76,7 +76,10 @@ fn tag_end(s: &[u8], mut i: usize) -> usize {
 fn find_close(s: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     let mut i = from;
     while i + 2 + name.len() <= s.len() {
-        if s[i] == b'<' && s[i + 1] == b'/' && s[i + 2..i + 2 + name.len()].eq_ignore_ascii_case(name) {
+        if s[i] == b'<'
+            && s[i + 1] == b'/'
+            && s[i + 2..i + 2 + name.len()].eq_ignore_ascii_case(name)
+        {
             return Some(i);
         }
         i += 1;

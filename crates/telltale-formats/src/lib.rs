@@ -14,6 +14,10 @@
 //! entry counts and expansion are capped ([`Limits`]) and every failure is
 //! a one-line [`FormatError`].
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod docx;
 mod entities;
 mod html;

@@ -397,6 +397,11 @@ fn files_built_to_make_the_html_scanner_quadratic_are_read_in_one_pass() {
     // An unclosed one swallows the rest, as a browser's would.
     let src = extract(Format::Html, b"<p>Seen.</p><SCRIPT>x</p>", limits).unwrap();
     assert_eq!(src.text, "Seen.");
-    let src = extract(Format::Html, b"<p>Seen.</p><Script>x</sCRIPT ><p>Too.</p>", limits).unwrap();
+    let src = extract(
+        Format::Html,
+        b"<p>Seen.</p><Script>x</sCRIPT ><p>Too.</p>",
+        limits,
+    )
+    .unwrap();
     assert_eq!(src.text, "Seen.\n\nToo.");
 }

@@ -29,16 +29,17 @@ pub struct LineMark {
     pub clarity: f32,
 }
 
-fn ink(image: &[u8], limits: &crate::Limits) -> Result<(Vec<(f32, f32)>, u32, u32), OcrError> {
+/// A page image's dark pixels as (x, y), and its height.
+fn ink(image: &[u8], limits: &crate::Limits) -> Result<(Vec<(f32, f32)>, u32), OcrError> {
     let img = crate::decode_image(image, limits)?.to_luma8();
-    let (w, h) = img.dimensions();
+    let h = img.height();
     let mut pts = Vec::new();
     for (x, y, p) in img.enumerate_pixels() {
         if p[0] < 140 {
             pts.push((x as f32, y as f32));
         }
     }
-    Ok((pts, w, h))
+    Ok((pts, h))
 }
 
 /// The rotation (radians) that makes text lines horizontal: the one whose
@@ -137,7 +138,7 @@ fn line_shifts(
     page: usize,
     limits: &crate::Limits,
 ) -> Result<(Vec<LineMark>, Geometry), OcrError> {
-    let (pts, _w, h) = ink(image, limits)?;
+    let (pts, h) = ink(image, limits)?;
     if pts.len() < 100 {
         return Err(OcrError::NoText);
     }
@@ -178,6 +179,7 @@ fn line_shifts(
     // Each line's place on the grid, in points: one spacing per line, and
     // a paragraph's extra space where the gap shows one.
     let mut grid = vec![0.0f32];
+    let mut at = 0.0f32;
     for w in best.windows(2) {
         let g = pt(w[1] - w[0]);
         let extra = if g > LINE_SPACING + PARAGRAPH_SPACING / 2.0 {
@@ -185,7 +187,8 @@ fn line_shifts(
         } else {
             0.0
         };
-        grid.push(grid.last().unwrap() + LINE_SPACING + extra);
+        at += LINE_SPACING + extra;
+        grid.push(at);
     }
     let fit = fit_quadratic(&grid, &best);
     let mut marks = Vec::new();
@@ -353,11 +356,12 @@ fn fit_quadratic(x: &[f32], y: &[f32]) -> [f32; 3] {
         if m[col][col].abs() < 1e-12 {
             return [y.iter().sum::<f32>() / y.len() as f32, 0.0, 0.0];
         }
-        for r in 0..3 {
+        let pivot = m[col];
+        for (r, row) in m.iter_mut().enumerate() {
             if r != col {
-                let f = m[r][col] / m[col][col];
-                for c in col..4 {
-                    m[r][c] -= f * m[col][c];
+                let f = row[col] / pivot[col];
+                for (v, p) in row.iter_mut().zip(pivot).skip(col) {
+                    *v -= f * p;
                 }
             }
         }
@@ -381,6 +385,9 @@ pub fn page_of(text: &str) -> Option<usize> {
     n.parse::<usize>().ok()?.checked_sub(1)
 }
 
+/// Layout readings, as (layout slot, bit).
+pub type LayoutMarks = Vec<(u32, u8)>;
+
 /// The layout readings of a leaked file, as (layout slot, bit): the clear
 /// line shifts of an image (one page, its number read from the footer in
 /// `text`, else the first) or of a PDF's rasterised pages, or a Word file's
@@ -390,8 +397,8 @@ pub fn read_layout(
     bytes: &[u8],
     text: &str,
     limits: crate::Limits,
-) -> Vec<(u32, u8)> {
-    let clear = |marks: Vec<LineMark>| -> Vec<(u32, u8)> {
+) -> LayoutMarks {
+    let clear = |marks: Vec<LineMark>| -> LayoutMarks {
         marks
             .into_iter()
             .filter(|m| m.clarity >= MIN_CLARITY)

@@ -13,6 +13,10 @@
 //! limit and rasterised pages a pixel limit, and the files live in a
 //! private temporary directory removed afterwards.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod layout;
 pub mod run;
 
@@ -55,7 +59,7 @@ pub fn read_leak_with_layout(
     extension: &str,
     bytes: &[u8],
     limits: Limits,
-) -> Result<Option<(String, Vec<(u32, u8)>)>, OcrError> {
+) -> Result<Option<(String, layout::LayoutMarks)>, OcrError> {
     Ok(read_leak(extension, bytes, limits)?.map(|text| {
         let marks = layout::read_layout(extension, bytes, &text, limits);
         (text, marks)
@@ -153,19 +157,25 @@ pub fn pdf_text(bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
     let dir = tempfile::tempdir()?;
     let pdf = dir.path().join("in.pdf");
     std::fs::write(&pdf, bytes)?;
-    let out = PDFTOTEXT.run(
-        &["-enc".as_ref(), "UTF-8".as_ref(), pdf.as_os_str(), "-".as_ref()],
-        Instant::now() + limits.timeout,
-        &limits,
-    )
-    // Say which kind of file was unreadable, not only which tool failed.
-    .map_err(|e| match e {
-        OcrError::Failed { message, .. } => OcrError::Failed {
-            tool: "the PDF reader (pdftotext)",
-            message,
-        },
-        e => e,
-    })?;
+    let out = PDFTOTEXT
+        .run(
+            &[
+                "-enc".as_ref(),
+                "UTF-8".as_ref(),
+                pdf.as_os_str(),
+                "-".as_ref(),
+            ],
+            Instant::now() + limits.timeout,
+            &limits,
+        )
+        // Say which kind of file was unreadable, not only which tool failed.
+        .map_err(|e| match e {
+            OcrError::Failed { message, .. } => OcrError::Failed {
+                tool: "the PDF reader (pdftotext)",
+                message,
+            },
+            e => e,
+        })?;
     let text = String::from_utf8_lossy(&out).replace('\u{c}', "\n\n");
     if text.trim().is_empty() {
         return Err(OcrError::NoTextLayer);

@@ -239,7 +239,10 @@ mod tests {
     fn a_failing_reader_reports_its_last_stderr_line_without_control_characters() {
         let e = SH
             .run(
-                &["-c".as_ref(), "printf 'one\\ntwo\\033[31m\\n' >&2; exit 3".as_ref()],
+                &[
+                    "-c".as_ref(),
+                    "printf 'one\\ntwo\\033[31m\\n' >&2; exit 3".as_ref(),
+                ],
                 Instant::now() + Duration::from_secs(20),
                 &limits(),
             )

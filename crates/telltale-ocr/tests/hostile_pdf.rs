@@ -34,7 +34,9 @@ fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -85,7 +87,10 @@ fn a_form_xobject_that_draws_itself_ends_no_process() {
     let file = one_page(595, 842, b"/X0 Do", form);
     // Whatever Poppler makes of it, the answer comes back as a value.
     let text = read_leak("pdf", &file, Limits::default());
-    eprintln!("self-drawing XObject: {:?}", text.as_ref().map(|t| t.as_ref().map(|t| t.len())));
+    eprintln!(
+        "self-drawing XObject: {:?}",
+        text.as_ref().map(|t| t.as_ref().map(|t| t.len()))
+    );
     let layout = telltale_ocr::layout::read_layout("pdf", &file, "", Limits::default());
     assert!(layout.len() < 64, "no layout marks invented from a loop");
 }
@@ -111,13 +116,19 @@ fn thousands_of_nested_arrays_end_no_process() {
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
     ]);
     let got = read_leak("pdf", &file, Limits::default());
-    eprintln!("nested arrays: {:?}", got.as_ref().map(|t| t.as_ref().map(|t| t.len())));
+    eprintln!(
+        "nested arrays: {:?}",
+        got.as_ref().map(|t| t.as_ref().map(|t| t.len()))
+    );
     // And in the content stream, where the text is drawn.
     let mut content = b"BT /F1 12 Tf 72 700 Td (Deep.) Tj ET ".to_vec();
     content.extend_from_slice(&deep);
     let file = one_page(595, 842, &content, b"<< >>".to_vec());
     let got = pdf_text(&file, Limits::default());
-    eprintln!("nested arrays in content: {:?}", got.as_ref().map(|t| t.len()));
+    eprintln!(
+        "nested arrays in content: {:?}",
+        got.as_ref().map(|t| t.len())
+    );
 }
 
 #[test]
@@ -138,9 +149,17 @@ fn a_giant_page_is_rasterised_within_the_pixel_cap() {
     assert_eq!(pages.len(), 1);
     let (w, h) = image::image_dimensions(&pages[0]).unwrap();
     eprintln!("a 6,000-point page at 150 dpi became {w} x {h} pixels");
-    assert!(w <= limits.max_page_side && h <= limits.max_page_side, "{w} x {h}");
-    assert!(w >= limits.max_page_side / 2, "the cap crops, it does not shrink to nothing");
-    assert!(pdf_text(&file, limits).unwrap().contains("A very large page."));
+    assert!(
+        w <= limits.max_page_side && h <= limits.max_page_side,
+        "{w} x {h}"
+    );
+    assert!(
+        w >= limits.max_page_side / 2,
+        "the cap crops, it does not shrink to nothing"
+    );
+    assert!(pdf_text(&file, limits)
+        .unwrap()
+        .contains("A very large page."));
 }
 
 #[test]
@@ -165,7 +184,11 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&h.to_be_bytes());
     ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -183,7 +206,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -221,15 +248,25 @@ fn pdf_copies_are_typeset_memos_whose_text_reads_back() {
             i += 1;
         }
     }
-    assert_eq!(i, want.len(), "every word of the copy, in order, is in the PDF's text");
+    assert_eq!(
+        i,
+        want.len(),
+        "every word of the copy, in order, is in the PDF's text"
+    );
     assert!(text.contains("OFFICIAL-SENSITIVE") && text.contains("Page 1 of"));
     assert!(!text.contains("r-0"), "no recipient in the layout");
     // Not a PDF, a broken one, and one without text.
-    assert!(matches!(pdf_text(b"hello", Limits::default()), Err(OcrError::NotPdf)));
+    assert!(matches!(
+        pdf_text(b"hello", Limits::default()),
+        Err(OcrError::NotPdf)
+    ));
     let mut broken = pdf.clone();
     broken.truncate(pdf.len() / 3);
     let e = pdf_text(&broken, Limits::default());
     assert!(e.is_err() || e.is_ok_and(|t| t.len() < text.len()));
     let blank = one_page(595, 842, b"", b"<< >>".to_vec());
-    assert!(matches!(pdf_text(&blank, Limits::default()), Err(OcrError::NoTextLayer)));
+    assert!(matches!(
+        pdf_text(&blank, Limits::default()),
+        Err(OcrError::NoTextLayer)
+    ));
 }

@@ -42,7 +42,7 @@ fn unhex(s: &str) -> Result<Vec<u8>, RegistryError> {
     let damaged = || RegistryError::Key("the key file is damaged".into());
     let digit = |b: u8| (b as char).to_digit(16).ok_or_else(damaged);
     let bytes = s.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(damaged());
     }
     bytes

@@ -13,6 +13,10 @@
 //!   audit.head     the audit log's last entry, sealed (see `integrity`)
 //! ```
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod accounts;
 mod backup;
 pub mod budget;
@@ -150,6 +154,13 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// (line number, reason)
     pub rejected: Vec<(usize, String)>,
+}
+
+/// Where and how a distribution writes its copies.
+struct Destination<'a> {
+    out: &'a Path,
+    format: &'a str,
+    mode: u32,
 }
 
 /// Result of a distribution run.
@@ -674,7 +685,8 @@ impl Registry {
         files::create_dir_with_mode(out, 0o700 | ((mode & 0o044) >> 2))?;
         files::remove_leftovers(out)?;
         let mut rep = DistributeReport::default();
-        let done = self.distribute_to(&doc, &names, out, format, mode, progress, &mut rep);
+        let to = Destination { out, format, mode };
+        let done = self.distribute_to(&doc, &names, &to, progress, &mut rep);
         // The head once for the whole run, also when it stopped half way.
         let head = self.sync_head();
         done.and(head)?;
@@ -709,12 +721,11 @@ impl Registry {
         &mut self,
         doc: &DocumentRecord,
         recipients: &[(String, String)],
-        out: &Path,
-        format: &str,
-        mode: u32,
+        to: &Destination,
         progress: &mut dyn FnMut(usize, usize),
         rep: &mut DistributeReport,
     ) -> Result<()> {
+        let Destination { out, format, mode } = *to;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(doc)?;
         let layout = self.layout_for(doc, format)?;

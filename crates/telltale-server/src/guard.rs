@@ -78,9 +78,7 @@ fn spec(method: &Method, route: &str) -> Spec {
             | "/admin/users/{name}"
             | "/api/users"
             | "/api/users/{name}"
-            | "/api/admin/backup" => {
-                (Some(ADMIN), false)
-            }
+            | "/api/admin/backup" => (Some(ADMIN), false),
             "/tokens" | "/tokens/{id}/revoke" | "/api/tokens" | "/api/tokens/{id}/revoke" => {
                 (Some(&Role::ALL), false)
             }

@@ -23,6 +23,10 @@
 //! Pages are rendered on the server (maud); the little CSS and JavaScript
 //! there is are compiled into the binary, and nothing is fetched at run time.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod api;
 mod auth;
 mod guard;

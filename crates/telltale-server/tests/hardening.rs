@@ -984,7 +984,14 @@ fn every_state_changing_route_is_guarded() {
 #[tokio::test]
 async fn an_admin_backs_the_registry_up_into_the_servers_backup_directory() {
     let none = world_with(config());
-    let r = call(&none, Method::POST, "/api/admin/backup", Some(&none.admin), None).await;
+    let r = call(
+        &none,
+        Method::POST,
+        "/api/admin/backup",
+        Some(&none.admin),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
 
     let root = tempfile::tempdir().unwrap();

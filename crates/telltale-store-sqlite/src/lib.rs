@@ -5,6 +5,10 @@
 //! `PRAGMA user_version`; opening an older registry upgrades it in one
 //! transaction, opening a newer one is refused with a message that says so.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod files;
 
 use std::path::Path;

@@ -18,8 +18,14 @@ fn the_database_and_its_sidecars_are_private_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.db");
     let mut s = SqliteStore::open(&path).unwrap();
-    s.append_audit(&telltale_store::ChainKey::from_bytes([1; 32]), 1, "t", "a", "d")
-        .unwrap();
+    s.append_audit(
+        &telltale_store::ChainKey::from_bytes([1; 32]),
+        1,
+        "t",
+        "a",
+        "d",
+    )
+    .unwrap();
     // Open: the write-ahead log and shared memory exist beside the file.
     for name in ["registry.db", "registry.db-wal", "registry.db-shm"] {
         assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");

@@ -17,6 +17,10 @@
 //! hash ([`legacy_entry_hash`]); the first keyed entry after them is an
 //! [`AUDIT_KEYED`] entry, and no unkeyed entry may follow a keyed one.
 
+// A library answers bad input with an error, never a panic.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod story;
 
 use serde::{Deserialize, Serialize};

@@ -40,6 +40,8 @@ pub(crate) struct WordSets {
 }
 
 impl WordSets {
+    // Built-in tables, compiled in: not input. Their tests parse them.
+    #[allow(clippy::expect_used)]
     pub fn builtin() -> WordSets {
         Self::parse(WORD_SYNONYMS).expect("word-synonyms.tsv is checked by tests")
     }
@@ -342,10 +344,14 @@ impl FormTable {
         FormTable { entries, by_first }
     }
 
+    // Built-in tables, compiled in: not input. Their tests parse them.
+    #[allow(clippy::expect_used)]
     pub fn synonyms() -> FormTable {
         Self::parse_synonyms(SYNONYMS).expect("synonyms.tsv is checked by tests")
     }
 
+    // Built-in tables, compiled in: not input. Their tests parse them.
+    #[allow(clippy::expect_used)]
     pub fn compounds() -> FormTable {
         Self::parse_compounds(COMPOUNDS).expect("compounds.tsv is checked by tests")
     }

@@ -74,7 +74,7 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
     // Sentences next to each other that repeat a phrase ("we will not …
     // We will not …") are one slot, so an anaphora stays parallel.
     let mut parent: Vec<usize> = (0..ctx.sentences.len()).collect();
-    fn root(p: &mut Vec<usize>, x: usize) -> usize {
+    fn root(p: &mut [usize], x: usize) -> usize {
         let mut x = x;
         while p[x] != x {
             p[x] = p[p[x]];
@@ -86,7 +86,10 @@ pub(crate) fn contractions(ctx: &Ctx, out: &mut Vec<Candidate>) {
         std::collections::HashMap::new();
     for (c, s) in found.iter().zip(&sentences) {
         if let Some(s) = s {
-            phrases.entry(*s).or_default().insert(text::fold(&c.forms[0]));
+            phrases
+                .entry(*s)
+                .or_default()
+                .insert(text::fold(&c.forms[0]));
         }
     }
     for (&sa, here) in &phrases {
@@ -569,7 +572,7 @@ pub(crate) fn complementiser(ctx: &Ctx, out: &mut Vec<Candidate>) {
             }
             j += 1;
         }
-        if words > 25 || words < 3 {
+        if !(3..=25).contains(&words) {
             continue;
         }
         // "say that X, that Y": the parallel needs every "that".
@@ -761,7 +764,6 @@ pub(crate) fn british_pairs(ctx: &Ctx, out: &mut Vec<Candidate>) {
             .iter()
             .enumerate()
             .find(|(_, (a, b))| *a == w || *b == w)
-            .map(|(k, p)| (k, p))
         else {
             continue;
         };
@@ -913,7 +915,7 @@ pub(crate) fn number_style(ctx: &Ctx, out: &mut Vec<Candidate>) {
         }
         let nw = ctx.folded(n);
         let pos = ctx.pos(n);
-        if !nw.ends_with('s') || nw.ends_with("ss") || !pos.noun || pos.verb && !pos.noun {
+        if !nw.ends_with('s') || nw.ends_with("ss") || !pos.noun {
             continue;
         }
         if matches!(
@@ -1835,15 +1837,14 @@ pub(crate) fn relative_that(ctx: &Ctx, out: &mut Vec<Candidate>) {
             continue;
         }
         // The clause's verb (or auxiliary) follows the pronoun.
-        if !vp.verb
+        if (!vp.verb
             || vp.noun
                 && !matches!(
                     ctx.folded(v).as_str(),
                     "have" | "need" | "want" | "face" | "see" | "make" | "do" | "love"
                 )
-                && !ctx.folded(v).ends_with("ed")
-        {
-            if !matches!(
+                && !ctx.folded(v).ends_with("ed"))
+            && !matches!(
                 ctx.folded(v).as_str(),
                 "will"
                     | "would"
@@ -1862,9 +1863,9 @@ pub(crate) fn relative_that(ctx: &Ctx, out: &mut Vec<Candidate>) {
                     | "am"
                     | "do"
                     | "did"
-            ) {
-                continue;
-            }
+            )
+        {
+            continue;
         }
         let range = ctx.tokens[i].start..ctx.tokens[n].start;
         out.push(cand(

@@ -255,7 +255,7 @@ impl<'a> Ctx<'a> {
 /// link destinations.
 fn prose_ranges(src: &str, format: Format) -> Vec<Range<usize>> {
     let base: Vec<Range<usize>> = match format {
-        Format::Plain => vec![0..src.len()],
+        Format::Plain => std::iter::once(0..src.len()).collect(),
         Format::Markdown => {
             use pulldown_cmark::{Event, Parser, Tag, TagEnd};
             let mut out = Vec::new();

@@ -980,7 +980,7 @@ pub(crate) fn clause_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
                 None => break,
             }
         }
-        if !clean || !finite || words > 12 || words < 3 {
+        if !clean || !finite || !(3..=12).contains(&words) {
             continue;
         }
         // Only ever added: blind review found readers miss a comma taken
