@@ -8,85 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const MEMO: &str = include_str!("../../telltale-core/data/sample/memo.txt");
-
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn at(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn file(&self, name: &str, content: &str) -> PathBuf {
-        let p = self.at(name);
-        std::fs::write(&p, content).unwrap();
-        p
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_telltale"));
-        c.args(args)
-            .env("TELLTALE_HOME", self.path())
-            .env_remove("TELLTALE_PASSPHRASE")
-            .current_dir(self.dir.path());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "telltale {args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-    /// Run and require a one-line error (not a panic); return it.
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(1), "telltale {args:?}: {o:?}");
-        let e = String::from_utf8(o.stderr).unwrap();
-        assert_eq!(e.trim_end().lines().count(), 1, "not one line: {e}");
-        e
-    }
-    fn issuances(&self, home: &Path) -> i64 {
-        rusqlite::Connection::open(home.join("registry.db"))
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0))
-            .unwrap()
-    }
-}
-
-fn add_doc(h: &Home, text: &str) -> String {
-    let f = h.file("memo.txt", text);
-    h.ok(&["doc", "add", f.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
-}
-
-fn csv(n: usize) -> String {
-    let mut s = String::from("id,name\n");
-    for i in 0..n {
-        s.push_str(&format!("r-{i:05},Recipient {i}\n"));
-    }
-    s
-}
+mod common;
+use common::*;
 
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {
@@ -138,7 +61,7 @@ fn the_registry_is_private_and_copies_never_follow_a_planted_link() {
     assert_eq!(mode(&home), 0o700);
     assert_eq!(mode(&home.join("registry.db")), 0o600);
 
-    let doc = add_doc(&h, MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     h.ok(&[
         "recipients",
         "import",
@@ -206,7 +129,7 @@ fn the_registry_is_private_and_copies_never_follow_a_planted_link() {
 fn an_issued_document_is_written_again_elsewhere_and_recorded_once() {
     let h = Home::new();
     h.ok(&["init"]);
-    let doc = add_doc(&h, MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     h.ok(&[
         "recipients",
         "import",
@@ -220,7 +143,7 @@ fn an_issued_document_is_written_again_elsewhere_and_recorded_once() {
         "--out",
         first.to_str().unwrap(),
     ]);
-    assert_eq!(h.issuances(&h.path()), 4);
+    assert_eq!(h.issuances().0, 4);
     // To a new directory: every copy written, byte for byte the same.
     let second = h.at("second");
     let said = h.ok(&[
@@ -274,7 +197,7 @@ fn an_issued_document_is_written_again_elsewhere_and_recorded_once() {
         said.contains("wrote 0 copies") && said.contains("4 already issued and in place"),
         "{said}"
     );
-    assert_eq!(h.issuances(&h.path()), 4, "each issuance recorded once");
+    assert_eq!(h.issuances().0, 4, "each issuance recorded once");
     // New recipients and old ones together.
     h.ok(&["recipients", "add", "r-new", "--name", "New Person"]);
     let rep = h.json(&[
@@ -289,7 +212,7 @@ fn an_issued_document_is_written_again_elsewhere_and_recorded_once() {
         (rep["written"].as_u64(), rep["rewritten"].as_u64()),
         (Some(1), Some(4))
     );
-    assert_eq!(h.issuances(&h.path()), 5);
+    assert_eq!(h.issuances().0, 5);
     assert!(h.ok(&["audit", "log"]).contains("distribute.again"));
     assert!(h.ok(&["audit", "verify"]).contains("intact"));
 }
@@ -298,7 +221,7 @@ fn an_issued_document_is_written_again_elsewhere_and_recorded_once() {
 fn recipients_named_twice_get_one_copy_and_are_told_about() {
     let h = Home::new();
     h.ok(&["init"]);
-    let doc = add_doc(&h, MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     h.ok(&[
         "recipients",
         "import",
@@ -318,7 +241,7 @@ fn recipients_named_twice_get_one_copy_and_are_told_about() {
     assert!(String::from_utf8(o.stdout)
         .unwrap()
         .contains("wrote 2 copies"));
-    assert_eq!(h.issuances(&h.path()), 2);
+    assert_eq!(h.issuances().0, 2);
 }
 
 #[test]
@@ -418,7 +341,7 @@ fn control_characters_are_refused_in_names_and_never_printed_raw() {
 fn a_backup_taken_during_a_distribution_verifies_and_traces() {
     let h = Home::new();
     h.ok(&["init"]);
-    let doc = add_doc(&h, MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     let n = 2000;
     h.ok(&[
         "recipients",
@@ -443,7 +366,7 @@ fn a_backup_taken_during_a_distribution_verifies_and_traces() {
     assert!(run.wait().unwrap().success());
     assert!(still_running, "the distribution ended before the backup");
     assert!(said.contains("audit log intact"), "{said}");
-    let in_backup = h.issuances(&backup);
+    let in_backup = issuances_in(&backup).0;
     assert!(in_backup > 0 && (in_backup as usize) < n, "{in_backup}");
     #[cfg(unix)]
     {

@@ -6,62 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const MEMO: &str = include_str!("../../telltale-core/data/sample/memo.txt");
-
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn file(&self, name: &str, content: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, content).unwrap();
-        p
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_telltale"));
-        c.args(args)
-            .env("TELLTALE_HOME", self.path())
-            .env_remove("TELLTALE_PASSPHRASE")
-            .current_dir(self.dir.path());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-    /// Run and require success; return stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "telltale {args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-    /// Run and require a one-line error; return it.
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(!o.status.success(), "telltale {args:?} should have failed");
-        let e = String::from_utf8(o.stderr).unwrap();
-        assert_eq!(e.trim_end().lines().count(), 1, "not one line: {e}");
-        e
-    }
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.path().join("registry.db")).unwrap()
-    }
-}
+mod common;
+use common::*;
 
 fn paragraphs(range: std::ops::Range<usize>) -> String {
     MEMO.split("\n\n")
@@ -69,25 +15,6 @@ fn paragraphs(range: std::ops::Range<usize>) -> String {
         .take(range.len())
         .collect::<Vec<_>>()
         .join("\n\n")
-}
-
-fn csv(n: usize) -> String {
-    let mut s = String::from("id,name,email\n");
-    for i in 0..n {
-        s.push_str(&format!("r-{i:05},Recipient {i},r{i}@example.org\n"));
-    }
-    s
-}
-
-/// `doc add` prints the new id last.
-fn add_doc(h: &Home, name: &str, text: &str) -> String {
-    let f = h.file(name, text);
-    h.ok(&["doc", "add", f.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
 }
 
 fn excerpt(copy: &str, from: &str, bytes: usize) -> String {
@@ -115,7 +42,7 @@ fn the_whole_story_from_init_to_trace() {
         );
     }
     let key_text = std::fs::read_to_string(&key).unwrap();
-    let doc = add_doc(&h, "memo.txt", MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     assert!(doc.starts_with("d-"));
     let shown = h.json(&["doc", "show", &doc, "--variants", "--json"]);
     assert!(shown["slots"].as_array().unwrap().len() > 100);
@@ -221,7 +148,7 @@ fn the_whole_story_from_init_to_trace() {
 fn an_interrupted_distribution_resumes_without_duplicates_or_gaps() {
     let h = Home::new();
     h.ok(&["init"]);
-    let doc = add_doc(&h, "memo.txt", &paragraphs(0..6));
+    let doc = h.add_doc("memo.txt", &paragraphs(0..6));
     let n = 3000;
     h.ok(&[
         "recipients",
@@ -378,7 +305,7 @@ fn audit_verify_reads_the_data_against_a_log_it_can_trust() {
     h.ok(&["init"]);
     h.ok(&["recipients", "add", "r-1", "--name", "Ann"]);
     h.ok(&["recipients", "add", "r-2", "--name", "Bo"]);
-    let doc = add_doc(&h, "memo.txt", &paragraphs(0..3));
+    let doc = h.add_doc("memo.txt", &paragraphs(0..3));
     let out = h.dir.path().join("out");
     h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
     assert!(h.ok(&["audit", "verify"]).contains("intact: 6 entries"));
@@ -442,7 +369,7 @@ fn a_renamed_recipient_is_named_in_traces_as_on_their_copy() {
     h.ok(&["init"]);
     h.ok(&["recipients", "add", "r-1", "--name", "Ann Holm"]);
     h.ok(&["recipients", "add", "r-2", "--name", "Bo Varga"]);
-    let doc = add_doc(&h, "memo.txt", MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     let out = h.dir.path().join("out");
     h.ok(&["distribute", &doc, "--all", "--out", out.to_str().unwrap()]);
     h.ok(&["recipients", "add", "r-1", "--name", "Someone Else"]);
@@ -504,7 +431,7 @@ fn csv_with_bad_rows_adds_the_good_ones_and_names_the_bad() {
 fn text_that_quotes_nothing_registered_accuses_nobody() {
     let h = Home::new();
     h.ok(&["init"]);
-    add_doc(&h, "memo.txt", MEMO);
+    h.add_doc("memo.txt", MEMO);
     let f = h.file("news.txt", "Farmers in the northern valleys reported a good harvest of barley this year, and prices at the autumn markets were steady.");
     let rep = h.json(&["trace", f.to_str().unwrap(), "--json"]);
     assert_eq!(rep["documents"], serde_json::json!([]));
@@ -520,7 +447,7 @@ fn an_article_quoting_three_memos_reports_all_three_and_combines_evidence() {
     let docs: Vec<String> = [0..5, 5..9, 9..14]
         .into_iter()
         .enumerate()
-        .map(|(i, r)| add_doc(&h, &format!("m{i}.txt"), &paragraphs(r)))
+        .map(|(i, r)| h.add_doc(&format!("m{i}.txt"), &paragraphs(r)))
         .collect();
     h.ok(&[
         "recipients",
@@ -804,7 +731,7 @@ fn retyped(s: &str) -> String {
 fn leaks_filed_under_one_case_are_read_together_with_a_bound_that_holds() {
     let h = Home::new();
     h.ok(&["init"]);
-    let doc = add_doc(&h, "memo.txt", MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     let r = h.file("people.csv", &csv(40));
     h.ok(&["recipients", "import", r.to_str().unwrap()]);
     let out = h.dir.path().join("out");
@@ -944,28 +871,6 @@ fn the_dense_profile_offers_more_slots_on_request() {
         .success());
 }
 
-/// One HTTP/1.1 request over a plain socket: (status, body).
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out[9..12].parse().unwrap();
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|x| x.1.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 #[test]
 fn users_tokens_links_and_the_server() {
     let h = Home::new();
@@ -1007,7 +912,7 @@ fn users_tokens_links_and_the_server() {
     assert!(token.starts_with("tt_") && token.len() == 67, "{token}");
     assert!(!h.ok(&["token", "list"]).contains(&token[3..]));
 
-    let doc = add_doc(&h, "memo.txt", MEMO);
+    let doc = h.add_doc("memo.txt", MEMO);
     let people = h.file("people.csv", &csv(3));
     h.ok(&["recipients", "import", people.to_str().unwrap()]);
     let out = h.dir.path().join("copies");
@@ -1043,41 +948,10 @@ fn users_tokens_links_and_the_server() {
         .expect("the base URL without a doubled slash");
 
     // Serve on a free port, use it, stop it with SIGTERM.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut server = Server(
-        h.cmd(&[
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--insecure-cookies",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap(),
-    );
-    let mut up = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(up, "the server listens");
-    assert_eq!(http(port, "GET", "/healthz", &[]), (200, "ok".into()));
-    let (status, page) = http(port, "GET", &format!("/r/{secret}"), &[]);
+    let mut server = Server::start(&h);
+    let port = server.port;
+    assert_eq!(http(port, "GET", "/healthz", &[], ""), (200, "ok".into()));
+    let (status, page) = http(port, "GET", &format!("/r/{secret}"), &[], "");
     assert_eq!(status, 200);
     assert!(page.contains("Recipient 1"), "the second row's recipient");
     let copy = std::fs::read_to_string(out.join("r-00001.txt")).unwrap();
@@ -1087,22 +961,29 @@ fn users_tokens_links_and_the_server() {
         .expect("a plain line");
     assert!(page.contains(line), "the page shows that recipient's copy");
     let auth = format!("Bearer {token}");
-    let (status, who) = http(port, "GET", "/api/whoami", &[("Authorization", &auth)]);
+    let (status, who) = http(port, "GET", "/api/whoami", &[("Authorization", &auth)], "");
     assert_eq!(status, 200, "{who}");
     assert!(who.contains("\"ivan\""));
     assert_eq!(
-        http(port, "GET", "/api/documents", &[("Authorization", &auth)]).0,
+        http(
+            port,
+            "GET",
+            "/api/documents",
+            &[("Authorization", &auth)],
+            ""
+        )
+        .0,
         403,
         "an investigator is not an author"
     );
     let killed = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
+        .args(["-TERM", &server.child().id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let mut stopped = None;
     for _ in 0..100 {
-        if let Some(s) = server.0.try_wait().unwrap() {
+        if let Some(s) = server.child().try_wait().unwrap() {
             stopped = Some(s);
             break;
         }
@@ -1296,7 +1177,7 @@ fn a_pdf_page_as_an_image_names_its_recipient_by_its_line_shifts() {
     let h = Home::new();
     h.ok(&["init"]);
     let one_page = paragraphs(0..5);
-    let doc = add_doc(&h, "memo.txt", &one_page);
+    let doc = h.add_doc("memo.txt", &one_page);
     let people = h.file("people.csv", &csv(1000));
     h.ok(&["recipients", "import", people.to_str().unwrap()]);
     let out = h.dir.path().join("pdf");

@@ -1,5 +1,6 @@
-//! Crash consistency, with the real binary: `distribute` and `doc add` are
-//! killed with SIGKILL at many points of their run, and after every kill
+//! Crash consistency, with the real binary: `distribute`, `doc add` and a
+//! server running a distribution job are killed with SIGKILL at many
+//! points of their run, and after every kill
 //! the registry must still verify, every copy under its final name must be
 //! whole, and no issuance may be recorded twice; a rerun then completes
 //! and leaves exactly one issuance per recipient and no temporary file.
@@ -13,43 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const MEMO: &str = include_str!("../../telltale-core/data/sample/memo.txt");
+mod common;
+use common::*;
+
 const RECIPIENTS: usize = 300;
 const DISTRIBUTE_KILLS: usize = 14;
 const DOC_ADD_KILLS: usize = 8;
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
 impl Home {
-    fn new() -> Home {
-        let h = Home {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        h.ok(&["init"]);
-        h
-    }
-    fn at(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_telltale"));
-        c.args(args)
-            .env("TELLTALE_HOME", self.at("home"))
-            .env_remove("TELLTALE_PASSPHRASE")
-            .current_dir(self.dir.path());
-        c
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.cmd(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "telltale {args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
     /// Start `args`, SIGKILL it after `delay` unless it ended first.
     /// Returns whether it was killed.
     fn kill_after(&self, args: &[&str], delay: Duration) -> bool {
@@ -76,26 +48,6 @@ impl Home {
         let t = Instant::now();
         self.ok(args);
         t.elapsed()
-    }
-    fn verifies(&self, after: &str) {
-        let o = self.cmd(&["audit", "verify"]).output().unwrap();
-        assert!(
-            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("intact"),
-            "audit verify failed {after}: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-    /// Issuance rows, and how many distinct (document, recipient) pairs
-    /// they hold.
-    fn issuances(&self) -> (i64, i64) {
-        let db = rusqlite::Connection::open(self.at("home").join("registry.db")).unwrap();
-        db.query_row(
-            "SELECT COUNT(*), COUNT(DISTINCT document_id || ' ' || recipient_id) FROM issuances",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
     }
 }
 
@@ -138,7 +90,7 @@ fn is_copy_name(name: &str) -> bool {
 
 #[test]
 fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
-    let h = Home::new();
+    let h = Home::initialised();
     std::fs::write(h.at("memo.txt"), MEMO).unwrap();
     let mut csv = String::from("id,name\n");
     for i in 0..RECIPIENTS {
@@ -150,7 +102,7 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
     // The length of an uninterrupted run, measured on a scratch registry
     // so that the real one starts with nothing issued.
     let span = {
-        let scratch = Home::new();
+        let scratch = Home::initialised();
         std::fs::write(scratch.at("memo.txt"), MEMO).unwrap();
         let d = scratch
             .ok(&["doc", "add", scratch.at("memo.txt").to_str().unwrap()])
@@ -251,12 +203,12 @@ fn distribute_killed_anywhere_leaves_whole_copies_and_single_issuances() {
 
 #[test]
 fn doc_add_killed_anywhere_leaves_a_registry_that_verifies() {
-    let h = Home::new();
+    let h = Home::initialised();
     // A longer document, so that registration takes long enough to be cut.
     let long: String = (0..12).map(|_| MEMO).collect::<Vec<_>>().join("\n\n");
     std::fs::write(h.at("long.txt"), &long).unwrap();
     let span = {
-        let scratch = Home::new();
+        let scratch = Home::initialised();
         std::fs::write(scratch.at("long.txt"), &long).unwrap();
         scratch.timed(&["doc", "add", scratch.at("long.txt").to_str().unwrap()])
     };
@@ -279,4 +231,109 @@ fn doc_add_killed_anywhere_leaves_a_registry_that_verifies() {
     }
     h.ok(&["doc", "add", h.at("long.txt").to_str().unwrap()]);
     h.verifies("after the rerun");
+}
+
+const SERVER_KILLS: usize = 8;
+const SERVER_RECIPIENTS: usize = 1000;
+
+/// Start a distribution of `doc` to everyone as a server job; its id.
+fn start_job(server: &Server, auth: &str, doc: &str) -> u64 {
+    let (status, body) = server.request(
+        "POST",
+        &format!("/api/documents/{doc}/distribute"),
+        &[("Authorization", auth)],
+        r#"{"all": true}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    let job: serde_json::Value = serde_json::from_str(&body).unwrap();
+    job["id"].as_u64().unwrap()
+}
+
+/// Poll a job until it finishes; panics on a failed job or after 120 s.
+fn finish_job(server: &Server, auth: &str, job: u64) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        let (status, body) = server.request(
+            "GET",
+            &format!("/api/jobs/{job}"),
+            &[("Authorization", auth)],
+            "",
+        );
+        assert_eq!(status, 200, "{body}");
+        let j: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if j["finished"].as_bool().unwrap() {
+            assert!(j["error"].is_null(), "the job failed: {body}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("job {job} did not finish in 120 s");
+}
+
+/// An author's API token in `h`, as an Authorization header value.
+fn author_token(h: &Home) -> String {
+    let o = h
+        .cmd(&["user", "add", "ada", "--role", "author"])
+        .env("TELLTALE_PASSWORD", "a long password")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let token = h.ok(&["token", "create", "ada", "--label", "crash"]);
+    format!("Bearer {}", token.lines().last().unwrap().trim())
+}
+
+#[test]
+fn server_killed_during_a_distribution_job_loses_and_doubles_nothing() {
+    let h = Home::initialised();
+    let people = h.file("people.csv", &csv(SERVER_RECIPIENTS));
+    h.ok(&["recipients", "import", people.to_str().unwrap()]);
+    let auth = author_token(&h);
+    h.file("memo.txt", MEMO);
+    let add = || {
+        h.ok(&["doc", "add", h.at("memo.txt").to_str().unwrap()])
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+
+    // An uninterrupted job's length, from its start to its end.
+    let span = {
+        let server = Server::start(&h);
+        let doc = add();
+        let t = Instant::now();
+        let job = start_job(&server, &auth, &doc);
+        finish_job(&server, &auth, job);
+        t.elapsed()
+    };
+
+    let mut docs = Vec::new();
+    let mut cut = 0;
+    for (k, delay) in kill_points(SERVER_KILLS, span, 3).into_iter().enumerate() {
+        let doc = add();
+        let server = Server::start(&h);
+        let before = h.issuances().0;
+        start_job(&server, &auth, &doc);
+        std::thread::sleep(delay);
+        server.kill();
+        let after = format!("after killing the server {k} at {delay:?}");
+        h.verifies(&after);
+        let (rows, distinct) = h.issuances();
+        assert_eq!(rows, distinct, "an issuance recorded twice {after}");
+        cut += usize::from(rows - before < SERVER_RECIPIENTS as i64);
+        docs.push(doc);
+    }
+    eprintln!("{cut} of {SERVER_KILLS} server jobs killed mid-run (run length {span:?})");
+    assert!(cut >= SERVER_KILLS / 4, "the kill points missed the jobs");
+
+    // Rerunning each job completes it: one issuance per recipient.
+    let server = Server::start(&h);
+    for doc in &docs {
+        let job = start_job(&server, &auth, doc);
+        finish_job(&server, &auth, job);
+    }
+    drop(server);
+    h.verifies("after the reruns");
+    let all = ((SERVER_KILLS + 1) * SERVER_RECIPIENTS) as i64;
+    assert_eq!(h.issuances(), (all, all));
 }
