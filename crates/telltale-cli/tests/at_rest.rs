@@ -3,8 +3,7 @@
 //! of a registry in use, and input that would otherwise crash, stop
 //! halfway, swallow rows or write control characters to a terminal.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::Value;
 

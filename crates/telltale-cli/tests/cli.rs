@@ -1,8 +1,8 @@
 //! The command-line contract, end to end, with the real binary on a
 //! temporary registry home.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 

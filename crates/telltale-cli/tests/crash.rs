@@ -10,8 +10,8 @@
 //! run, so the same points are tried on every machine, in proportion.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
