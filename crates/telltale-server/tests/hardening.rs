@@ -16,104 +16,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use telltale_registry::{Registry, Role};
 use telltale_server::{router, App, Config};
 use tower::ServiceExt;
 
-const PASSWORD: &str = "a long password";
-const MEMO: &str = telltale_core::sample::MEMO;
-
-struct World {
-    dir: tempfile::TempDir,
-    app: Router,
-    author: String,
-    investigator: String,
-    admin: String,
-}
-
-fn config() -> Config {
-    Config {
-        secure_cookies: false,
-        base_url: "http://telltale.test".into(),
-        ..Config::default()
-    }
-}
-
-fn world_with(config: Config) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let mut r = Registry::init(dir.path(), None).unwrap();
-    let mut tokens = Vec::new();
-    for (name, role) in [
-        ("ada", Role::Admin),
-        ("ann", Role::Author),
-        ("ivan", Role::Investigator),
-    ] {
-        r.add_user(name, role, PASSWORD).unwrap();
-        tokens.push(r.create_api_token(name, "tests").unwrap().0);
-    }
-    World {
-        dir,
-        app: router(App::new(r, config)),
-        admin: tokens[0].clone(),
-        author: tokens[1].clone(),
-        investigator: tokens[2].clone(),
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(app: &Router, mut req: Request<Body>) -> Reply {
-    req.extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn api(method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Request<Body> {
-    let mut b = Request::builder().method(method).uri(path);
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    match body {
-        Some(v) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
-}
-
-async fn call(
-    w: &World,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    send(&w.app, api(method, path, token, body)).await
-}
+mod common;
+use common::*;
 
 /// A sign-in form post, with its double-submit cookie.
 fn sign_in_request(user: &str, password: &str) -> Request<Body> {
@@ -191,37 +100,19 @@ async fn distribute(w: &World, doc: &str, who: &[&str]) -> Vec<(String, String)>
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     let job = r.json()["id"].as_u64().unwrap();
-    for _ in 0..600 {
-        let j = call(
-            w,
-            Method::GET,
-            &format!("/api/jobs/{job}"),
-            Some(&w.author),
-            None,
-        )
-        .await
-        .json();
-        if j["finished"] == true {
-            assert!(j["error"].is_null(), "{j}");
-            return j["links"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| {
-                    (
-                        l["recipient"].as_str().unwrap().to_string(),
-                        l["url"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("job {job} did not finish")
-}
-
-fn secret_of(url: &str) -> &str {
-    url.rsplit('/').next().unwrap()
+    let j = wait_for_job(w, job).await;
+    assert!(j["error"].is_null(), "{j}");
+    j["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["recipient"].as_str().unwrap().to_string(),
+                l["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 // ---- 5: long work stops when its request does ----
@@ -302,7 +193,7 @@ fn watched_body(read: Arc<AtomicBool>, bytes: usize) -> Body {
 
 #[tokio::test]
 async fn bodies_of_callers_who_may_not_send_them_are_never_read() {
-    let w = world_with(config());
+    let w = world();
     for (path, token, want) in [
         (
             "/api/trace/file?name=leak.txt",
@@ -446,7 +337,7 @@ async fn uploads_beyond_the_limit_are_told_to_retry() {
 async fn connections_beyond_the_cap_wait_to_be_accepted() {
     use axum::serve::ListenerExt;
     use std::io::{Read, Write};
-    let w = world_with(config());
+    let w = world();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = tcp.local_addr().unwrap();
     let listener = telltale_server::LimitedListener::new(tcp, 2).tap_io(|_| {});
@@ -492,7 +383,7 @@ async fn connections_beyond_the_cap_wait_to_be_accepted() {
 
 #[tokio::test]
 async fn a_session_with_a_foreign_authorization_scheme_still_needs_its_csrf_token() {
-    let w = world_with(config());
+    let w = world();
     let session = session_of(&w.app, "ann").await;
     for scheme in ["Basic eDp5", "Digest x", "Bearer"] {
         let r = send(
@@ -543,7 +434,7 @@ async fn a_session_with_a_foreign_authorization_scheme_still_needs_its_csrf_toke
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_passwords_reach_the_hash_at_most_the_limit() {
-    let w = world_with(config());
+    let w = world();
     let limit = config().login_failures as usize;
     let mut all = Vec::new();
     for _ in 0..60 {
@@ -572,7 +463,7 @@ async fn concurrent_wrong_passwords_reach_the_hash_at_most_the_limit() {
 
 #[tokio::test]
 async fn sign_in_limits_survive_a_restart() {
-    let w = world_with(config());
+    let w = world();
     for _ in 0..config().login_failures {
         assert_eq!(
             send(&w.app, sign_in_request("ivan", "wrong password"))
@@ -599,7 +490,7 @@ async fn sign_in_limits_survive_a_restart() {
 
 #[tokio::test]
 async fn a_new_password_or_disabling_ends_every_session_and_token() {
-    let w = world_with(config());
+    let w = world();
     let whoami = |cookie: &str| {
         with_cookie(Method::GET, "/api/whoami", cookie)
             .body(Body::empty())
@@ -689,7 +580,7 @@ fn captured_log() -> Captured {
 #[tokio::test]
 async fn the_log_holds_no_link_secrets_and_no_forged_lines() {
     let log = captured_log();
-    let w = world_with(config());
+    let w = world();
     let doc = register_memo(&w).await;
     add_recipients(&w, 2).await;
     let links = distribute(&w, &doc, &["r-1"]).await;
@@ -734,7 +625,7 @@ async fn the_log_holds_no_link_secrets_and_no_forged_lines() {
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers_and_pages_need_no_inline_code() {
-    let w = world_with(config());
+    let w = world();
     let doc = register_memo(&w).await;
     let ann = session_of(&w.app, "ann").await;
     let get = |path: &str, cookie: &str| {
@@ -824,7 +715,7 @@ fn has_event_handler(html: &str) -> bool {
 
 #[tokio::test]
 async fn revoking_a_link_withdraws_the_recipients_other_links_to_the_document() {
-    let w = world_with(config());
+    let w = world();
     let doc = register_memo(&w).await;
     add_recipients(&w, 2).await;
     let first = distribute(&w, &doc, &["r-1", "r-2"]).await;
@@ -880,7 +771,7 @@ fn database(home: &Path) -> rusqlite::Connection {
 
 #[tokio::test]
 async fn failures_of_the_server_are_never_answered_as_bad_requests() {
-    let w = world_with(config());
+    let w = world();
     // A Word document whose stored file no longer reads: its zip fails.
     let docx =
         telltale_formats::from_text(MEMO, telltale_formats::Format::Docx, "Kestria").unwrap();
@@ -983,7 +874,7 @@ fn every_state_changing_route_is_guarded() {
 
 #[tokio::test]
 async fn an_admin_backs_the_registry_up_into_the_servers_backup_directory() {
-    let none = world_with(config());
+    let none = world();
     let r = call(
         &none,
         Method::POST,

@@ -1,0 +1,142 @@
+//! What the server's tests share: a registry with one user of each role
+//! behind the whole router, and requests sent through it without a socket.
+
+// Each test binary uses its own part of this.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use telltale_registry::{Registry, Role};
+use telltale_server::{router, App, Config};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "a long password";
+pub const MEMO: &str = telltale_core::sample::MEMO;
+
+/// A registry in a temporary directory behind the router, with an API
+/// token for each of its users: ada (admin), ann (author), ivan
+/// (investigator).
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub app: Router,
+    pub admin: String,
+    pub author: String,
+    pub investigator: String,
+}
+
+pub fn world_with(config: Config) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Registry::init(dir.path(), None).unwrap();
+    let mut tokens = Vec::new();
+    for (name, role) in [
+        ("ada", Role::Admin),
+        ("ann", Role::Author),
+        ("ivan", Role::Investigator),
+    ] {
+        r.add_user(name, role, PASSWORD).unwrap();
+        tokens.push(r.create_api_token(name, "tests").unwrap().0);
+    }
+    World {
+        dir,
+        app: router(App::new(r, config)),
+        admin: tokens[0].clone(),
+        author: tokens[1].clone(),
+        investigator: tokens[2].clone(),
+    }
+}
+
+/// Plain-HTTP cookies and a fixed base URL for links.
+pub fn config() -> Config {
+    Config {
+        secure_cookies: false,
+        base_url: "http://telltale.test".into(),
+        ..Config::default()
+    }
+}
+
+pub fn world() -> World {
+    world_with(config())
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+pub async fn send(app: &Router, mut req: Request<Body>) -> Reply {
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn api(method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    }
+}
+
+pub async fn call(
+    w: &World,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    send(&w.app, api(method, path, token, body)).await
+}
+
+/// Poll a distribution job until it has finished; its final state.
+pub async fn wait_for_job(w: &World, job: u64) -> Value {
+    for _ in 0..600 {
+        let j = call(
+            w,
+            Method::GET,
+            &format!("/api/jobs/{job}"),
+            Some(&w.author),
+            None,
+        )
+        .await
+        .json();
+        if j["finished"] == true {
+            return j;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {job} did not finish")
+}
+
+pub fn secret_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
