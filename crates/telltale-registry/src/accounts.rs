@@ -9,8 +9,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use telltale_core::Codebook;
-use telltale_store::{ApiToken, Issuance, Link, Reservation, Role, Session, StoreError, User};
+use telltale_store::{ApiToken, Link, Reservation, Role, Session, StoreError, User};
 
 use crate::{hex, now, Registry, RegistryError, Result};
 
@@ -332,63 +331,6 @@ impl Registry {
     pub fn revoke_api_token(&mut self, id: &str) -> Result<()> {
         self.store.revoke_api_token(id)?;
         self.audit("token.revoke", id)
-    }
-
-    /// Record each recipient's copy of a document as issued without writing
-    /// a file (the server hands copies out through links and downloads).
-    /// Recipients who already have a copy are left as they are.
-    pub fn issue(
-        &mut self,
-        doc_id: &str,
-        recipients: &[String],
-        progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<crate::DistributeReport> {
-        let recipients = &crate::unique_ids(recipients);
-        let doc = self.document(doc_id)?;
-        let names = self.names_of(recipients)?;
-        let mut rep = crate::DistributeReport::default();
-        let done = self.issue_each(&doc, &names, progress, &mut rep);
-        // The log's head once for the whole run, also when it stopped.
-        let head = self.sync_head();
-        done.and(head).map(|()| rep)
-    }
-
-    fn issue_each(
-        &mut self,
-        doc: &telltale_store::DocumentRecord,
-        recipients: &[(String, String)],
-        progress: &mut dyn FnMut(usize, usize),
-        rep: &mut crate::DistributeReport,
-    ) -> Result<()> {
-        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
-        let issued: std::collections::HashSet<String> = self
-            .store
-            .issuances(Some(&doc.id))?
-            .into_iter()
-            .map(|i| i.recipient_id)
-            .collect();
-        for (n, (r, name)) in recipients.iter().enumerate() {
-            self.budget.check()?;
-            if issued.contains(r) {
-                rep.already += 1;
-            } else {
-                let copy = doc.template.render(&cb.codeword(r))?;
-                let iss = Issuance {
-                    document_id: doc.id.clone(),
-                    recipient_id: r.clone(),
-                    format: "txt".into(),
-                    issued_at: now(),
-                    path: None,
-                    content_hash: hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]),
-                    recipient_name: Some(name.clone()),
-                };
-                self.store
-                    .record_issuance(&self.chain, &iss, &self.actor, &mut || Ok(()))?;
-                rep.written += 1;
-            }
-            progress(n + 1, recipients.len());
-        }
-        Ok(())
     }
 
     /// Give each recipient, who must already hold a copy, a new personal

@@ -4,13 +4,14 @@
 //! their names, because a trigger of the same name that does nothing would
 //! otherwise pass.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use telltale_store::{next_entry, AuditEntry, ChainKey, Result};
 
-use crate::db;
+use crate::{begin, db};
 
-pub(crate) const AUDIT_COLUMNS: &str =
-    "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit";
+/// Every read of the log selects these columns, in this order, and
+/// [`audit_row`] maps them to an entry.
+const AUDIT_COLUMNS: &str = "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit";
 
 /// The guards of the audit table, as schema 1 created them.
 pub(crate) const GUARDS: [(&str, &str); 2] = [
@@ -54,7 +55,8 @@ pub(crate) fn append_audit_in(
     Ok(e)
 }
 
-pub(crate) fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+/// The one mapping of an audit row (see [`AUDIT_COLUMNS`]) to an entry.
+fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         seq: r.get(0)?,
         at: r.get(1)?,
@@ -64,6 +66,36 @@ pub(crate) fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
         prev_hash: r.get(5)?,
         hash: r.get(6)?,
     })
+}
+
+/// Append an entry in a transaction of its own (or a savepoint of the
+/// caller's, inside `Store::atomically`).
+pub(crate) fn append_audit(
+    conn: &mut Connection,
+    key: &ChainKey,
+    at: i64,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<AuditEntry> {
+    let tx = begin(conn, TransactionBehavior::Immediate)?;
+    let e = append_audit_in(&tx, key, at, actor, action, detail)?;
+    tx.commit()?;
+    Ok(e)
+}
+
+pub(crate) fn audit_log(conn: &Connection) -> Result<Vec<AuditEntry>> {
+    let mut st = conn
+        .prepare(&format!("{AUDIT_COLUMNS} ORDER BY seq"))
+        .map_err(db)?;
+    let rows = st.query_map([], audit_row).map_err(db)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db)
+}
+
+pub(crate) fn audit_entry(conn: &Connection, seq: i64) -> Result<Option<AuditEntry>> {
+    conn.query_row(&format!("{AUDIT_COLUMNS} WHERE seq = ?1"), [seq], audit_row)
+        .optional()
+        .map_err(db)
 }
 
 fn normalised(sql: &str) -> String {
@@ -112,11 +144,37 @@ pub(crate) fn guard_problems(conn: &Connection) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SqliteStore;
+    use telltale_store::Store;
 
     #[test]
     fn the_guards_are_the_ones_schema_1_created() {
         for (_, sql) in GUARDS {
             assert!(crate::MIGRATIONS[0].contains(&format!("{sql};")), "{sql}");
         }
+    }
+
+    #[test]
+    fn the_audit_log_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("registry.db")).unwrap();
+        s.append_audit(&ChainKey::from_bytes([1; 32]), 1, "t", "a", "d")
+            .unwrap();
+        assert!(s.conn.execute("UPDATE audit SET detail = 'x'", []).is_err());
+        assert!(s.conn.execute("DELETE FROM audit", []).is_err());
+        assert!(s.audit_guard_problems().unwrap().is_empty());
+        // A guard dropped, or replaced by one of the same name that does
+        // nothing, is reported.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_no_update;
+                 DROP TRIGGER audit_no_delete;
+                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT 1; END;",
+            )
+            .unwrap();
+        let problems = s.audit_guard_problems().unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("audit_no_update") && problems[0].contains("missing"));
+        assert!(problems[1].contains("audit_no_delete") && problems[1].contains("altered"));
     }
 }

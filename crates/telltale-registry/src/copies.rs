@@ -1,0 +1,171 @@
+//! How a recipient's copy is made: from the document's codebook, in the
+//! original's own format (its file with the recipient's variations written
+//! in) or laid out afresh as text, HTML, DOCX or PDF, with the layout marks
+//! PDF and Word copies carry. Copies are deterministic, which is what lets
+//! distribution write one again and a trace read it back.
+
+use telltale_core::Codebook;
+use telltale_store::{DocumentRecord, StoreError};
+
+use crate::{Registry, RegistryError, Result};
+
+/// Where [`Registry::each_copy_as`] hands each recipient's copy.
+pub type CopySink<'a, E> = dyn FnMut(&str, Vec<u8>) -> std::result::Result<(), E> + 'a;
+
+/// Output formats of copies.
+pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx", "pdf"];
+
+impl Registry {
+    /// The codebook of a document's layout layer (line shifts in its PDF
+    /// copies), under the same key as its text layers.
+    pub(crate) fn layout_codebook(&self, doc: &DocumentRecord) -> Result<Codebook> {
+        use telltale_formats::pdf;
+        Ok(Codebook::for_slots(
+            &self.key,
+            &pdf::layout_document_id(&doc.id),
+            &vec![2; pdf::LAYOUT_SLOTS as usize],
+            pdf::layout_code_params(),
+        )?)
+    }
+
+    /// The layout codebook, for the formats whose copies carry layout
+    /// marks (PDF line and word shifts, Word paragraph marks).
+    pub(crate) fn layout_for(
+        &self,
+        doc: &DocumentRecord,
+        format: &str,
+    ) -> Result<Option<Codebook>> {
+        match format {
+            "pdf" | "docx" => Ok(Some(self.layout_codebook(doc)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The file a document was registered from, read again (HTML, DOCX).
+    pub(crate) fn source_of(
+        &self,
+        doc: &DocumentRecord,
+    ) -> Result<Option<telltale_formats::Source>> {
+        let Some(format) = telltale_formats::Format::from_name(&doc.source_format).filter(|f| {
+            matches!(
+                f,
+                telltale_formats::Format::Html | telltale_formats::Format::Docx
+            )
+        }) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.store.source(&doc.id)? else {
+            return Err(StoreError::Corrupt(format!(
+                "{} was registered from {} but its file is missing",
+                doc.id, doc.source_format
+            ))
+            .into());
+        };
+        // The file was read when it was registered: if it no longer reads,
+        // the registry is at fault, not whoever asked for a copy.
+        telltale_formats::extract(format, &bytes, telltale_formats::Limits::default())
+            .map(Some)
+            .map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "the file {} was registered from no longer reads: {e}",
+                    doc.id
+                ))
+                .into()
+            })
+    }
+
+    /// A recipient's copy as a file in `format`: in the original's own
+    /// format, the original file with the recipient's variations written
+    /// into it; otherwise the copy's text laid out in that format.
+    pub fn render_copy_as(&self, doc_id: &str, recipient: &str, format: &str) -> Result<Vec<u8>> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let src = self.source_of(&doc)?;
+        let layout = self.layout_for(&doc, format)?;
+        copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), recipient, format)
+    }
+
+    /// Several recipients' copies in `format`, each handed to `each` as it
+    /// is made, with the document's codebooks and file read once.
+    /// `each` may fail with its own error type (a zip writer's, say), so
+    /// that its failures keep their own meaning.
+    pub fn each_copy_as<E: From<RegistryError>>(
+        &self,
+        doc_id: &str,
+        recipients: &[String],
+        format: &str,
+        each: &mut CopySink<'_, E>,
+    ) -> std::result::Result<(), E> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)
+            .map_err(RegistryError::from)?;
+        let src = self.source_of(&doc)?;
+        let layout = self.layout_for(&doc, format)?;
+        for r in recipients {
+            self.budget.check()?;
+            each(
+                r,
+                copy_bytes(&doc, &cb, layout.as_ref(), src.as_ref(), r, format)?,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The copy a recipient was (or would be) given.
+    pub fn render_copy(&self, doc_id: &str, recipient: &str) -> Result<String> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        Ok(doc.template.render(&cb.codeword(recipient))?)
+    }
+}
+
+/// A recipient's copy of `doc` as a file in `format` (see
+/// [`Registry::render_copy_as`]).
+pub(crate) fn copy_bytes(
+    doc: &DocumentRecord,
+    cb: &Codebook,
+    layout: Option<&Codebook>,
+    src: Option<&telltale_formats::Source>,
+    recipient: &str,
+    format: &str,
+) -> Result<Vec<u8>> {
+    let f = telltale_formats::Format::from_name(format).ok_or_else(|| {
+        RegistryError::Invalid(format!(
+            "unknown format {format}; choose one of {}",
+            COPY_FORMATS.join(", ")
+        ))
+    })?;
+    let codeword = cb.codeword(recipient);
+    // Only PDF and Word copies carry layout marks (see `layout_for`).
+    let bits = layout.map(|l| l.codeword(recipient)).unwrap_or_default();
+    let mark = |slot: u32| bits.get(slot as usize).copied().unwrap_or(0);
+    if let Some(src) = src.filter(|_| doc.source_format == format) {
+        return telltale_formats::render_marked(src, &doc.template, &codeword, Some(&mark))
+            .map_err(RegistryError::Render);
+    }
+    let text = doc.template.render(&codeword)?;
+    if f == telltale_formats::Format::Docx {
+        // A Word file laid out from text carries the paragraph marks too.
+        let plain =
+            telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)?;
+        let src = telltale_formats::extract(f, &plain, telltale_formats::Limits::default())
+            .map_err(RegistryError::Render)?;
+        let bare = telltale_core::Template::new(src.text.clone(), Vec::new(), Vec::new())?;
+        return telltale_formats::render_marked(&src, &bare, &[], Some(&mark))
+            .map_err(RegistryError::Render);
+    }
+    if f == telltale_formats::Format::Pdf {
+        // Typeset copies also carry the layout layer: line shifts that
+        // survive printing and photographs.
+        return telltale_formats::pdf::from_text(
+            &text,
+            &telltale_formats::pdf::Memo {
+                title: &doc.title,
+                classification: telltale_formats::classification(&text),
+                marks: Some(&mark),
+            },
+        )
+        .map_err(RegistryError::Render);
+    }
+    telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)
+}

@@ -1,0 +1,287 @@
+//! Documents in the registry: registering one from text or a file (its
+//! template built under the rules, grammar-gated, fitted to the original's
+//! markup, stored with its shingles and its audit entry in one
+//! transaction), switching rule classes off before the first issue,
+//! estimating how short a quote names its leaker, reading and removing.
+
+use telltale_core::gate::HarperGate;
+use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
+use telltale_core::{align, CodeParams, Codebook};
+use telltale_store::{DocumentRecord, StoreError};
+
+use crate::{hex, integrity, now, Registry, RegistryError, Result, MAX_INPUT_BYTES};
+
+impl Registry {
+    /// Register a document. `format` says which parts are prose.
+    pub fn add_document(
+        &mut self,
+        text: &str,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+    ) -> Result<DocumentRecord> {
+        self.add_document_with(text, title, format, source_format, Profile::default())
+    }
+
+    /// As [`Registry::add_document`], under a chosen style profile.
+    pub fn add_document_with(
+        &mut self,
+        text: &str,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
+        self.register(text, None, title, format, source_format, profile)
+    }
+
+    /// Register a document from a file's bytes in any format telltale
+    /// reads (.txt, .md, .html, .docx). HTML and DOCX originals are kept,
+    /// so that copies can be issued in the original's own format with its
+    /// markup, styles, tables and images.
+    pub fn add_document_file(
+        &mut self,
+        bytes: &[u8],
+        format: telltale_formats::Format,
+        title: Option<&str>,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
+        use telltale_formats::Format as F;
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(telltale_core::Error::TooLarge {
+                size: bytes.len(),
+                limit: MAX_INPUT_BYTES,
+            }
+            .into());
+        }
+        if format == F::Pdf {
+            // A PDF original gives its text layer; copies are typeset
+            // afresh (`distribute --format pdf`), with the layout layer.
+            let text = telltale_ocr::pdf_text(bytes, telltale_ocr::Limits::default())?;
+            let text = telltale_formats::pdf::tidy_text(&text);
+            return self.register(&text, None, title, Format::Plain, "pdf", profile);
+        }
+        let source = telltale_formats::extract(format, bytes, telltale_formats::Limits::default())?;
+        match format {
+            F::Txt => self.register(&source.text, None, title, Format::Plain, "txt", profile),
+            F::Md => self.register(&source.text, None, title, Format::Markdown, "md", profile),
+            // Handled above.
+            F::Pdf => Err(telltale_formats::FormatError::Unsupported("pdf".into()).into()),
+            F::Html | F::Docx => self.register(
+                &source.text,
+                Some(&source),
+                title,
+                Format::Plain,
+                format.name(),
+                profile,
+            ),
+        }
+    }
+
+    fn register(
+        &mut self,
+        text: &str,
+        source: Option<&telltale_formats::Source>,
+        title: Option<&str>,
+        format: Format,
+        source_format: &str,
+        profile: Profile,
+    ) -> Result<DocumentRecord> {
+        // Checked before anything else reads the text.
+        telltale_core::rules::check_input(text)?;
+        let variety = detect_variety(text);
+        let rules = RuleSet {
+            format,
+            profile,
+            // Detected again by the engine, which also weighs how clear the
+            // evidence is; the gate below needs the same answer.
+            variety: None,
+            ..RuleSet::default()
+        };
+        let gi = self.gate_for(variety);
+        let mut template = rules.build(text, &mut self.gates[gi].1)?;
+        if let Some(src) = source {
+            template = telltale_formats::fit(&template, src);
+        }
+        let created_at = now();
+        let id = {
+            let mut h = blake3::Hasher::new();
+            h.update(text.as_bytes());
+            h.update(&created_at.to_le_bytes());
+            let mut salt = [0u8; 8];
+            getrandom::fill(&mut salt).map_err(|e| RegistryError::Key(e.to_string()))?;
+            h.update(&salt);
+            format!("d-{}", &hex(h.finalize().as_bytes())[..10])
+        };
+        let title = title
+            .map(str::to_string)
+            .unwrap_or_else(|| default_title(text));
+        let doc = DocumentRecord {
+            id,
+            title,
+            created_at,
+            source_format: source_format.into(),
+            template,
+            code_params: CodeParams::default(),
+            rules,
+        };
+        let shingles = align::template_shingles(&doc.template);
+        let detail = format!(
+            "{} \"{}\" {}",
+            doc.id,
+            doc.title,
+            integrity::template_note(&doc)?
+        );
+        // The document, its file and its entry together: without its file
+        // it could not be issued as registered.
+        self.audited(&mut |s, chain, actor| {
+            s.put_document(&doc, &shingles)?;
+            if let Some(src) = source {
+                s.put_source(&doc.id, &src.bytes)?;
+            }
+            s.append_audit(chain, now(), actor, "doc.add", &detail)?;
+            Ok(())
+        })?;
+        Ok(doc)
+    }
+
+    /// Switch rule classes off (or back on) for a document that has not
+    /// been issued yet, and rebuild its template under the new rules.
+    pub fn set_disabled_classes(
+        &mut self,
+        id: &str,
+        disabled: &[telltale_core::Class],
+    ) -> Result<DocumentRecord> {
+        let mut doc = self.document(id)?;
+        if !self.store.issuances(Some(id))?.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{id} has been issued; its variations can no longer change"
+            ))
+            .into());
+        }
+        let mut disabled = disabled.to_vec();
+        disabled.sort_by_key(|c| c.name());
+        disabled.dedup();
+        doc.rules.disabled = disabled;
+        let variety = detect_variety(&doc.template.text);
+        let gi = self.gate_for(variety);
+        let text = doc.template.text.clone();
+        doc.template = doc.rules.build(&text, &mut self.gates[gi].1)?;
+        if let Some(src) = self.source_of(&doc)? {
+            doc.template = telltale_formats::fit(&doc.template, &src);
+        }
+        let shingles = align::template_shingles(&doc.template);
+        let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
+        let detail = format!(
+            "{id}: classes off [{}] {}",
+            names.join(","),
+            integrity::template_note(&doc)?
+        );
+        self.audited(&mut |s, chain, actor| {
+            s.replace_document(&doc, &shingles)?;
+            s.append_audit(chain, now(), actor, "doc.rules", &detail)?;
+            Ok(())
+        })?;
+        Ok(doc)
+    }
+
+    /// The shortest quote, in words, that would name its leaker among
+    /// `recipients` holders at `threshold`: when retyped (lexical and
+    /// punctuation layers survive) and when pasted (all layers survive).
+    pub fn estimate_quote(
+        &self,
+        doc: &DocumentRecord,
+        recipients: usize,
+        threshold: f64,
+    ) -> Result<(Option<usize>, Option<usize>)> {
+        use telltale_core::estimate::shortest_identifying_quote_until;
+        use telltale_core::Layer;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let n = recipients.max(2);
+        let stop = || self.budget.spent();
+        let estimate = |layers: &[Layer]| {
+            shortest_identifying_quote_until(&doc.template, &cb, n, threshold, layers, &stop)
+                .map_err(|_| RegistryError::Cancelled)
+        };
+        Ok((
+            estimate(&[Layer::Lexical, Layer::Punctuation])?,
+            estimate(&Layer::ALL)?,
+        ))
+    }
+
+    fn gate_for(&mut self, variety: telltale_core::Variety) -> usize {
+        match self.gates.iter().position(|(v, _)| *v == variety) {
+            Some(i) => i,
+            None => {
+                self.gates.push((variety, HarperGate::new(variety)));
+                self.gates.len() - 1
+            }
+        }
+    }
+
+    pub fn document(&self, id: &str) -> Result<DocumentRecord> {
+        self.store
+            .document(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("document {id}")).into())
+    }
+
+    pub fn remove_document(&mut self, id: &str, force: bool) -> Result<()> {
+        let detail = format!("{id}{}", if force { " (forced)" } else { "" });
+        self.audited(&mut |s, chain, actor| {
+            s.remove_document(id, force)?;
+            s.append_audit(chain, now(), actor, "doc.remove", &detail)?;
+            Ok(())
+        })
+    }
+}
+
+/// A title for a document registered without one: its "Subject:" line
+/// near the top if it has one, else its first line of words that is not a
+/// classification marking.
+fn default_title(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let subject = lines.iter().take(20).find_map(|l| {
+        l.strip_prefix("Subject:")
+            .or_else(|| l.strip_prefix("SUBJECT:"))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    });
+    let line = subject.unwrap_or_else(|| {
+        lines
+            .iter()
+            .copied()
+            .find(|l| {
+                !l.is_empty()
+                    && l.chars().any(char::is_alphabetic)
+                    && telltale_formats::classification(l).is_none()
+            })
+            .unwrap_or("Untitled")
+    });
+    let line = line.trim_start_matches('#').trim();
+    if line.chars().count() <= 120 {
+        return line.to_string();
+    }
+    // Cut a long line at a word, not inside one.
+    let cut: String = line.chars().take(120).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_titles_skip_markings_and_prefer_the_subject() {
+        assert_eq!(
+            super::default_title(telltale_core::sample::MEMO),
+            "Kestria: coalition under strain ahead of the Salvik port agreement and the UN vote"
+        );
+        assert_eq!(
+            super::default_title("SECRET\n\n# Budget notes\nText."),
+            "Budget notes"
+        );
+        assert_eq!(super::default_title("\n\n"), "Untitled");
+        let long = "word ".repeat(40);
+        let t = super::default_title(&long);
+        assert!(t.ends_with("word…") && t.chars().count() <= 121, "{t}");
+    }
+}

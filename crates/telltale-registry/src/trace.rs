@@ -1,0 +1,322 @@
+//! Tracing leaked text: locating the documents it came from by the
+//! shingle index, aligning it with only those, accusing per document and
+//! over all of them (with the layout readings of a leaked page), recording
+//! the trace with its input, and reading every leak of a case together.
+
+use std::collections::BTreeMap;
+
+use telltale_core::{accuse, align, AccuseParams, Codebook, DocumentEvidence, Locator};
+use telltale_store::DocumentRecord;
+
+use crate::report::{self, DocumentReport, TraceReport};
+use crate::{hex, now, Registry, RegistryError, Result};
+
+impl Registry {
+    /// Trace any text against the registry (or one document), record the
+    /// trace, and report in the `trace --json` shape.
+    pub fn trace(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<TraceReport> {
+        self.trace_case(text, only, None, params)
+    }
+
+    /// As [`Registry::trace`], filing the leak under `case`: the report then
+    /// also reads every earlier leak of that case together with this one
+    /// (see [`report::RunningReport`]).
+    pub fn trace_case(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<TraceReport> {
+        Ok(self.trace_recorded(text, only, case, params)?.1)
+    }
+
+    /// As [`Registry::trace_case`], also returning the id under which the
+    /// trace and its input were kept.
+    pub fn trace_recorded(
+        &mut self,
+        text: &str,
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<(i64, TraceReport)> {
+        self.trace_with_layout(text, &[], only, case, params)
+    }
+
+    /// As [`Registry::trace_recorded`], with the line-shift readings of a
+    /// leaked page image or PDF (`(layout slot, bit)`, see
+    /// `telltale_formats::pdf`): they are read as evidence for the document
+    /// the text locates best, together with its text slots.
+    pub fn trace_with_layout(
+        &mut self,
+        text: &str,
+        layout: &[(u32, u8)],
+        only: Option<&str>,
+        case: Option<&str>,
+        params: AccuseParams,
+    ) -> Result<(i64, TraceReport)> {
+        if let Some(c) = case {
+            if c.trim().is_empty() || c.len() > 128 || c.contains(char::is_control) {
+                return Err(RegistryError::Invalid(format!(
+                    "case name {c:?} must be 1 to 128 printable characters"
+                )));
+            }
+        }
+        if text.len() > telltale_core::align::MAX_LEAK_BYTES {
+            return Err(telltale_core::Error::TooLarge {
+                size: text.len(),
+                limit: telltale_core::align::MAX_LEAK_BYTES,
+            }
+            .into());
+        }
+        let ids: Vec<String> = match only {
+            Some(id) => vec![self.document(id)?.id],
+            None => self
+                .store
+                .candidate_documents(&align::text_shingles(text), 64)?
+                .into_iter()
+                .filter(|(_, shared)| *shared >= 2)
+                .map(|(d, _)| d)
+                .collect(),
+        };
+        let docs: Vec<DocumentRecord> = ids
+            .iter()
+            .map(|id| self.document(id))
+            .collect::<Result<_>>()?;
+        let mut locator = Locator::new();
+        for d in &docs {
+            locator.add(&d.template);
+        }
+        let templates: Vec<&telltale_core::Template> = docs.iter().map(|d| &d.template).collect();
+        let traces = locator.trace(&templates, text)?;
+        let mut current: BTreeMap<String, String> = BTreeMap::new();
+        for r in self.store.recipients()? {
+            current.insert(r.id, r.name);
+        }
+        let mut names = report::Names::new(current);
+        let mut report = TraceReport {
+            threshold: params.threshold,
+            documents: Vec::new(),
+            combined: None,
+            case: case.map(str::to_string),
+            running: None,
+        };
+        let mut codebooks = Vec::new();
+        let mut holders = Vec::new();
+        for t in &traces {
+            self.budget.check()?;
+            let d = &docs[t.doc];
+            let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
+            let mut rs: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                rs.push(i.recipient_id);
+            }
+            // Line shifts belong to the page the text came from: the best
+            // located document.
+            let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
+                let mut seen = std::collections::HashSet::new();
+                layout
+                    .iter()
+                    .filter(|(slot, _)| {
+                        *slot < telltale_formats::pdf::LAYOUT_SLOTS && seen.insert(*slot)
+                    })
+                    .map(|&(slot, bit)| telltale_core::Observation {
+                        slot,
+                        symbol: bit.min(1),
+                        site: 0,
+                        leak_span: 0..0,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let layout_cb = if layout_obs.is_empty() {
+                None
+            } else {
+                Some(self.layout_codebook(d)?)
+            };
+            let mut evidence = vec![DocumentEvidence {
+                codebook: &cb,
+                observations: &t.observations,
+                recipients: &rs,
+            }];
+            if let Some(layout_cb) = &layout_cb {
+                evidence.push(DocumentEvidence {
+                    codebook: layout_cb,
+                    observations: &layout_obs,
+                    recipients: &rs,
+                });
+            }
+            let acc = accuse(&evidence, params);
+            let mut dr = DocumentReport::new(d, t, &acc, &names);
+            dr.layout_marks = layout_obs.len();
+            report.documents.push(dr);
+            codebooks.push(cb);
+            holders.push(rs);
+        }
+        if traces.len() > 1 {
+            let ev: Vec<DocumentEvidence> = traces
+                .iter()
+                .zip(&codebooks)
+                .zip(&holders)
+                .map(|((t, cb), rs)| DocumentEvidence {
+                    codebook: cb,
+                    observations: &t.observations,
+                    recipients: rs,
+                })
+                .collect();
+            let acc = accuse(&ev, params);
+            report.combined = Some(report::CombinedReport::new(&acc, &names));
+        }
+        if let Some(case) = case {
+            report.running = Some(self.running_evidence(case, &report, params, &names)?);
+        }
+        let json = serde_json::to_value(&report).map_err(|source| RegistryError::Encode {
+            what: "trace report",
+            source,
+        })?;
+        let input_hash = hex(blake3::hash(text.as_bytes()).as_bytes());
+        let id = self
+            .store
+            .record_trace(now(), &input_hash, text.len(), &json)?;
+        self.store.put_trace_input(id, text)?;
+        let accused: Vec<String> = report
+            .documents
+            .iter()
+            .flat_map(|d| d.accused.clone())
+            .collect();
+        self.audit(
+            "trace",
+            &format!(
+                "trace {id} of input {} ({} bytes): {} document(s), accused [{}]",
+                &input_hash[..16],
+                text.len(),
+                report.documents.len(),
+                accused.join(",")
+            ),
+        )?;
+        Ok((id, report))
+    }
+
+    /// Every leak filed under `case` so far, and `current`, read together.
+    /// Each slot counts once however many leaks show it; a slot read
+    /// differently in two leaks is left out (which depends on the leaks
+    /// alone, never on anyone's codeword, so the bound holds).
+    fn running_evidence(
+        &self,
+        case: &str,
+        current: &TraceReport,
+        params: AccuseParams,
+        names: &report::Names,
+    ) -> Result<report::RunningReport> {
+        let mut names = names.clone();
+        let mut reports: Vec<TraceReport> = Vec::new();
+        for t in self.store.traces()? {
+            // A stored result that no longer parses (an older format) is
+            // not evidence we can read; it is skipped, not guessed at.
+            if let Ok(r) = serde_json::from_value::<TraceReport>(t.result) {
+                if r.case.as_deref() == Some(case) {
+                    reports.push(r);
+                }
+            }
+        }
+        reports.push(current.clone());
+        let leaks = reports.len();
+        let mut readings: BTreeMap<String, BTreeMap<u32, Option<u8>>> = BTreeMap::new();
+        for r in &reports {
+            for d in &r.documents {
+                let slots = readings.entry(d.id.clone()).or_default();
+                for e in &d.evidence {
+                    slots
+                        .entry(e.slot)
+                        .and_modify(|s| {
+                            if *s != Some(e.observed) {
+                                *s = None
+                            }
+                        })
+                        .or_insert(Some(e.observed));
+                }
+            }
+        }
+        let mut docs = Vec::new();
+        for (id, slots) in &readings {
+            self.budget.check()?;
+            // A document removed since an earlier leak cannot be read any more.
+            let Ok(d) = self.document(id) else { continue };
+            let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
+            let mut holders: Vec<String> = Vec::new();
+            for i in self.store.issuances(Some(&d.id))? {
+                if let Some(name) = &i.recipient_name {
+                    names.add_issued(&d.id, &i.recipient_id, name);
+                }
+                holders.push(i.recipient_id);
+            }
+            let obs: Vec<telltale_core::Observation> = slots
+                .iter()
+                .filter_map(|(&slot, sym)| {
+                    let sym = (*sym)?;
+                    let slot_ok = d
+                        .template
+                        .slots
+                        .get(slot as usize)
+                        .is_some_and(|s| sym < s.q);
+                    let site = d.template.sites.iter().position(|s| s.slot == slot)?;
+                    slot_ok.then_some(telltale_core::Observation {
+                        slot,
+                        symbol: sym,
+                        site: site as u32,
+                        leak_span: 0..0,
+                    })
+                })
+                .collect();
+            docs.push((cb, holders, obs));
+        }
+        let ev: Vec<DocumentEvidence> = docs
+            .iter()
+            .map(|(cb, rs, obs)| DocumentEvidence {
+                codebook: cb,
+                observations: obs,
+                recipients: rs,
+            })
+            .collect();
+        let threshold = params.threshold * report::look_share(leaks);
+        let acc = accuse(
+            &ev,
+            AccuseParams {
+                threshold,
+                ..params
+            },
+        );
+        let observed = docs.iter().map(|d| d.2.len()).sum();
+        Ok(report::RunningReport::new(
+            case, leaks, observed, threshold, &acc, &names,
+        ))
+    }
+
+    /// For each (slot, symbol) read in a leak of `doc_id`: which holders'
+    /// copies show that symbol there (the evidence page's "shared by").
+    pub fn sharers(&self, doc_id: &str, readings: &[(u32, u8)]) -> Result<Vec<Vec<String>>> {
+        let doc = self.document(doc_id)?;
+        let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
+        let slots: Vec<u32> = readings.iter().map(|r| r.0).collect();
+        let mut out = vec![Vec::new(); readings.len()];
+        for i in self.store.issuances(Some(doc_id))? {
+            self.budget.check()?;
+            let symbols = cb.symbols_at(&i.recipient_id, &slots);
+            for (k, (_, want)) in readings.iter().enumerate() {
+                if symbols.get(k) == Some(want) {
+                    out[k].push(i.recipient_id.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
