@@ -130,6 +130,25 @@ pub fn csv(n: usize) -> String {
     s
 }
 
+/// Paragraphs `range` of the sample memo, joined as in the memo.
+pub fn paragraphs(range: std::ops::Range<usize>) -> String {
+    MEMO.split("\n\n")
+        .skip(range.start)
+        .take(range.len())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+pub fn excerpt(copy: &str, from: &str, bytes: usize) -> String {
+    // Copies carry invisible marks between words; find the anchor in a
+    // stripped view, then cut the same words from the copy.
+    let start = copy
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} not in copy"));
+    let end = copy.ceil_char_boundary((start + bytes).min(copy.len()));
+    copy[start..end].to_string()
+}
+
 /// `telltale serve` on a free loopback port, killed when dropped.
 pub struct Server {
     pub port: u16,
