@@ -854,7 +854,7 @@ fn every_state_changing_route_is_guarded() {
     let guard = include_str!("../src/guard.rs");
     for src in [
         include_str!("../src/api.rs"),
-        include_str!("../src/pages.rs"),
+        include_str!("../src/pages/mod.rs"),
     ] {
         for line in src.lines().map(str::trim) {
             let Some(rest) = line.strip_prefix(".route(\"") else {
