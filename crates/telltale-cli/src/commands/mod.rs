@@ -1,0 +1,110 @@
+//! The registry commands: read arguments and files, call the registry, print.
+//! This module holds what every command shares (opening the registry,
+//! reading input files within the limit, printing JSON); the commands
+//! themselves are grouped by what they work on: documents and their
+//! distribution, tracing leaks, and the registry and its server.
+
+mod admin;
+mod documents;
+mod trace;
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use telltale_registry::Registry;
+
+use crate::printable::printable;
+
+pub use admin::{audit, backup, init, serve, token, user};
+pub use documents::{distribute, doc, lists, recipients};
+pub use trace::trace;
+
+fn passphrase() -> Option<String> {
+    std::env::var("TELLTALE_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+fn open(home: &Path) -> Result<Registry> {
+    let r = Registry::open(home, passphrase().as_deref())?;
+    warn(&r);
+    Ok(r)
+}
+
+/// Say on standard error what opening the registry put right.
+fn warn(r: &Registry) {
+    for w in r.warnings() {
+        eprintln!("telltale: warning: {}", printable(w));
+    }
+}
+
+/// Read a text file (or standard input for "-"), refusing binary data and
+/// invalid UTF-8 with a message that says which.
+fn read_text(path: &Path) -> Result<String> {
+    let (name, bytes) = read_bytes(path)?;
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        bail!("{name} looks like a binary file (NUL byte at {p}); give plain text or Markdown");
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{name} is not UTF-8 text (invalid byte at {}); convert it to UTF-8 first",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(text
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
+/// Read a file (or standard input for "-") up to the input limit: its
+/// name for messages, and its bytes.
+fn read_bytes(path: &Path) -> Result<(String, Vec<u8>)> {
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+    } else {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            bail!("{} is a directory, not a text file", path.display());
+        }
+        if meta.len() > telltale_registry::MAX_INPUT_BYTES as u64 {
+            bail!(
+                "{} is {} bytes, more than the limit of {} bytes",
+                path.display(),
+                meta.len(),
+                telltale_registry::MAX_INPUT_BYTES
+            );
+        }
+        bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let name = if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    if bytes.len() > telltale_registry::MAX_INPUT_BYTES {
+        bail!(
+            "{name} is {} bytes, more than the limit of {} bytes",
+            bytes.len(),
+            telltale_registry::MAX_INPUT_BYTES
+        );
+    }
+    Ok((name, bytes))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! `trace`: reading a leaked file of any kind, tracing it in the
+//! registry, and printing the verdict, the passages found and the
+//! evidence in words a reader can act on.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use telltale_core::AccuseParams;
+use telltale_registry::report::odds_in_words;
+use telltale_registry::TraceReport;
+
+use super::{extension, open, print_json, read_bytes, read_text};
+use crate::printable::printable;
+use crate::TraceArgs;
+
+/// The text of a leaked file: HTML, DOCX and e-mail are read as such,
+/// anything else as UTF-8 text.
+fn read_leak(path: &Path) -> Result<(String, Vec<(u32, u8)>)> {
+    let ext = extension(path);
+    match ext.as_str() {
+        "doc" | "odt" | "rtf" => {
+            bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")
+        }
+        "" | "txt" | "text" | "md" | "markdown" => Ok((read_text(path)?, Vec::new())),
+        _ => {
+            let (name, bytes) = read_bytes(path)?;
+            match telltale_ocr::read_leak_with_layout(&ext, &bytes, telltale_ocr::Limits::default())
+                .with_context(|| format!("reading {name}"))?
+            {
+                Some(leak) => Ok(leak),
+                None => Ok((read_text(path)?, Vec::new())),
+            }
+        }
+    }
+}
+
+pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
+    if !(a.threshold > 0.0 && a.threshold < 1.0) {
+        bail!(
+            "--threshold must be a probability between 0 and 1, not {}",
+            a.threshold
+        );
+    }
+    let (text, layout) = read_leak(&a.file)?;
+    let mut r = open(home)?;
+    let (_, rep) = r.trace_with_layout(
+        &text,
+        &layout,
+        a.doc.as_deref(),
+        a.case.as_deref(),
+        AccuseParams {
+            threshold: a.threshold,
+            ..AccuseParams::default()
+        },
+    )?;
+    if a.json {
+        return print_json(&rep);
+    }
+    print_trace(&text, &rep);
+    Ok(())
+}
+
+fn print_trace(text: &str, rep: &TraceReport) {
+    if rep.documents.is_empty() {
+        println!("The text quotes no registered document. Nobody is accused.");
+        print_running(rep);
+        return;
+    }
+    let tty = std::io::stdout().is_terminal();
+    let (on, off) = if tty {
+        ("\x1b[7m", "\x1b[0m")
+    } else {
+        ("«", "»")
+    };
+    println!(
+        "The text quotes {} registered document(s).",
+        rep.documents.len()
+    );
+    for d in &rep.documents {
+        println!("\n== {} \"{}\"", printable(&d.id), printable(&d.title));
+        for p in &d.passages {
+            let (s, e) = (p[0], p[1]);
+            let a = text.floor_char_boundary(s.saturating_sub(40));
+            let b = text.ceil_char_boundary((e + 40).min(text.len()));
+            let flat = |t: &str| printable(&t.replace(['\n', '\r', '\t'], " ")).into_owned();
+            println!(
+                "  …{}{on}{}{off}{}…",
+                flat(&text[a..s]),
+                flat(&text[s..e]),
+                flat(&text[e..b])
+            );
+        }
+        println!(
+            "  {} words matched; {} slots read, {} unreadable; {} recipients hold copies.",
+            d.aligned_words, d.slots_observed, d.slots_erased, d.recipients
+        );
+        if d.layout_marks > 0 {
+            println!(
+                "  {} line shifts read from the page images, counted with the slots.",
+                d.layout_marks
+            );
+        }
+        println!(
+            "  {}",
+            verdict(&d.accused, &d.suspects, d.recipients, rep.threshold)
+        );
+        for s in d.suspects.iter().take(5) {
+            println!(
+                "    {:<14} {:<22} agrees on {:>3} of {:<3}  p = {:.2e}  any innocent: {:.2e}{}",
+                printable(&s.recipient),
+                printable(&s.display_name()),
+                s.matches,
+                s.observed,
+                s.p_value,
+                s.false_accusation,
+                if d.accused.contains(&s.recipient) {
+                    "  ACCUSED"
+                } else {
+                    ""
+                }
+            );
+        }
+        if !d.evidence.is_empty() {
+            println!("  evidence:");
+            for e in d
+                .evidence
+                .iter()
+                .filter(|e| {
+                    !matches!(
+                        e.class.as_str(),
+                        "zero-width" | "space-variant" | "homoglyph"
+                    )
+                })
+                .take(30)
+            {
+                println!("    slot {:<5} {:<18} {:?}", e.slot, e.class, e.form);
+            }
+            let invisible = d
+                .evidence
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.class.as_str(),
+                        "zero-width" | "space-variant" | "homoglyph"
+                    )
+                })
+                .count();
+            if invisible > 0 {
+                println!("    and {invisible} invisible marks");
+            }
+        }
+    }
+    if let Some(c) = &rep.combined {
+        println!("\n== all quoted documents together");
+        let n = rep
+            .documents
+            .iter()
+            .map(|d| d.recipients)
+            .max()
+            .unwrap_or(0);
+        println!("  {}", verdict(&c.accused, &c.suspects, n, rep.threshold));
+    }
+    print_running(rep);
+}
+
+fn print_running(rep: &TraceReport) {
+    let Some(run) = &rep.running else { return };
+    println!(
+        "\n== case \"{}\": {} leak(s) read together, {} distinct slots",
+        printable(&run.case),
+        run.leaks,
+        run.slots_observed
+    );
+    println!(
+        "  (held to {} at this look, so that every look at the case together stays within {})",
+        odds_in_words(run.threshold),
+        odds_in_words(rep.threshold)
+    );
+    let n = rep
+        .documents
+        .iter()
+        .map(|d| d.recipients)
+        .max()
+        .unwrap_or(usize::from(!run.suspects.is_empty()));
+    println!(
+        "  {}",
+        verdict(&run.accused, &run.suspects, n.max(1), run.threshold)
+    );
+    for s in run.suspects.iter().take(3) {
+        println!(
+            "    {:<14} {:<22} agrees on {:>3} of {:<3}  any innocent: {:.2e}{}",
+            printable(&s.recipient),
+            printable(&s.display_name()),
+            s.matches,
+            s.observed,
+            s.false_accusation,
+            if run.accused.contains(&s.recipient) {
+                "  ACCUSED"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+fn verdict(
+    accused: &[String],
+    suspects: &[telltale_registry::SuspectReport],
+    holders: usize,
+    threshold: f64,
+) -> String {
+    if holders == 0 {
+        return "No copies of this document have been issued, so there is nobody to compare."
+            .into();
+    }
+    match (accused.first(), suspects.first()) {
+        (Some(a), Some(s)) => format!(
+            "Strong evidence against {}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
+            printable(a),
+            if s.name.is_empty() { String::new() } else { format!(" ({})", printable(&s.display_name())) },
+            odds_in_words(s.false_accusation)
+        ),
+        (None, Some(s)) => format!(
+            "Not enough evidence to accuse anyone: the best match could be an innocent recipient's with probability {} (the threshold is {}).",
+            odds_in_words(s.false_accusation),
+            odds_in_words(threshold)
+        ),
+        _ => "No slot could be read, so nobody can be compared.".into(),
+    }
+}
