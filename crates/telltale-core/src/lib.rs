@@ -22,6 +22,7 @@ pub mod align;
 pub mod codebook;
 mod error;
 pub mod estimate;
+pub mod fluency;
 pub mod gate;
 pub mod key;
 pub mod ngram;

@@ -36,6 +36,28 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Fit the fluency gate on the blind-review verdicts with the vendored
+    /// language model and judge it on the rounds it was not fitted on.
+    Gate {
+        /// The review rounds (round-N directories).
+        #[arg(long, default_value = "docs/evaluation/review")]
+        reviews: PathBuf,
+        /// Fit on rounds 1 to this one; judge on the later ones.
+        #[arg(long, default_value_t = 10)]
+        fit_through: u32,
+        /// Pass rate the kept variants must reach on the fitting rounds.
+        #[arg(long, default_value_t = 0.97)]
+        target: f64,
+        /// Score every failed item but only every Nth passed one (1: all).
+        #[arg(long, default_value_t = 1)]
+        pass_stride: usize,
+        /// Write the fitted classifier here (JSON).
+        #[arg(long)]
+        write_model: Option<PathBuf>,
+        /// Write the report here (Markdown); else print it.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Only the capacity table (slots and bits per class), printed; writes nothing.
     Capacity {
         /// Directory of corpus documents (.txt).
@@ -56,6 +78,21 @@ fn main() {
             corpus: corpus.unwrap_or_else(Config::default_corpus),
             profile: telltale_core::Profile::default(),
         }),
+        Command::Gate {
+            reviews,
+            fit_through,
+            target,
+            pass_stride,
+            write_model,
+            report,
+        } => run_gate(
+            &reviews,
+            fit_through,
+            target,
+            pass_stride,
+            write_model,
+            report,
+        ),
         Command::Sample { seed, out } => run_sample(
             &Config {
                 quick: false,
@@ -88,6 +125,54 @@ fn main() {
         Err(e) => {
             eprintln!("telltale-eval: {}", format!("{e:#}").replace('\n', " "));
             std::process::exit(1);
+        }
+    }
+}
+
+fn run_gate(
+    reviews: &std::path::Path,
+    fit_through: u32,
+    target: f64,
+    pass_stride: usize,
+    write_model: Option<PathBuf>,
+    report: Option<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    use telltale_eval::fluency_fit;
+    let all = fluency_fit::load_reviews(reviews)?;
+    let stride = pass_stride.max(1);
+    let items: Vec<_> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(k, i)| !i.passed || k % stride == 0)
+        .map(|(_, mut i)| {
+            if i.passed {
+                i.weight = stride as f32;
+            }
+            i
+        })
+        .collect();
+    let mut lm = telltale_lm::LanguageModel::vendored()?;
+    let started = std::time::Instant::now();
+    let (model, mut md) = fluency_fit::run(&mut lm, &items, fit_through, target, &mut |d, n| {
+        if d % 100 < 8 {
+            eprintln!("{d}/{n} scored, {:.0} s", started.elapsed().as_secs_f64());
+        }
+    })?;
+    md.push_str(&format!(
+        "\nScored in {:.0} s. Reproduce: `cargo run --release -p telltale-eval -- gate --pass-stride {stride}`.\n",
+        started.elapsed().as_secs_f64()
+    ));
+    if let Some(p) = &write_model {
+        std::fs::write(p, serde_json::to_string_pretty(&model)? + "\n")?;
+    }
+    match report {
+        Some(p) => {
+            std::fs::write(&p, &md)?;
+            Ok(p)
+        }
+        None => {
+            println!("{md}");
+            Ok(PathBuf::from("-"))
         }
     }
 }

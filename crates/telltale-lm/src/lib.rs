@@ -1,0 +1,202 @@
+//! The vendored language model, in process: how probable a sentence is,
+//! and how probable each of its words is where it stands.
+//!
+//! The registration gate asks it whether a variant reads as naturally as
+//! the original. It runs at registration only: its verdicts are stored in
+//! the template, so copies and traces never depend on floating-point
+//! arithmetic that could differ between machines.
+//!
+//! The model is SmolLM2-135M-Instruct (Apache-2.0), quantized to Q4_1,
+//! vendored under `models/` with its source, licence and SHA-256. It is
+//! found by [`LanguageModel::vendored`] without any download.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::quantized::gguf_file;
+use candle_core::{Device, Tensor};
+
+mod model;
+mod tokenizer;
+
+/// The vendored model's file name.
+pub const MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// Its SHA-256, as recorded in `models/SOURCE.md`.
+pub const MODEL_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+
+/// Why the model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum LmError {
+    #[error("the language model {0} was not found; set TELLTALE_MODEL to its path")]
+    NotFound(String),
+    #[error("reading the language model: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the language model file is not usable: {0}")]
+    Format(String),
+    #[error("the language model failed: {0}")]
+    Run(#[from] candle_core::Error),
+    #[error("tokenizing: {0}")]
+    Tokenize(String),
+    #[error("a text of {0} tokens is longer than the model's context of {1}")]
+    TooLong(usize, usize),
+}
+
+/// One token of a scored text: where it is in the text (bytes) and its
+/// log-probability (nats) given everything before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenScore {
+    pub start: usize,
+    pub end: usize,
+    pub logprob: f32,
+}
+
+/// A text's token ids and their byte spans.
+type Encoded = (Vec<u32>, Vec<(usize, usize)>);
+
+/// A loaded model and its tokenizer.
+pub struct LanguageModel {
+    decoder: model::Decoder,
+    tokenizer: tokenizers::Tokenizer,
+    /// The token every text is scored after: the end-of-text token, which
+    /// is how the model saw documents start in training.
+    start: u32,
+    /// BLAKE3 of the model file, recorded in templates.
+    hash: String,
+}
+
+impl LanguageModel {
+    /// Load a GGUF model file.
+    pub fn load(path: &Path) -> Result<LanguageModel, LmError> {
+        let bytes = std::fs::read(path)?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let mut reader = std::io::Cursor::new(bytes);
+        let ct = gguf_file::Content::read(&mut reader)
+            .map_err(|e| LmError::Format(format!("{}: {e}", path.display())))?;
+        let tokenizer = tokenizer::from_gguf(&ct)?;
+        let start = ct
+            .metadata
+            .get("tokenizer.ggml.eos_token_id")
+            .and_then(|v| v.to_u32().ok())
+            .unwrap_or(0);
+        let start = tokenizer
+            .id_to_token(0)
+            .filter(|t| t == "<|endoftext|>")
+            .map_or(start, |_| 0);
+        let decoder = model::Decoder::load(&ct, &mut reader)?;
+        Ok(LanguageModel {
+            decoder,
+            tokenizer,
+            start,
+            hash,
+        })
+    }
+
+    /// Where the vendored model is: `$TELLTALE_MODEL` if set, else beside
+    /// the executable, else in the source tree it was built from.
+    pub fn vendored_path() -> Result<PathBuf, LmError> {
+        if let Some(p) = std::env::var_os("TELLTALE_MODEL") {
+            let p = PathBuf::from(p);
+            return if p.is_file() {
+                Ok(p)
+            } else {
+                Err(LmError::NotFound(p.display().to_string()))
+            };
+        }
+        let beside_exe = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(|d| d.join(MODEL_FILE)));
+        let in_tree = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../models")
+            .join(MODEL_FILE);
+        beside_exe
+            .into_iter()
+            .chain(std::iter::once(in_tree))
+            .find(|p| p.is_file())
+            .ok_or_else(|| LmError::NotFound(MODEL_FILE.into()))
+    }
+
+    /// Load the vendored model.
+    pub fn vendored() -> Result<LanguageModel, LmError> {
+        LanguageModel::load(&Self::vendored_path()?)
+    }
+
+    /// BLAKE3 of the model file.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Token ids of `text` and their byte spans.
+    fn encode(&self, text: &str) -> Result<Encoded, LmError> {
+        let enc = self
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| LmError::Tokenize(e.to_string()))?;
+        Ok((enc.get_ids().to_vec(), enc.get_offsets().to_vec()))
+    }
+
+    /// Every token of each text with its log-probability given the text
+    /// before it (the first given the start of a document). Texts are run
+    /// together as one batch.
+    pub fn score(&self, texts: &[&str]) -> Result<Vec<Vec<TokenScore>>, LmError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encoded = texts
+            .iter()
+            .map(|t| self.encode(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let longest = encoded.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0) + 1;
+        if longest > self.decoder.context {
+            return Err(LmError::TooLong(longest - 1, self.decoder.context - 1));
+        }
+        // Rows are padded on the right: a causal model's earlier positions
+        // never see what follows them, so padding changes nothing scored.
+        let mut rows = Vec::with_capacity(encoded.len() * longest);
+        for (ids, _) in &encoded {
+            rows.push(self.start);
+            rows.extend_from_slice(ids);
+            rows.extend(std::iter::repeat_n(self.start, longest - 1 - ids.len()));
+        }
+        let batch = Tensor::from_vec(rows, (encoded.len(), longest), &Device::Cpu)?;
+        let lp = self.decoder.log_probs(&batch)?;
+        let mut out = Vec::with_capacity(encoded.len());
+        for (b, (ids, offsets)) in encoded.iter().enumerate() {
+            let row = lp.get(b)?;
+            let mut scores = Vec::with_capacity(ids.len());
+            for (i, (&id, &(start, end))) in ids.iter().zip(offsets).enumerate() {
+                // The distribution at position i predicts token i + 1 of
+                // the row, which is the text's token i.
+                let logprob = row.get(i)?.get(id as usize)?.to_scalar::<f32>()?;
+                scores.push(TokenScore {
+                    start,
+                    end,
+                    logprob,
+                });
+            }
+            out.push(scores);
+        }
+        Ok(out)
+    }
+
+    /// The total log-probability (nats) of each text.
+    pub fn text_logprobs(&self, texts: &[&str]) -> Result<Vec<f32>, LmError> {
+        Ok(self
+            .score(texts)?
+            .into_iter()
+            .map(|s| s.iter().map(|t| t.logprob).sum())
+            .collect())
+    }
+}
+
+/// The core's view of a language model: token scores of texts.
+impl telltale_core::fluency::TokenScorer for LanguageModel {
+    fn score(&mut self, texts: &[&str]) -> Result<telltale_core::fluency::TokenScores, String> {
+        let scored = LanguageModel::score(self, texts).map_err(|e| e.to_string())?;
+        Ok(scored
+            .into_iter()
+            .map(|s| s.into_iter().map(|t| (t.start..t.end, t.logprob)).collect())
+            .collect())
+    }
+    fn model_id(&self) -> String {
+        format!("smollm2-135m-q4_1 {}", &self.hash[..16])
+    }
+}
