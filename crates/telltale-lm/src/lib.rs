@@ -72,15 +72,14 @@ impl LanguageModel {
         let ct = gguf_file::Content::read(&mut reader)
             .map_err(|e| LmError::Format(format!("{}: {e}", path.display())))?;
         let tokenizer = tokenizer::from_gguf(&ct)?;
-        let start = ct
-            .metadata
-            .get("tokenizer.ggml.eos_token_id")
-            .and_then(|v| v.to_u32().ok())
-            .unwrap_or(0);
         let start = tokenizer
-            .id_to_token(0)
-            .filter(|t| t == "<|endoftext|>")
-            .map_or(start, |_| 0);
+            .token_to_id("<|endoftext|>")
+            .or_else(|| {
+                ct.metadata
+                    .get("tokenizer.ggml.eos_token_id")
+                    .and_then(|v| v.to_u32().ok())
+            })
+            .unwrap_or(0);
         let decoder = model::Decoder::load(&ct, &mut reader)?;
         Ok(LanguageModel {
             decoder,
@@ -150,31 +149,44 @@ impl LanguageModel {
         }
         // Rows are padded on the right: a causal model's earlier positions
         // never see what follows them, so padding changes nothing scored.
+        // The distribution at position i predicts the row's token i + 1,
+        // which is the text's token i: `next` holds those ids.
         let mut rows = Vec::with_capacity(encoded.len() * longest);
+        let mut next = Vec::with_capacity(encoded.len() * longest);
         for (ids, _) in &encoded {
+            let pad = longest - 1 - ids.len();
             rows.push(self.start);
             rows.extend_from_slice(ids);
-            rows.extend(std::iter::repeat_n(self.start, longest - 1 - ids.len()));
+            rows.extend(std::iter::repeat_n(self.start, pad));
+            next.extend_from_slice(ids);
+            next.extend(std::iter::repeat_n(self.start, pad + 1));
         }
-        let batch = Tensor::from_vec(rows, (encoded.len(), longest), &Device::Cpu)?;
-        let lp = self.decoder.log_probs(&batch)?;
-        let mut out = Vec::with_capacity(encoded.len());
-        for (b, (ids, offsets)) in encoded.iter().enumerate() {
-            let row = lp.get(b)?;
-            let mut scores = Vec::with_capacity(ids.len());
-            for (i, (&id, &(start, end))) in ids.iter().zip(offsets).enumerate() {
-                // The distribution at position i predicts token i + 1 of
-                // the row, which is the text's token i.
-                let logprob = row.get(i)?.get(id as usize)?.to_scalar::<f32>()?;
-                scores.push(TokenScore {
-                    start,
-                    end,
-                    logprob,
-                });
-            }
-            out.push(scores);
-        }
-        Ok(out)
+        let shape = (encoded.len(), longest);
+        let batch = Tensor::from_vec(rows, shape, &Device::Cpu)?;
+        let next = Tensor::from_vec(next, (encoded.len(), longest, 1), &Device::Cpu)?;
+        // One gather for every token's log-probability, not a tensor view
+        // per token.
+        let picked = self
+            .decoder
+            .log_probs(&batch)?
+            .gather(&next, 2)?
+            .squeeze(2)?
+            .to_vec2::<f32>()?;
+        Ok(encoded
+            .iter()
+            .zip(picked)
+            .map(|((_, offsets), lp)| {
+                offsets
+                    .iter()
+                    .zip(lp)
+                    .map(|(&(start, end), logprob)| TokenScore {
+                        start,
+                        end,
+                        logprob,
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// The total log-probability (nats) of each text.
