@@ -43,6 +43,15 @@ fn registry(home: &Path) -> (Registry, String) {
     (r, doc.id)
 }
 
+/// [`registry`] in a new directory, closed so the test can tamper with
+/// its files; the directory and the document's id.
+fn closed_registry() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, doc) = registry(dir.path());
+    drop(r);
+    (dir, doc)
+}
+
 /// Verify after tampering: the problems found, which must not be none.
 fn problems(home: &Path) -> Vec<String> {
     let v = Registry::open(home, None).unwrap().verify().unwrap();
@@ -123,9 +132,7 @@ fn truncating_the_log_is_caught_by_its_head() {
 
 #[test]
 fn a_rewritten_entry_chained_again_without_the_key_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, _) = registry(dir.path());
-    drop(r);
+    let (dir, _) = closed_registry();
     let c = db(dir.path());
     c.execute_batch(UNGUARD).unwrap();
     c.execute(
@@ -160,9 +167,7 @@ fn a_rewritten_entry_chained_again_without_the_key_is_caught() {
 
 #[test]
 fn a_forged_head_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, _) = registry(dir.path());
-    drop(r);
+    let (dir, _) = closed_registry();
     let path = dir.path().join(HEAD_FILE);
     let text = std::fs::read_to_string(&path).unwrap();
     let seq: i64 = text.lines().nth(1).unwrap()[4..].parse().unwrap();
@@ -177,9 +182,7 @@ fn a_forged_head_is_caught() {
 
 #[test]
 fn deleting_an_issuance_row_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, doc) = registry(dir.path());
-    drop(r);
+    let (dir, doc) = closed_registry();
     db(dir.path())
         .execute("DELETE FROM issuances WHERE recipient_id = 'r-2'", [])
         .unwrap();
@@ -193,9 +196,7 @@ fn deleting_an_issuance_row_is_caught() {
 
 #[test]
 fn an_issuance_row_without_an_entry_or_changed_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, doc) = registry(dir.path());
-    drop(r);
+    let (dir, doc) = closed_registry();
     let c = db(dir.path());
     c.execute(
         "UPDATE issuances SET recipient_id = 'r-3' WHERE recipient_id = 'r-2'",
@@ -229,9 +230,7 @@ fn an_issuance_row_without_an_entry_or_changed_is_caught() {
 
 #[test]
 fn renaming_a_recipient_in_the_database_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, _) = registry(dir.path());
-    drop(r);
+    let (dir, _) = closed_registry();
     db(dir.path())
         .execute(
             "UPDATE recipients SET name = 'Someone Else' WHERE id = 'r-1'",
@@ -250,9 +249,7 @@ fn renaming_a_recipient_in_the_database_is_caught() {
 
 #[test]
 fn a_changed_template_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, doc) = registry(dir.path());
-    drop(r);
+    let (dir, doc) = closed_registry();
     // Other code parameters: every copy would be made, and traced,
     // differently.
     db(dir.path())
@@ -270,9 +267,7 @@ fn a_changed_template_is_caught() {
 
 #[test]
 fn dropping_or_defusing_a_trigger_is_caught() {
-    let dir = tempfile::tempdir().unwrap();
-    let (r, _) = registry(dir.path());
-    drop(r);
+    let (dir, _) = closed_registry();
     db(dir.path())
         .execute_batch("DROP TRIGGER audit_no_delete;")
         .unwrap();

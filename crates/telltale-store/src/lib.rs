@@ -700,6 +700,15 @@ mod tests {
         e.hash = legacy_entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail);
     }
 
+    /// Chain `entries` after `prev` again, unkeyed, as a forger would.
+    fn rechain_unkeyed(entries: &mut [AuditEntry], mut prev: String) {
+        for e in entries {
+            e.prev_hash = prev;
+            rehash_unkeyed(e);
+            prev = e.hash.clone();
+        }
+    }
+
     #[test]
     fn any_change_breaks_the_chain() {
         let log = log(5);
@@ -741,22 +750,13 @@ mod tests {
     fn a_log_rewritten_and_chained_again_without_the_key_fails() {
         let mut forged = log(5);
         forged[2].detail = "d-x".into();
-        let mut prev = forged[1].hash.clone();
-        for e in forged.iter_mut().skip(2) {
-            e.prev_hash = prev;
-            rehash_unkeyed(e);
-            prev = e.hash.clone();
-        }
+        let prev = forged[1].hash.clone();
+        rechain_unkeyed(&mut forged[2..], prev);
         let (seq, why) = verify_chain(&forged, &key()).unwrap_err();
         assert_eq!(seq, 3, "{why}");
         // All of it rewritten: nothing is sealed by the key any more.
         let mut all = log(3);
-        let mut prev = GENESIS.to_string();
-        for e in all.iter_mut() {
-            e.prev_hash = prev;
-            rehash_unkeyed(e);
-            prev = e.hash.clone();
-        }
+        rechain_unkeyed(&mut all, GENESIS.to_string());
         assert!(verify_chain(&all, &key())
             .unwrap_err()
             .1
