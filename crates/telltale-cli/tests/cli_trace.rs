@@ -155,14 +155,17 @@ fn trace_with_ten_thousand_recipients_and_a_hundred_documents() {
     for i in 0..99 {
         files.push(h.file(&format!("filler-{i}.txt"), &filler_memo(i)));
     }
-    files.push(h.file("memo.txt", MEMO));
     let mut args = vec!["doc", "add"];
     let names: Vec<String> = files
         .iter()
         .map(|f| f.to_str().unwrap().to_string())
         .collect();
     args.extend(names.iter().map(String::as_str));
-    let added = h.ok(&args);
+    // The fillers only make the index large: judged by the grammar checker
+    // alone, they register in seconds rather than minutes.
+    let o = h.cmd(&args).env("TELLTALE_MODEL", "none").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let added = h.ok(&["doc", "add", h.file("memo.txt", MEMO).to_str().unwrap()]);
     let memo_id = added.lines().last().unwrap().trim().to_string();
     assert_eq!(
         h.json(&["doc", "list", "--json"]).as_array().unwrap().len(),

@@ -3,13 +3,17 @@
 
 use telltale_core::gate::{Gate, HarperGate};
 use telltale_core::rules::Variety;
+use telltale_core::Class;
 
 /// Prints every variant the grammar gate refuses.
 struct Logged(HarperGate);
 
 impl Gate for Logged {
-    fn accepts(&mut self, original: &str, variant: &str) -> bool {
-        let ok = self.0.accepts(original, variant);
+    fn id(&self) -> String {
+        self.0.id()
+    }
+    fn accepts(&mut self, class: Class, original: &str, variant: &str) -> bool {
+        let ok = self.0.accepts(class, original, variant);
         if !ok {
             println!("gate refused: {variant:?}");
         }

@@ -20,7 +20,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gate::Gate;
+use crate::gate::{Gate, Proposal};
+use crate::template::Class;
 
 /// For each text, its tokens as (byte range, log-probability in nats given
 /// the text before the token).
@@ -115,19 +116,27 @@ pub fn features(
     Ok(pairs
         .iter()
         .zip(scored.chunks(2))
-        .map(|((o, v), s)| {
-            let (so, sv) = changed_spans(o, v);
-            let total = |t: &[(Range<usize>, f32)]| t.iter().map(|x| x.1).sum::<f32>();
-            let (lo, mo, no) = neighbourhood(&s[0], &so);
-            let (lv, mv, nv) = neighbourhood(&s[1], &sv);
-            Features {
-                total: total(&s[1]) - total(&s[0]),
-                local: lv - lo,
-                weakest: mv - mo,
-                tokens: nv as f32 - no as f32,
-            }
-        })
+        .map(|((o, v), s)| pair_features(o, &s[0], v, &s[1]))
         .collect())
+}
+
+/// The features of one pair from its two texts' token scores.
+fn pair_features(
+    original: &str,
+    so: &[(Range<usize>, f32)],
+    variant: &str,
+    sv: &[(Range<usize>, f32)],
+) -> Features {
+    let (co, cv) = changed_spans(original, variant);
+    let total = |t: &[(Range<usize>, f32)]| t.iter().map(|x| x.1).sum::<f32>();
+    let (lo, mo, no) = neighbourhood(so, &co);
+    let (lv, mv, nv) = neighbourhood(sv, &cv);
+    Features {
+        total: total(sv) - total(so),
+        local: lv - lo,
+        weakest: mv - mo,
+        tokens: nv as f32 - no as f32,
+    }
 }
 
 /// A logistic classifier over the features, with an intercept per rule
@@ -180,15 +189,26 @@ impl FluencyModel {
     }
 }
 
+/// Texts per call to the scorer, sorted by length so that a batch pads
+/// little; a batch's bytes are bounded too, which bounds its memory.
+const BATCH_TEXTS: usize = 32;
+const BATCH_BYTES: usize = 4096;
+
+/// Texts whose scores a gate keeps before it starts afresh.
+const MAX_KEPT_TEXTS: usize = 4096;
+
+/// Reports (texts scored, texts to score) as a batch of proposals is judged.
+pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
+
 /// A gate that asks a language model, through the fitted classifier.
-/// Scores are kept per sentence pair, so a sentence offered twice costs
-/// one inference.
+/// Scores are kept per text, so a sentence offered many times (the
+/// original of every alternative in it) costs one inference.
 pub struct FluencyGate<S: TokenScorer> {
     pub scorer: S,
     pub model: FluencyModel,
-    /// The rule class of the variants being offered now.
-    pub class: String,
-    cache: std::collections::HashMap<(String, String), f32>,
+    scores: std::collections::HashMap<String, Vec<(Range<usize>, f32)>>,
+    /// Called as texts are scored.
+    pub progress: Option<Progress>,
     /// Counts for reports.
     pub checked: usize,
     pub rejected: usize,
@@ -201,49 +221,116 @@ impl<S: TokenScorer> FluencyGate<S> {
         FluencyGate {
             scorer,
             model,
-            class: String::new(),
-            cache: Default::default(),
+            scores: Default::default(),
+            progress: None,
             checked: 0,
             rejected: 0,
             failures: 0,
         }
     }
 
-    /// What templates record: the model's id and the gate's version.
-    pub fn id(&self) -> String {
-        format!("{} gate-v{}", self.scorer.model_id(), self.model.version)
+    /// Score every text not scored yet, in length-sorted batches.
+    fn score_all(&mut self, texts: &[&str]) -> Result<(), String> {
+        // Kept scores serve the documents being judged now; a long-lived
+        // gate (a server's) must not grow without bound.
+        if self.scores.len() > MAX_KEPT_TEXTS {
+            self.scores.clear();
+        }
+        let mut todo: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| !self.scores.contains_key(*t))
+            .collect();
+        todo.sort_by_key(|t| (t.len(), *t));
+        todo.dedup();
+        let total = todo.len();
+        let mut done = 0;
+        let mut rest = &todo[..];
+        while !rest.is_empty() {
+            let mut n = 0;
+            let mut bytes = 0;
+            while n < rest.len()
+                && n < BATCH_TEXTS
+                && (n == 0 || bytes + rest[n].len() <= BATCH_BYTES)
+            {
+                bytes += rest[n].len();
+                n += 1;
+            }
+            let (batch, tail) = rest.split_at(n);
+            let scored = self.scorer.score(batch)?;
+            if scored.len() != batch.len() {
+                return Err(format!(
+                    "the scorer answered {} texts of {}",
+                    scored.len(),
+                    batch.len()
+                ));
+            }
+            for (t, s) in batch.iter().zip(scored) {
+                self.scores.insert(t.to_string(), s);
+            }
+            done += n;
+            if let Some(p) = self.progress.as_mut() {
+                p(done, total);
+            }
+            rest = tail;
+        }
+        Ok(())
     }
 
-    /// Pass probability of one pair, from the cache or the model.
-    pub fn probability(&mut self, original: &str, variant: &str) -> Option<f32> {
-        let key = (original.to_string(), variant.to_string());
-        if let Some(p) = self.cache.get(&key) {
-            return Some(*p);
+    /// Pass probability of each proposal (`None` where inference failed).
+    pub fn probabilities(&mut self, proposals: &[Proposal]) -> Vec<Option<f32>> {
+        let texts: Vec<&str> = proposals
+            .iter()
+            .flat_map(|p| [p.original, p.variant])
+            .collect();
+        if self.score_all(&texts).is_err() {
+            self.failures += proposals.len();
+            return vec![None; proposals.len()];
         }
-        match features(&mut self.scorer, &[(original, variant)]) {
-            Ok(f) => {
-                let p = self.model.pass_probability(&self.class, f.first()?);
-                self.cache.insert(key, p);
-                Some(p)
-            }
-            Err(_) => {
-                self.failures += 1;
-                None
-            }
-        }
+        proposals
+            .iter()
+            .map(|p| {
+                let o = self.scores.get(p.original)?;
+                let v = self.scores.get(p.variant)?;
+                let f = pair_features(p.original, o, p.variant, v);
+                Some(self.model.pass_probability(p.class.name(), &f))
+            })
+            .collect()
+    }
+
+    /// Pass probability of one pair.
+    pub fn probability(&mut self, class: Class, original: &str, variant: &str) -> Option<f32> {
+        self.probabilities(&[Proposal {
+            class,
+            original,
+            variant,
+        }])[0]
     }
 }
 
 impl<S: TokenScorer> Gate for FluencyGate<S> {
-    fn accepts(&mut self, original: &str, variant: &str) -> bool {
-        self.checked += 1;
-        let ok = self
-            .probability(original, variant)
-            .is_some_and(|p| p >= self.model.threshold);
-        if !ok {
-            self.rejected += 1;
-        }
-        ok
+    fn accepts(&mut self, class: Class, original: &str, variant: &str) -> bool {
+        self.judge(&[Proposal {
+            class,
+            original,
+            variant,
+        }])[0]
+    }
+
+    fn judge(&mut self, proposals: &[Proposal]) -> Vec<bool> {
+        let verdicts: Vec<bool> = self
+            .probabilities(proposals)
+            .into_iter()
+            .map(|p| p.is_some_and(|p| p >= self.model.threshold))
+            .collect();
+        self.checked += verdicts.len();
+        self.rejected += verdicts.iter().filter(|v| !**v).count();
+        verdicts
+    }
+
+    /// The model's id and the gate's version.
+    fn id(&self) -> String {
+        format!("{} gate-v{}", self.scorer.model_id(), self.model.version)
     }
 }
 
@@ -321,12 +408,26 @@ mod tests {
             },
             model,
         );
-        g.class = "synonym".into();
-        assert!(g.accepts("the talks were hard", "the talks were tough"));
-        assert!(!g.accepts("the talks were hard", "the talks were purple"));
+        let s = Class::Synonym;
+        assert!(g.accepts(s, "the talks were hard", "the talks were tough"));
+        assert!(!g.accepts(s, "the talks were hard", "the talks were purple"));
         assert_eq!((g.checked, g.rejected), (2, 1));
-        // Cached: the same pair again costs no inference and agrees.
-        assert!(!g.accepts("the talks were hard", "the talks were purple"));
+        // Scores are kept: the same pair again agrees.
+        assert!(!g.accepts(s, "the talks were hard", "the talks were purple"));
+        // A batch judges as one at a time does.
+        let batch = [
+            Proposal {
+                class: s,
+                original: "the talks were hard",
+                variant: "the talks were purple",
+            },
+            Proposal {
+                class: s,
+                original: "the talks were hard",
+                variant: "the talks were tough",
+            },
+        ];
+        assert_eq!(g.judge(&batch), vec![false, true]);
         assert_eq!(g.id(), "letters gate-v1");
     }
 

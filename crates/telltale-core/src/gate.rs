@@ -15,12 +15,46 @@ use harper_core::spell::FstDictionary;
 use harper_core::{Dialect, Document};
 
 use crate::rules::Variety;
+use crate::template::Class;
 
-/// Decides whether a variant sentence is as clean as its original.
+/// One alternative offered to a gate: the sentence (or context) it stands
+/// in, as written and with the alternative in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Proposal<'a> {
+    pub class: Class,
+    pub original: &'a str,
+    pub variant: &'a str,
+}
+
+/// Decides whether a variant sentence is as good as its original.
 pub trait Gate {
-    /// True when `variant` draws no grammar or spelling complaint that
-    /// `original` did not.
-    fn accepts(&mut self, original: &str, variant: &str) -> bool;
+    /// True when `variant` is as acceptable as `original`.
+    fn accepts(&mut self, class: Class, original: &str, variant: &str) -> bool;
+
+    /// The verdict on every proposal, in order. Gates that are cheaper per
+    /// batch (a language model) answer all at once.
+    fn judge(&mut self, proposals: &[Proposal]) -> Vec<bool> {
+        proposals
+            .iter()
+            .map(|p| self.accepts(p.class, p.original, p.variant))
+            .collect()
+    }
+
+    /// What judged, recorded in templates: a template built under another
+    /// gate may hold other alternatives.
+    fn id(&self) -> String;
+}
+
+impl<G: Gate + ?Sized> Gate for &mut G {
+    fn accepts(&mut self, class: Class, original: &str, variant: &str) -> bool {
+        (**self).accepts(class, original, variant)
+    }
+    fn judge(&mut self, proposals: &[Proposal]) -> Vec<bool> {
+        (**self).judge(proposals)
+    }
+    fn id(&self) -> String {
+        (**self).id()
+    }
 }
 
 /// Accepts everything. For measuring what the gate removes, and for
@@ -28,10 +62,45 @@ pub trait Gate {
 pub struct NoGate;
 
 impl Gate for NoGate {
-    fn accepts(&mut self, _: &str, _: &str) -> bool {
+    fn accepts(&mut self, _: Class, _: &str, _: &str) -> bool {
         true
     }
+    fn id(&self) -> String {
+        "none".into()
+    }
 }
+
+/// Two gates in turn: the second judges only what the first accepted (the
+/// grammar checker is cheap, the language model is not).
+pub struct Both<A, B>(pub A, pub B);
+
+impl<A: Gate, B: Gate> Gate for Both<A, B> {
+    fn accepts(&mut self, class: Class, original: &str, variant: &str) -> bool {
+        self.0.accepts(class, original, variant) && self.1.accepts(class, original, variant)
+    }
+    fn judge(&mut self, proposals: &[Proposal]) -> Vec<bool> {
+        let mut verdict = self.0.judge(proposals);
+        let passed: Vec<Proposal> = proposals
+            .iter()
+            .zip(&verdict)
+            .filter(|(_, ok)| **ok)
+            .map(|(p, _)| *p)
+            .collect();
+        let second = self.1.judge(&passed);
+        let mut second = second.into_iter();
+        for v in verdict.iter_mut().filter(|v| **v) {
+            *v = second.next().unwrap_or(false);
+        }
+        verdict
+    }
+    fn id(&self) -> String {
+        format!("{} + {}", self.0.id(), self.1.id())
+    }
+}
+
+/// The grammar checker's major version (Cargo.toml), recorded in templates:
+/// another version may judge differently.
+const HARPER_VERSION: &str = "3";
 
 /// harper rules that prefer one of two correct conventions.
 const STYLE_ONLY_RULES: &[&str] = &["OxfordComma", "NoOxfordComma"];
@@ -91,7 +160,11 @@ impl HarperGate {
 }
 
 impl Gate for HarperGate {
-    fn accepts(&mut self, original: &str, variant: &str) -> bool {
+    fn id(&self) -> String {
+        format!("harper-{}", HARPER_VERSION)
+    }
+
+    fn accepts(&mut self, _: Class, original: &str, variant: &str) -> bool {
         self.checked += 1;
         let before = self.complaints(original);
         let after = self.complaints(variant);
@@ -121,13 +194,44 @@ mod tests {
     fn harper_rejects_a_broken_variant_and_keeps_a_clean_one() {
         let mut g = HarperGate::new(Variety::British);
         assert!(g.accepts(
+            Class::Synonym,
             "The minister said that the talks had stalled.",
             "The minister said the talks had stalled."
         ));
-        assert!(!g.accepts("It is an apple.", "It is a apple."));
-        assert!(!g.accepts("He goes to the office.", "He go to the office."));
+        assert!(!g.accepts(Class::Synonym, "It is an apple.", "It is a apple."));
+        assert!(!g.accepts(
+            Class::Synonym,
+            "He goes to the office.",
+            "He go to the office."
+        ));
         // The dialect matters: "color" is not British.
-        assert!(!g.accepts("The colour is red.", "The color is red."));
+        assert!(!g.accepts(Class::Spelling, "The colour is red.", "The color is red."));
         assert!(g.checked == 4 && g.rejected == 3);
+    }
+
+    /// Accepts variants shorter than a bound, and counts what it saw.
+    struct Shorter(usize, usize);
+    impl Gate for Shorter {
+        fn accepts(&mut self, _: Class, _: &str, variant: &str) -> bool {
+            self.1 += 1;
+            variant.len() < self.0
+        }
+        fn id(&self) -> String {
+            format!("shorter-{}", self.0)
+        }
+    }
+
+    #[test]
+    fn both_gates_must_pass_and_the_second_sees_only_what_the_first_passed() {
+        let p = |v| Proposal {
+            class: Class::Synonym,
+            original: "",
+            variant: v,
+        };
+        let mut g = Both(Shorter(6, 0), Shorter(4, 0));
+        let v = g.judge(&[p("abcdefg"), p("abc"), p("abcde"), p("ab")]);
+        assert_eq!(v, vec![false, true, false, true]);
+        assert_eq!((g.0 .1, g.1 .1), (4, 3));
+        assert_eq!(g.id(), "shorter-6 + shorter-4");
     }
 }

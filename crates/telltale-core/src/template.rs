@@ -54,6 +54,7 @@ pub enum Class {
     NumberStyle,
     Synonym,
     WordSynonym,
+    ThesaurusSynonym,
     AdverbPlacement,
     OptionalTo,
     RelativeThat,
@@ -76,12 +77,13 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 24] = [
+    pub const ALL: [Class; 25] = [
         Class::Contraction,
         Class::Complementiser,
         Class::NumberStyle,
         Class::Synonym,
         Class::WordSynonym,
+        Class::ThesaurusSynonym,
         Class::AdverbPlacement,
         Class::OptionalTo,
         Class::RelativeThat,
@@ -111,6 +113,7 @@ impl Class {
             Class::NumberStyle => "number-style",
             Class::Synonym => "synonym",
             Class::WordSynonym => "word-synonym",
+            Class::ThesaurusSynonym => "thesaurus-synonym",
             Class::AdverbPlacement => "adverb-placement",
             Class::OptionalTo => "optional-to",
             Class::RelativeThat => "relative-that",
@@ -144,6 +147,7 @@ impl Class {
             | Class::NumberStyle
             | Class::Synonym
             | Class::WordSynonym
+            | Class::ThesaurusSynonym
             | Class::AdverbPlacement
             | Class::OptionalTo
             | Class::RelativeThat
@@ -206,6 +210,11 @@ pub struct Template {
     pub slots: Vec<Slot>,
     /// Sorted by position, non-overlapping.
     pub sites: Vec<Site>,
+    /// What judged the alternatives (the grammar checker's and the
+    /// language model's versions and hashes): the template stores the
+    /// verdicts, so copies never re-run either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
 }
 
 impl Template {
@@ -218,6 +227,7 @@ impl Template {
             text,
             slots,
             sites,
+            gate: None,
         };
         t.validate()?;
         Ok(t)
@@ -302,6 +312,7 @@ impl Template {
             text: self.text.clone(),
             slots,
             sites,
+            gate: self.gate.clone(),
         }
     }
 

@@ -19,8 +19,13 @@ fn variety_is_detected_from_spelling() {
         Variety::American
     );
     assert_eq!(
-        detect_variety("We will organise the programme."),
+        detect_variety("We will organise the programme and recognise the risk."),
         Variety::British
+    );
+    // One piece of evidence is not enough: British needs a margin.
+    assert_eq!(
+        detect_variety("We will organise the programme."),
+        Variety::American
     );
 }
 
@@ -59,5 +64,17 @@ fn ise_spelling_needs_clear_british_evidence() {
     assert!(
         t.slots.iter().all(|s| s.class != Class::Spelling),
         "spelling varied without clear evidence"
+    );
+}
+
+#[test]
+fn one_british_spelling_does_not_make_an_american_text_british() {
+    assert_eq!(
+        detect_variety("The Labour Party met the governor to discuss the program and the budget."),
+        Variety::American
+    );
+    assert_eq!(
+        detect_variety("The Labour government met the governor in the centre of town."),
+        Variety::British
     );
 }

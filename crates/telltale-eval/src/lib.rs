@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use telltale_core::gate::HarperGate;
+use telltale_core::fluency::{FluencyGate, FluencyModel};
+use telltale_core::gate::{Both, HarperGate};
 use telltale_core::rules::{detect_variety, RuleSet};
 use telltale_core::{Template, Variety};
+use telltale_lm::LanguageModel;
 
 /// How much to run.
 #[derive(Debug, Clone)]
@@ -35,6 +37,13 @@ pub struct Config {
     /// Style profile the corpus templates are built with (the report is
     /// always written for the default; the capacity table may ask for others).
     pub profile: telltale_core::Profile,
+    /// At most this many documents, spread evenly over the corpus (quick
+    /// mode takes 12).
+    pub max_docs: Option<usize>,
+    /// Judge alternatives with the language model after the grammar
+    /// checker, as registration does (false: the grammar checker alone,
+    /// for measuring what the model removes).
+    pub language_model: bool,
 }
 
 impl Config {
@@ -61,12 +70,20 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
     if files.is_empty() {
         bail!("no .txt documents in {}", cfg.corpus.display());
     }
-    if cfg.quick {
-        // An even spread over the years.
-        let step = (files.len() / 12).max(1);
-        files = files.into_iter().step_by(step).take(12).collect();
+    if let Some(n) = cfg.max_docs.or(cfg.quick.then_some(12)) {
+        // An even spread over the corpus (over the years, for the speeches).
+        let step = (files.len() / n.max(1)).max(1);
+        files = files.into_iter().step_by(step).take(n).collect();
     }
     let mut gates: Vec<(Variety, HarperGate)> = Vec::new();
+    let mut fluency = if cfg.language_model {
+        Some(FluencyGate::new(
+            LanguageModel::vendored()?,
+            FluencyModel::builtin().map_err(anyhow::Error::msg)?,
+        ))
+    } else {
+        None
+    };
     let mut docs = Vec::new();
     let t0 = Instant::now();
     let mut total_words = 0usize;
@@ -86,9 +103,12 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
             profile: cfg.profile,
             ..RuleSet::default()
         };
-        let template = rules
-            .build(&text, &mut gates[gi].1)
-            .with_context(|| format!("building {}", f.display()))?;
+        let harper = &mut gates[gi].1;
+        let template = match fluency.as_mut() {
+            Some(lm) => rules.build(&text, &mut Both(harper, lm)),
+            None => rules.build(&text, harper),
+        }
+        .with_context(|| format!("building {}", f.display()))?;
         let words = template.word_count();
         total_words += words;
         let name = f
@@ -103,6 +123,19 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
     }
     let words_per_sec = total_words as f64 / t0.elapsed().as_secs_f64();
     Ok((docs, words_per_sec))
+}
+
+/// A path as the report shows it: relative to the workspace when inside
+/// it, so that a report does not carry the machine's directories.
+fn shown_path(p: &Path) -> String {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match p.strip_prefix(crate_dir) {
+        Ok(rel) => Path::new("crates/telltale-eval")
+            .join(rel)
+            .display()
+            .to_string(),
+        Err(_) => p.display().to_string(),
+    }
 }
 
 /// Before/after figures against a saved earlier run (`baseline.json` in the
@@ -149,10 +182,10 @@ fn headline(baseline: &Path, now: &serde_json::Value) -> Option<String> {
 }
 
 /// Only a naturalness sample, drawn with `seed`, written into `cfg.out`.
-pub fn run_sample(cfg: &Config, seed: &str) -> Result<PathBuf> {
+pub fn run_sample(cfg: &Config, seed: &str, only: Option<telltale_core::Class>) -> Result<PathBuf> {
     std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
     let (docs, _) = prepare(cfg)?;
-    sections::naturalness_seeded(cfg, &docs, seed)?;
+    sections::naturalness_seeded(cfg, &docs, seed, only)?;
     Ok(cfg.out.join("naturalness-sample.json"))
 }
 
@@ -170,12 +203,18 @@ pub fn run_all(cfg: &Config) -> Result<PathBuf> {
     let mut md = String::new();
     let words: usize = docs.iter().map(|d| d.words).sum();
     md.push_str(&format!(
-        "# telltale evaluation report\n\nMode: **{}**. Corpus: {} documents, {} words of US State of the Union addresses \
-         (public domain; `crates/telltale-eval/corpus/SOURCES.md`). Reproduce with \
+        "# telltale evaluation report\n\nMode: **{}**. Corpus: {} documents, {} words from `{}` \
+         (sources and licences in the `SOURCES.md` beside it). Alternatives judged by {}. Reproduce with \
          `cargo run --release -p telltale-eval -- all{}`.\n\n",
         if cfg.quick { "quick" } else { "full" },
         docs.len(),
         words,
+        shown_path(&cfg.corpus),
+        if cfg.language_model {
+            "the grammar checker and the language model"
+        } else {
+            "the grammar checker alone"
+        },
         if cfg.quick { " --quick" } else { "" }
     ));
     let mut json = serde_json::Map::new();

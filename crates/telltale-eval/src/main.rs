@@ -11,6 +11,10 @@ use telltale_eval::{run_all, run_capacity, run_sample, Config};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Judge alternatives with the grammar checker alone, not the language
+    /// model too (to measure what the model removes).
+    #[arg(long, global = true)]
+    grammar_only: bool,
 }
 
 #[derive(Subcommand)]
@@ -35,6 +39,18 @@ enum Command {
         /// Where to write naturalness-sample.json and .md.
         #[arg(long)]
         out: PathBuf,
+        /// Directory of corpus documents (.txt).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Style profile to build the templates with.
+        #[arg(long, default_value = "natural", value_parser = ["strict", "natural", "dense"])]
+        profile: String,
+        /// Only variants of this rule class (its kebab-case name).
+        #[arg(long)]
+        class: Option<String>,
+        /// At most this many documents, spread evenly over the corpus.
+        #[arg(long)]
+        max_docs: Option<usize>,
     },
     /// Fit the fluency gate on the blind-review verdicts with the vendored
     /// language model and judge it on the rounds it was not fitted on.
@@ -66,17 +82,32 @@ enum Command {
         /// Style profile to build the templates with.
         #[arg(long, default_value = "natural", value_parser = ["strict", "natural", "dense"])]
         profile: String,
+        /// At most this many documents, spread evenly over the corpus.
+        #[arg(long)]
+        max_docs: Option<usize>,
     },
+}
+
+/// A profile name as the value parser allows it.
+fn parse_profile(name: &str) -> telltale_core::Profile {
+    match name {
+        "strict" => telltale_core::Profile::Strict,
+        "dense" => telltale_core::Profile::Dense,
+        _ => telltale_core::Profile::Natural,
+    }
 }
 
 fn main() {
     let cli = Cli::parse();
+    let language_model = !cli.grammar_only;
     let result = match cli.command {
         Command::All { quick, out, corpus } => run_all(&Config {
             quick,
             out,
             corpus: corpus.unwrap_or_else(Config::default_corpus),
             profile: telltale_core::Profile::default(),
+            max_docs: None,
+            language_model,
         }),
         Command::Gate {
             reviews,
@@ -93,25 +124,42 @@ fn main() {
             write_model,
             report,
         ),
-        Command::Sample { seed, out } => run_sample(
-            &Config {
-                quick: false,
-                out,
-                corpus: Config::default_corpus(),
-                profile: telltale_core::Profile::default(),
-            },
-            &seed,
-        ),
-        Command::Capacity { corpus, profile } => {
+        Command::Sample {
+            seed,
+            out,
+            corpus,
+            profile,
+            class,
+            max_docs,
+        } => match class.as_deref().map(|c| {
+            telltale_core::Class::from_name(c).ok_or_else(|| anyhow::anyhow!("unknown class {c}"))
+        }) {
+            Some(Err(e)) => Err(e),
+            only => run_sample(
+                &Config {
+                    quick: false,
+                    out,
+                    corpus: corpus.unwrap_or_else(Config::default_corpus),
+                    profile: parse_profile(&profile),
+                    max_docs,
+                    language_model,
+                },
+                &seed,
+                only.and_then(Result::ok),
+            ),
+        },
+        Command::Capacity {
+            corpus,
+            profile,
+            max_docs,
+        } => {
             let cfg = Config {
                 quick: false,
                 out: PathBuf::from("."),
                 corpus: corpus.unwrap_or_else(Config::default_corpus),
-                profile: match profile.as_str() {
-                    "strict" => telltale_core::Profile::Strict,
-                    "dense" => telltale_core::Profile::Dense,
-                    _ => telltale_core::Profile::Natural,
-                },
+                profile: parse_profile(&profile),
+                max_docs,
+                language_model,
             };
             run_capacity(&cfg).map(|md| {
                 print!("{md}");

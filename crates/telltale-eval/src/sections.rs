@@ -204,16 +204,22 @@ fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
 }
 
 pub fn naturalness(cfg: &Config, docs: &[Doc]) -> Result<(String, Value)> {
-    naturalness_seeded(cfg, docs, "naturalness")
+    naturalness_seeded(cfg, docs, "naturalness", None)
 }
 
 /// The naturalness sample drawn with another seed: a fresh, independent
 /// sample of the same rules for a further review round.
-pub fn naturalness_seeded(cfg: &Config, docs: &[Doc], seed: &str) -> Result<(String, Value)> {
+pub fn naturalness_seeded(
+    cfg: &Config,
+    docs: &[Doc],
+    seed: &str,
+    only: Option<telltale_core::Class>,
+) -> Result<(String, Value)> {
     let mut pool: Vec<(usize, usize)> = Vec::new();
     for (di, d) in docs.iter().enumerate() {
         for (si, s) in d.template.sites.iter().enumerate() {
-            if d.template.slots[s.slot as usize].layer() != Layer::Invisible {
+            let slot = &d.template.slots[s.slot as usize];
+            if slot.layer() != Layer::Invisible && only.is_none_or(|c| c == slot.class) {
                 pool.push((di, si));
             }
         }

@@ -11,6 +11,8 @@ fn quick_mode_writes_a_sane_report() {
         out: dir.path().to_path_buf(),
         corpus: Config::default_corpus(),
         profile: telltale_core::Profile::default(),
+        max_docs: None,
+        language_model: true,
     };
     let report = run_all(&cfg).unwrap();
     let md = std::fs::read_to_string(report).unwrap();
@@ -82,9 +84,10 @@ fn quick_mode_writes_a_sane_report() {
         &std::fs::read_to_string(dir.path().join("naturalness-sample.json")).unwrap(),
     )
     .unwrap();
-    // Up to 300; the quick corpus may hold fewer visible variants.
+    // Up to 300; the quick corpus holds fewer visible variants (about a
+    // hundred once the language model has judged them).
     assert!(
-        items.len() >= 150 && items.len() <= 300,
+        items.len() >= 50 && items.len() <= 300,
         "{} items",
         items.len()
     );

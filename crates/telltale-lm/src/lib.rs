@@ -49,6 +49,12 @@ pub struct TokenScore {
     pub logprob: f32,
 }
 
+/// Positions (texts × padded length) run through the model at once: the
+/// logits of a batch take 4 × 49,152 bytes per position (about 50 MB at
+/// this bound, twice that while normalised), and larger batches are no
+/// faster on a CPU.
+const BATCH_TOKENS: usize = 256;
+
 /// A text's token ids and their byte spans.
 type Encoded = (Vec<u32>, Vec<(usize, usize)>);
 
@@ -66,9 +72,13 @@ pub struct LanguageModel {
 impl LanguageModel {
     /// Load a GGUF model file.
     pub fn load(path: &Path) -> Result<LanguageModel, LmError> {
-        let bytes = std::fs::read(path)?;
-        let hash = blake3::hash(&bytes).to_hex().to_string();
-        let mut reader = std::io::Cursor::new(bytes);
+        // Read as a stream, twice, rather than held whole: the weights are
+        // the process's largest allocation and the file's bytes need not
+        // sit beside them.
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(std::fs::File::open(path)?)?;
+        let hash = hasher.finalize().to_hex().to_string();
+        let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
         let ct = gguf_file::Content::read(&mut reader)
             .map_err(|e| LmError::Format(format!("{}: {e}", path.display())))?;
         let tokenizer = tokenizer::from_gguf(&ct)?;
@@ -134,26 +144,52 @@ impl LanguageModel {
 
     /// Every token of each text with its log-probability given the text
     /// before it (the first given the start of a document). Texts are run
-    /// together as one batch.
+    /// in batches of consecutive texts (give them sorted by length to pad
+    /// least); a text scores the same in any batch.
     pub fn score(&self, texts: &[&str]) -> Result<Vec<Vec<TokenScore>>, LmError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
         let encoded = texts
             .iter()
             .map(|t| self.encode(t))
             .collect::<Result<Vec<_>, _>>()?;
-        let longest = encoded.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0) + 1;
-        if longest > self.decoder.context {
-            return Err(LmError::TooLong(longest - 1, self.decoder.context - 1));
+        if let Some(n) = encoded.iter().map(|(ids, _)| ids.len()).max() {
+            if n + 1 > self.decoder.context {
+                return Err(LmError::TooLong(n, self.decoder.context - 1));
+            }
         }
+        let mut out = Vec::with_capacity(texts.len());
+        let mut rest = &encoded[..];
+        while !rest.is_empty() {
+            // As many texts as fit BATCH_TOKENS once padded to the longest.
+            let mut n = 1;
+            let mut longest = rest[0].0.len() + 1;
+            while n < rest.len() {
+                let l = longest.max(rest[n].0.len() + 1);
+                if l * (n + 1) > BATCH_TOKENS {
+                    break;
+                }
+                longest = l;
+                n += 1;
+            }
+            let (batch, tail) = rest.split_at(n);
+            out.extend(self.score_batch(batch, longest)?);
+            rest = tail;
+        }
+        Ok(out)
+    }
+
+    /// One batch, every row padded to `longest` positions.
+    fn score_batch(
+        &self,
+        encoded: &[Encoded],
+        longest: usize,
+    ) -> Result<Vec<Vec<TokenScore>>, LmError> {
         // Rows are padded on the right: a causal model's earlier positions
         // never see what follows them, so padding changes nothing scored.
         // The distribution at position i predicts the row's token i + 1,
         // which is the text's token i: `next` holds those ids.
         let mut rows = Vec::with_capacity(encoded.len() * longest);
         let mut next = Vec::with_capacity(encoded.len() * longest);
-        for (ids, _) in &encoded {
+        for (ids, _) in encoded {
             let pad = longest - 1 - ids.len();
             rows.push(self.start);
             rows.extend_from_slice(ids);
@@ -163,15 +199,8 @@ impl LanguageModel {
         }
         let shape = (encoded.len(), longest);
         let batch = Tensor::from_vec(rows, shape, &Device::Cpu)?;
-        let next = Tensor::from_vec(next, (encoded.len(), longest, 1), &Device::Cpu)?;
-        // One gather for every token's log-probability, not a tensor view
-        // per token.
-        let picked = self
-            .decoder
-            .log_probs(&batch)?
-            .gather(&next, 2)?
-            .squeeze(2)?
-            .to_vec2::<f32>()?;
+        let next = Tensor::from_vec(next, shape, &Device::Cpu)?;
+        let picked = self.decoder.log_probs(&batch, &next)?.to_vec2::<f32>()?;
         Ok(encoded
             .iter()
             .zip(picked)

@@ -93,14 +93,17 @@ fn the_fitted_gate_prefers_a_synonym_and_stops_a_wrong_word() {
     use telltale_core::gate::Gate;
     let lm = LanguageModel::vendored().unwrap();
     let mut gate = FluencyGate::new(lm, FluencyModel::builtin().unwrap());
-    gate.class = "synonym".into();
+    let synonym = telltale_core::Class::Synonym;
     let original = "The minister said that the negotiations had been difficult but productive.";
     let hard = "The minister said that the negotiations had been hard but productive.";
     let purple = "The minister said that the negotiations had been purple but productive.";
-    let p_hard = gate.probability(original, hard).unwrap();
-    let p_purple = gate.probability(original, purple).unwrap();
+    let p_hard = gate.probability(synonym, original, hard).unwrap();
+    let p_purple = gate.probability(synonym, original, purple).unwrap();
     assert!(p_hard > p_purple, "{p_hard} vs {p_purple}");
-    assert!(!gate.accepts(original, purple));
-    assert!(gate.accepts(original, original), "no change passes");
+    assert!(!gate.accepts(synonym, original, purple));
+    assert!(
+        gate.accepts(synonym, original, original),
+        "no change passes"
+    );
     assert!(gate.id().starts_with("smollm2-135m-q4_1 "), "{}", gate.id());
 }

@@ -1,10 +1,10 @@
 //! Documents in the registry: registering one from text or a file (its
-//! template built under the rules, grammar-gated, fitted to the original's
+//! template built under the rules, gated by the grammar checker and the
+//! language model, fitted to the original's
 //! markup, stored with its shingles and its audit entry in one
 //! transaction), switching rule classes off before the first issue,
 //! estimating how short a quote names its leaker, reading and removing.
 
-use telltale_core::gate::HarperGate;
 use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
 use telltale_core::{align, CodeParams, Codebook};
 use telltale_store::{DocumentRecord, StoreError};
@@ -98,8 +98,7 @@ impl Registry {
             variety: None,
             ..RuleSet::default()
         };
-        let gi = self.gate_for(variety);
-        let mut template = rules.build(text, &mut self.gates[gi].1)?;
+        let mut template = self.gates.build(&rules, variety, text)?;
         if let Some(src) = source {
             template = telltale_formats::fit(&template, src);
         }
@@ -164,9 +163,8 @@ impl Registry {
         disabled.dedup();
         doc.rules.disabled = disabled;
         let variety = detect_variety(&doc.template.text);
-        let gi = self.gate_for(variety);
         let text = doc.template.text.clone();
-        doc.template = doc.rules.build(&text, &mut self.gates[gi].1)?;
+        doc.template = self.gates.build(&doc.rules, variety, &text)?;
         if let Some(src) = self.source_of(&doc)? {
             doc.template = telltale_formats::fit(&doc.template, &src);
         }
@@ -207,16 +205,6 @@ impl Registry {
             estimate(&[Layer::Lexical, Layer::Punctuation])?,
             estimate(&Layer::ALL)?,
         ))
-    }
-
-    fn gate_for(&mut self, variety: telltale_core::Variety) -> usize {
-        match self.gates.iter().position(|(v, _)| *v == variety) {
-            Some(i) => i,
-            None => {
-                self.gates.push((variety, HarperGate::new(variety)));
-                self.gates.len() - 1
-            }
-        }
     }
 
     pub fn document(&self, id: &str) -> Result<DocumentRecord> {

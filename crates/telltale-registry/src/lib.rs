@@ -30,6 +30,8 @@ mod copies;
 mod distribute;
 mod documents;
 pub mod files;
+mod gates;
+pub use gates::GateProgress;
 mod import;
 pub mod integrity;
 pub mod keyfile;
@@ -40,7 +42,6 @@ mod trace;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use telltale_core::gate::HarperGate;
 use telltale_core::SecretKey;
 use telltale_store::{ChainKey, Store, StoreError};
 pub use telltale_store::{Link, Role, User};
@@ -105,6 +106,10 @@ pub enum RegistryError {
         what: &'static str,
         source: serde_json::Error,
     },
+    /// The language-model gate could not be loaded or run: a failure of
+    /// the installation, never of the caller's input.
+    #[error("{0} (TELLTALE_MODEL=none registers with the grammar checker alone)")]
+    Model(String),
     /// The work ran out of its [`Budget`] and was stopped.
     #[error("the work was stopped: it ran out of time")]
     Cancelled,
@@ -139,9 +144,8 @@ pub struct Registry {
     /// Seals the audit log (derived from `key`).
     chain: ChainKey,
     actor: String,
-    /// Grammar checkers by variety, loaded on first use (loading the
-    /// dictionary is the slow part of registering a document).
-    gates: Vec<(telltale_core::Variety, HarperGate)>,
+    /// What judges alternatives at registration (see [`gates`]).
+    gates: gates::Gates,
     /// What opening the registry had to put right (modes that were too
     /// loose), for the caller to show.
     warnings: Vec<String>,
@@ -233,7 +237,7 @@ impl Registry {
             chain: ChainKey::derive(&key),
             key,
             actor: actor(),
-            gates: Vec::new(),
+            gates: gates::Gates::default(),
             warnings: Vec::new(),
             budget: Budget::unlimited(),
         }
@@ -258,10 +262,16 @@ impl Registry {
             key: self.key.clone(),
             chain: self.chain.clone(),
             actor: self.actor.clone(),
-            gates: Vec::new(),
+            gates: self.gates.share(),
             warnings: Vec::new(),
             budget: Budget::unlimited(),
         })
+    }
+
+    /// Report the language model's progress while later registrations are
+    /// judged (texts scored, texts to score).
+    pub fn set_gate_progress(&mut self, progress: Option<GateProgress>) {
+        self.gates.progress = progress;
     }
 
     /// Limit the work of later calls (until the next `set_budget`): long

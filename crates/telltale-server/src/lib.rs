@@ -420,6 +420,7 @@ impl From<RegistryError> for Failure {
             },
             RegistryError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
             RegistryError::Render(_)
+            | RegistryError::Model(_)
             | RegistryError::Encode { .. }
             | RegistryError::Io { .. }
             | RegistryError::Key(_)

@@ -58,9 +58,18 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut r = open(home)?;
             let mut added = Vec::new();
             for (file, bytes, format) in inputs {
+                let bar = progress_bar(!json, "sentences checked by the language model");
+                let shown = bar.clone();
+                r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
+                    shown.set_length(total as u64);
+                    shown.set_position(done as u64);
+                })));
                 let d = r
                     .add_document_file(&bytes, format, title.as_deref(), profile)
-                    .with_context(|| format!("registering {}", file.display()))?;
+                    .with_context(|| format!("registering {}", file.display()));
+                bar.finish_and_clear();
+                r.set_gate_progress(None);
+                let d = d?;
                 let cap = d.template.capacity();
                 if !json {
                     println!(
@@ -106,6 +115,11 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let d = r.document(&id)?;
             let t = &d.template;
             let cap = t.capacity();
+            // Given at registration, else as the rules detected it.
+            let variety = d
+                .rules
+                .variety
+                .unwrap_or_else(|| telltale_core::rules::detect_variety(&t.text));
             if json {
                 let layers: Vec<serde_json::Value> = Layer::ALL
                     .iter()
@@ -115,7 +129,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                         serde_json::json!({"layer": l.name(), "slots": cap.slots[i], "bits": cap.bits[i], "slots_per_100_words": s, "bits_per_100_words": b})
                     })
                     .collect();
-                let mut v = serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "variety": d.rules.variety, "capacity": layers});
+                let mut v = serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "variety": variety, "capacity": layers});
                 if variants {
                     v["slots"] = serde_json::json!(t
                         .sites
@@ -129,7 +143,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             println!(
                 "{} words, {:?} English, {} slots",
                 cap.words,
-                d.rules.variety.unwrap_or(telltale_core::Variety::British),
+                variety,
                 t.slots.len()
             );
             println!("capacity by layer (what survives: lexical — retyping and house style; punctuation — retyping; invisible — copy and paste):");
@@ -314,18 +328,8 @@ pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
         );
     }
     let who = unique;
-    let bar = if std::io::stderr().is_terminal() && !a.json {
-        let b = indicatif::ProgressBar::new(who.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} copies  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(!a.json, "copies");
+    bar.set_length(who.len() as u64);
     let rep = r.distribute_with_mode(&a.doc, &who, &a.out, &a.format, mode, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
@@ -396,4 +400,20 @@ fn distribute_summary(rep: &telltale_registry::DistributeReport, doc: &str, out:
             String::new()
         }
     )
+}
+
+/// A progress bar on standard error when it is a terminal (and the output
+/// is for a person), else one that shows nothing.
+fn progress_bar(shown: bool, what: &str) -> indicatif::ProgressBar {
+    if !(shown && std::io::stderr().is_terminal()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(0);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what}  {{per_sec}}  eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
 }

@@ -420,7 +420,10 @@ impl FormTable {
             };
             for &(e, f) in cands {
                 let entry = &self.entries[e];
-                if entry.variety.is_some_and(|v| v != ctx.variety) {
+                if entry
+                    .variety
+                    .is_some_and(|v| v != ctx.variety || !ctx.variety_certain)
+                {
                     continue;
                 }
                 let form = &entry.forms[f];

@@ -21,6 +21,7 @@ mod data;
 pub(crate) mod invisible;
 pub(crate) use invisible as invisible_forms;
 mod lexical;
+mod protect;
 mod punct;
 mod spelling;
 
@@ -29,7 +30,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gate::Gate;
+use crate::gate::{Gate, Proposal};
 use crate::template::{Class, Layer, Site, Slot, Template};
 use crate::text::{self, Kind, Token};
 use crate::Error;
@@ -356,10 +357,14 @@ fn variety_counts(src: &str) -> (Variety, bool, usize) {
             ise += 1;
         }
     }
-    if uk > us || (uk == us && ise > 0) {
+    // A margin before calling a document British: a British spelling in an
+    // American text (a quoted name, "Labour Party", an old source) is not
+    // evidence of its variety; two pieces of evidence (British spellings or
+    // -ise words) ahead of the American ones are.
+    if uk + ise >= us + 2 {
         (Variety::British, uk >= 2 && uk >= 3 * us, us)
     } else {
-        (Variety::American, true, us)
+        (Variety::American, uk == 0, us)
     }
 }
 
@@ -373,7 +378,8 @@ fn priority(c: Class) -> u8 {
         Class::AdverbPlacement => 3,
         Class::Complementiser | Class::Contraction => 2,
         Class::CoordinationOrder => 3,
-        Class::NumberStyle => 4,
+        // Every curated rule wins over the thesaurus.
+        Class::NumberStyle | Class::ThesaurusSynonym => 4,
         Class::Compound => 5,
         Class::AbbreviationDots | Class::TitleCapitals => 6,
         Class::SerialComma
@@ -433,6 +439,10 @@ impl RuleSet {
         lexical::complementiser(&ctx, &mut c);
         lexical::synonyms(&ctx, &mut c);
         lexical::word_synonyms(&ctx, &mut c);
+        if self.profile == Profile::Dense {
+            // Not yet through blind review: only on request.
+            lexical::thesaurus_synonyms(&ctx, &mut c);
+        }
         lexical::adverb_placement(&ctx, &mut c);
         lexical::optional_to(&ctx, &mut c);
         if self.profile == Profile::Dense {
@@ -468,23 +478,9 @@ impl RuleSet {
             invisible::homoglyphs(&ctx, &mut c);
         }
         no_new_repetition(&ctx, &mut c);
-        // Words inside quotation marks are someone else's: a quotation is
-        // never reworded (invisible marks may still sit there).
-        // Quoted spans are disjoint and in order (paired left to right
-        // within paragraphs), so one binary search finds the only
-        // candidate.
-        let quoted = quoted_spans(src);
-        let inside_quote = |r: &Range<usize>| {
-            let k = quoted.partition_point(|q| q.start <= r.start);
-            k.checked_sub(1)
-                .and_then(|k| quoted.get(k))
-                .is_some_and(|q| r.end <= q.end)
-        };
-        c.retain(|x| {
-            !self.disabled.contains(&x.class)
-                && ctx.is_prose(&x.range)
-                && (x.class.layer() == Layer::Invisible || !inside_quote(&x.range))
-        });
+        c.retain(|x| !self.disabled.contains(&x.class) && ctx.is_prose(&x.range));
+        // Quotations, names, numbers and terms of art keep their words.
+        protect::retain_unprotected(&ctx, &mut c);
         Ok((ctx, c))
     }
 
@@ -532,29 +528,54 @@ impl RuleSet {
             !touching
         });
 
-        // The grammar gate, on visible alternatives.
-        let mut gated = Vec::with_capacity(kept.len());
-        let mut refused_groups: std::collections::HashSet<String> =
-            std::collections::HashSet::new();
-        for mut c in kept {
-            if c.class.layer() != Layer::Invisible {
-                let Some(sent) = ctx.context_of(&c.range) else {
-                    report.gate_rejected += 1;
-                    continue;
-                };
-                let original = &src[sent.clone()];
-                let mut ok = vec![true; c.forms.len()];
-                for (k, f) in c.forms.iter().enumerate() {
-                    if k == c.original {
-                        continue;
-                    }
+        // The gate, on visible alternatives: every alternative form in its
+        // sentence, judged in one batch.
+        let contexts: Vec<Option<Range<usize>>> = kept
+            .iter()
+            .map(|c| {
+                if c.class.layer() == Layer::Invisible {
+                    None
+                } else {
+                    ctx.context_of(&c.range)
+                }
+            })
+            .collect();
+        let mut variants: Vec<(usize, usize, String)> = Vec::new();
+        for (i, (c, sent)) in kept.iter().zip(&contexts).enumerate() {
+            let Some(sent) = sent else { continue };
+            for (k, f) in c.forms.iter().enumerate() {
+                if k != c.original {
                     let variant = format!(
                         "{}{}{}",
                         &src[sent.start..c.range.start],
                         f,
                         &src[c.range.end..sent.end]
                     );
-                    ok[k] = gate.accepts(original, &variant);
+                    variants.push((i, k, variant));
+                }
+            }
+        }
+        let proposals: Vec<Proposal> = variants
+            .iter()
+            .map(|(i, _, v)| Proposal {
+                class: kept[*i].class,
+                original: contexts[*i].as_ref().map_or("", |r| &src[r.clone()]),
+                variant: v,
+            })
+            .collect();
+        let verdicts = gate.judge(&proposals);
+        let mut ok: Vec<Vec<bool>> = kept.iter().map(|c| vec![true; c.forms.len()]).collect();
+        for ((i, k, _), v) in variants.iter().zip(verdicts) {
+            ok[*i][*k] = v;
+        }
+        let mut gated = Vec::with_capacity(kept.len());
+        let mut refused_groups: std::collections::HashSet<String> =
+            std::collections::HashSet::new();
+        for ((mut c, sent), ok) in kept.into_iter().zip(contexts).zip(ok) {
+            if c.class.layer() != Layer::Invisible {
+                if sent.is_none() {
+                    report.gate_rejected += 1;
+                    continue;
                 }
                 if let Some(g) = &c.group {
                     // A convention must be available at every site or at none:
@@ -665,7 +686,8 @@ impl RuleSet {
             }
         }
         sites.sort_by_key(|s| (s.start, s.end));
-        let t = Template::new(src.to_string(), slots, sites)?;
+        let mut t = Template::new(src.to_string(), slots, sites)?;
+        t.gate = Some(gate.id());
         Ok((t, report))
     }
 }
@@ -756,35 +778,6 @@ fn no_new_repetition(ctx: &Ctx, cands: &mut Vec<Candidate>) {
         c.original = c.forms.iter().position(|f| *f == orig).unwrap_or(0);
         c.forms.len() >= 2
     });
-}
-
-/// Byte ranges between paired double quotation marks, paired within each
-/// paragraph (curly marks by direction, straight ones in order). An
-/// unpaired mark quotes nothing.
-fn quoted_spans(src: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut para_start = 0;
-    for para in src.split("\n\n") {
-        let mut open: Option<usize> = None;
-        for (i, c) in para.char_indices() {
-            let at = para_start + i;
-            match c {
-                '“' => open = Some(at),
-                '”' => {
-                    if let Some(o) = open.take() {
-                        out.push(o..at + c.len_utf8());
-                    }
-                }
-                '"' => match open.take() {
-                    Some(o) => out.push(o..at + 1),
-                    None => open = Some(at),
-                },
-                _ => {}
-            }
-        }
-        para_start += para.len() + 2;
-    }
-    out
 }
 
 /// Two ranges clash when they share a byte, when an empty range sits strictly

@@ -139,6 +139,37 @@ const COMMON_WORDS: &[&str] = &[
 /// count as idiomatic in that place.
 const BIGRAM_RATIO: f64 = 0.05;
 
+/// Whether `form` may stand for `original` between `left` and `right`
+/// (folded neighbouring words, `None` where there is none to check
+/// against).
+///
+/// Present: the form's bigram is not much rarer than the original's.
+/// Absent while the original's pair is present: a misfit. Both absent: the
+/// pair is too rare for the table to judge either way, which counts as no
+/// objection, except next to a common function word, whose pairs with any
+/// ordinary word are frequent enough to be listed. At least one side must
+/// vouch for the word positively: with no evidence on either side a noun
+/// could be standing in for a verb ("an assembly line costs thousands").
+pub(crate) fn fits_neighbours(
+    bigrams: &crate::ngram::Bigrams,
+    left: Option<&str>,
+    right: Option<&str>,
+    original: &str,
+    form: &str,
+) -> bool {
+    let side = |pair: (u64, u64), neighbour: &str| -> Option<bool> {
+        if pair.0 > 0 {
+            (pair.0 as f64 >= BIGRAM_RATIO * pair.1 as f64).then_some(true)
+        } else {
+            (pair.1 == 0 && !COMMON_WORDS.contains(&neighbour)).then_some(false)
+        }
+    };
+    let l = left.map(|l| side((bigrams.count(l, form), bigrams.count(l, original)), l));
+    let r = right.map(|r| side((bigrams.count(form, r), bigrams.count(original, r)), r));
+    let ok = |x: Option<Option<bool>>| x.is_none_or(|v| v.is_some());
+    ok(l) && ok(r) && (l == Some(Some(true)) || r == Some(Some(true)))
+}
+
 /// Single-word synonyms from `data/word-synonyms.tsv`, checked in context:
 /// an alternative is kept only if its bigrams with the neighbouring words
 /// are frequent (see [`crate::ngram`]) and not much rarer than the
@@ -168,7 +199,10 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if !set.natural && ctx.profile != Profile::Dense {
             continue;
         }
-        if set.variety.is_some_and(|v| v != ctx.variety) {
+        if set
+            .variety
+            .is_some_and(|v| v != ctx.variety || !ctx.variety_certain)
+        {
             continue;
         }
         // Names and headings ("General Motors", "ALL CAPS") keep their words.
@@ -223,31 +257,8 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         {
             continue;
         }
-        let idiomatic = |f: &str| {
-            // Present: not much rarer than the original's. Absent while the
-            // original's pair is present: a misfit. Both absent: the pair is
-            // too rare for the table to judge either way, which counts as no
-            // objection, except next to a common function word, whose pairs
-            // with any ordinary word are frequent enough to be listed.
-            // At least one side must vouch for the word positively: with no
-            // evidence on either side a noun could be standing in for a verb
-            // ("an assembly line costs thousands").
-            let side = |pair: (u64, u64), neighbour: &str| -> Option<bool> {
-                if pair.0 > 0 {
-                    (pair.0 as f64 >= BIGRAM_RATIO * pair.1 as f64).then_some(true)
-                } else {
-                    (pair.1 == 0 && !COMMON_WORDS.contains(&neighbour)).then_some(false)
-                }
-            };
-            let l = left
-                .as_deref()
-                .map(|l| side((bigrams.count(l, f), bigrams.count(l, &w)), l));
-            let r = right
-                .as_deref()
-                .map(|r| side((bigrams.count(f, r), bigrams.count(&w, r)), r));
-            let ok = |x: Option<Option<bool>>| x.is_none_or(|v| v.is_some());
-            ok(l) && ok(r) && (l == Some(Some(true)) || r == Some(Some(true)))
-        };
+        let idiomatic =
+            |f: &str| fits_neighbours(&bigrams, left.as_deref(), right.as_deref(), &w, f);
         let forms: Vec<String> = set
             .forms
             .iter()
