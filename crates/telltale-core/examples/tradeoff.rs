@@ -28,7 +28,8 @@ fn main() {
     let key = SecretKey::from_bytes([3; 32]);
     let recipients: Vec<String> = (0..1000).map(|i| format!("r-{i:04}")).collect();
     let params = AccuseParams::default();
-    let cutoffs = [0.0, 0.05, 0.1, 0.2, 0.3];
+    // 0.5 is uniform for binary slots.
+    let cutoffs = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5];
     println!("Single leaker, binary slots, N = 1,000, threshold 1e-3: observed slots needed");
     println!("| cutoff | 50% accused | 90% accused | innocents accused |");
     println!("|---|---|---|---|");

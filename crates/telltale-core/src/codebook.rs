@@ -21,6 +21,14 @@
 //! 0.1 but only 20% at 0.2. Short quotes by one leaker are the common case,
 //! so the default cutoff is 0.1, the largest that keeps c = 3 collusion.
 //!
+//! Since version 2 the slots of the visible layers are uniform instead (a
+//! fair coin for a binary slot: 90% of single leakers accused from 25
+//! observed slots, against 40 at cutoff 0.1, same tool). Those slots are
+//! read from short retyped quotes, where one leaker is the case that
+//! matters, and they are far too few for collusion resistance anyway; the
+//! invisible slots, which a pasted or merged copy carries by the hundred,
+//! keep the biases above.
+//!
 //! All randomness comes from BLAKE3 in keyed mode, read as an extendable
 //! output stream, and floating point uses the portable `libm`, so a copy
 //! made today renders and traces identically on every platform and every
@@ -31,8 +39,16 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, SecretKey, Template};
 
 /// Version of the codebook derivation. Bumped on any change that would give
-/// an existing document and recipient a different codeword.
-pub const CODEBOOK_VERSION: u32 = 1;
+/// an existing document and recipient a different codeword; every earlier
+/// version stays derivable, for the documents registered under it.
+///
+/// 1: every slot biased (Dirichlet(1/2) with the cutoff).
+/// 2: slots of the visible layers (lexical, punctuation) uniform; invisible
+///    slots biased as in 1.
+pub const CODEBOOK_VERSION: u32 = 2;
+
+/// The oldest derivation still supported.
+pub const OLDEST_CODEBOOK_VERSION: u32 = 1;
 
 /// Parameters of the code, stored with each document.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -104,17 +120,39 @@ impl Codebook {
         params: CodeParams,
     ) -> Result<Codebook, Error> {
         let qs: Vec<u8> = template.slots.iter().map(|s| s.q).collect();
-        Codebook::for_slots(key, document_id, &qs, params)
+        let uniform: Vec<bool> = template
+            .slots
+            .iter()
+            .map(|s| params.version >= 2 && s.layer() != crate::Layer::Invisible)
+            .collect();
+        Codebook::derive(key, document_id, &qs, &uniform, params)
     }
 
-    /// Derive a codebook from the alphabet size of each slot alone.
+    /// Derive a codebook from the alphabet size of each slot alone, every
+    /// slot biased.
     pub fn for_slots(
         key: &SecretKey,
         document_id: &str,
         qs: &[u8],
         params: CodeParams,
     ) -> Result<Codebook, Error> {
-        if params.version != CODEBOOK_VERSION {
+        Codebook::derive(key, document_id, qs, &vec![false; qs.len()], params)
+    }
+
+    /// Slots marked `uniform` give every alternative the same probability:
+    /// the visible layers are read from short quotes by one leaker, where a
+    /// fair symbol carries the most evidence (a full bit per binary slot
+    /// against 0.74 with biases cut off at 0.1), and they are far too few
+    /// to resist collusion in any case; the invisible layer keeps the
+    /// collusion-resistant biases.
+    fn derive(
+        key: &SecretKey,
+        document_id: &str,
+        qs: &[u8],
+        uniform: &[bool],
+        params: CodeParams,
+    ) -> Result<Codebook, Error> {
+        if !(OLDEST_CODEBOOK_VERSION..=CODEBOOK_VERSION).contains(&params.version) {
             return Err(Error::Version {
                 found: params.version,
                 supported: CODEBOOK_VERSION,
@@ -134,7 +172,11 @@ impl Codebook {
                     params.cutoff
                 )));
             }
-            biases.push(draw_bias(&doc_key, j as u32, q, params.cutoff));
+            if uniform.get(j).copied().unwrap_or(false) {
+                biases.push(vec![1.0 / f64::from(q); usize::from(q)]);
+            } else {
+                biases.push(draw_bias(&doc_key, j as u32, q, params.cutoff));
+            }
         }
         Ok(Codebook {
             doc_key,

@@ -5,7 +5,9 @@
 //! `golden/issued.template.json` is the sample memo's template as it was
 //! registered by an earlier version of the rules (stored templates keep their
 //! own slots and sites); from it, a fixed key and recipient must give exactly
-//! the committed codeword and copy bytes, whatever the rules do today. A change that breaks these changes copies that
+//! the committed codeword and copy bytes, whatever the rules do today, under
+//! the codebook version its document records (1; version 2 is pinned by its
+//! own codeword). A change that breaks these changes copies that
 //! are already out in the world: it is a format change and needs a new
 //! `CODEBOOK_VERSION` (with the old derivation kept for old documents).
 //!
@@ -66,7 +68,13 @@ fn committed_template_gives_the_committed_copy() {
     // Issued vectors are never blessed: they stand for copies already out.
     let t: Template = serde_json::from_slice(&golden("issued.template.json")).unwrap();
     t.validate().unwrap();
-    let cb = Codebook::new(&common::key(42), "golden-memo", &t, CodeParams::default()).unwrap();
+    // Issued under codebook version 1 (every slot biased), which is what
+    // its document records.
+    let v1 = CodeParams {
+        version: 1,
+        cutoff: 0.1,
+    };
+    let cb = Codebook::new(&common::key(42), "golden-memo", &t, v1).unwrap();
     let cw = cb.codeword(RECIPIENT);
     let copy = t.render(&cw).unwrap();
     let cw_text: String = cw.iter().map(|x| char::from(b'0' + x)).collect();
@@ -83,4 +91,37 @@ fn committed_template_gives_the_committed_copy() {
     let b = cb.bias(0);
     let bits: Vec<u64> = b.iter().map(|x| x.to_bits()).collect();
     assert_eq!(format!("{bits:?}").as_bytes(), golden("issued.bias0"));
+}
+
+/// Codebook version 2 (visible slots uniform) on the same template: its
+/// codeword is pinned too. Written once when version 2 was introduced;
+/// like the version-1 vectors it must never change.
+#[test]
+fn version_two_codeword_is_pinned() {
+    let t: Template = serde_json::from_slice(&golden("issued.template.json")).unwrap();
+    let v2 = CodeParams {
+        version: 2,
+        cutoff: 0.1,
+    };
+    let cb = Codebook::new(&common::key(42), "golden-memo", &t, v2).unwrap();
+    let cw: String = cb
+        .codeword(RECIPIENT)
+        .iter()
+        .map(|x| char::from(b'0' + x))
+        .collect();
+    write_golden("issued.v2.r-0042.codeword", cw.as_bytes());
+    assert_eq!(
+        cw.as_bytes(),
+        golden("issued.v2.r-0042.codeword"),
+        "version-2 codeword derivation changed: that is a format change"
+    );
+    // Visible slots are fair; invisible ones keep their biases.
+    for (j, slot) in t.slots.iter().enumerate() {
+        let b = cb.bias(j);
+        if slot.layer() != telltale_core::Layer::Invisible {
+            assert!(b
+                .iter()
+                .all(|p| (p - 1.0 / f64::from(slot.q)).abs() < 1e-12));
+        }
+    }
 }
