@@ -21,7 +21,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use crate::rules::{Candidate, Ctx};
+use crate::rules::{data, Candidate, Ctx};
 use crate::template::{Class, Layer};
 use crate::text::{self, Kind};
 
@@ -88,47 +88,15 @@ fn changes_approximator(forms: &[String]) -> bool {
     sets.iter().any(Option::is_some) && sets.windows(2).any(|w| w[0] != w[1])
 }
 
-/// Number words: a number spelled out is still a number.
-const NUMBER_WORDS: &[&str] = &[
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
-    "hundred",
+/// Quantity words beyond the rules' own number words
+/// (`data::NUMBER_WORDS`): a number spelled out is still a number.
+const MORE_QUANTITY_WORDS: &[&str] = &[
     "hundreds",
-    "thousand",
     "thousands",
-    "million",
     "millions",
-    "billion",
     "billions",
     "trillion",
-    "dozen",
     "dozens",
-    "half",
     "quarter",
     "third",
     "percent",
@@ -159,9 +127,9 @@ impl TermsOfArt {
 }
 
 fn is_number_token(ctx: &Ctx, i: usize) -> bool {
-    ctx.tokens[i].kind == Kind::Number
+    data::is_number_token(ctx, i)
         || (ctx.tokens[i].kind == Kind::Word
-            && (NUMBER_WORDS.contains(&ctx.folded(i).as_str())
+            && (MORE_QUANTITY_WORDS.contains(&ctx.folded(i).as_str())
                 || ctx.text(i).chars().any(|c| c.is_ascii_digit())))
 }
 

@@ -139,6 +139,31 @@ const COMMON_WORDS: &[&str] = &[
 /// count as idiomatic in that place.
 const BIGRAM_RATIO: f64 = 0.05;
 
+/// Whether the word at token `i` is part of a hyphenated or slashed
+/// compound, or of a possessive: such a word keeps its form.
+pub(crate) fn in_compound(ctx: &Ctx, i: usize) -> bool {
+    let joined = |j: usize| {
+        matches!(ctx.tokens[j].kind, Kind::Word | Kind::Number)
+            || matches!(ctx.text(j), "-" | "‑" | "/" | "'" | "’" | "_" | "@" | "&")
+    };
+    (i > 0 && joined(i - 1)) || (i + 1 < ctx.tokens.len() && joined(i + 1))
+}
+
+/// The words just before and after token `i`, folded, each only where a
+/// single plain space separates it from the token.
+pub(crate) fn spaced_neighbours(ctx: &Ctx, i: usize) -> (Option<String>, Option<String>) {
+    let neighbour = |j: Option<usize>, left: bool| -> Option<String> {
+        let j = j?;
+        let adjacent = if left {
+            ctx.single_space_between(j, i)
+        } else {
+            ctx.single_space_between(i, j)
+        };
+        (adjacent && ctx.tokens[j].kind == Kind::Word).then(|| ctx.folded(j))
+    };
+    (neighbour(ctx.prev(i), true), neighbour(ctx.next(i), false))
+}
+
 /// Whether `form` may stand for `original` between `left` and `right`
 /// (folded neighbouring words, `None` where there is none to check
 /// against).
@@ -212,23 +237,10 @@ pub(crate) fn word_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
             continue;
         }
         // Part of a hyphenated or slashed compound, or a possessive: leave it.
-        let joined = |j: usize| {
-            matches!(ctx.tokens[j].kind, Kind::Word | Kind::Number)
-                || matches!(ctx.text(j), "-" | "‑" | "/" | "'" | "’" | "_" | "@" | "&")
-        };
-        if (i > 0 && joined(i - 1)) || (i + 1 < ctx.tokens.len() && joined(i + 1)) {
+        if in_compound(ctx, i) {
             continue;
         }
-        let neighbour = |j: Option<usize>, left: bool| -> Option<String> {
-            let j = j?;
-            let adjacent = if left {
-                ctx.single_space_between(j, i)
-            } else {
-                ctx.single_space_between(i, j)
-            };
-            (adjacent && ctx.tokens[j].kind == Kind::Word).then(|| ctx.folded(j))
-        };
-        let (left, right) = (neighbour(ctx.prev(i), true), neighbour(ctx.next(i), false));
+        let (left, right) = spaced_neighbours(ctx, i);
         if left.is_none() && right.is_none() {
             continue;
         }

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 
 use crate::ngram::Bigrams;
 use crate::rules::data::DETERMINERS;
-use crate::rules::lexical::synonyms::{fits_neighbours, once_per_sentence};
+use crate::rules::lexical::synonyms::{
+    fits_neighbours, in_compound, once_per_sentence, spaced_neighbours,
+};
 use crate::rules::{cand, Candidate, Ctx};
 use crate::template::Class;
 use crate::text::{self, Kind};
@@ -132,12 +134,7 @@ pub(crate) fn thesaurus_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         if w.len() < 4 || SKIP.contains(&w.as_str()) || !w.chars().all(|c| c.is_ascii_lowercase()) {
             continue;
         }
-        // Words inside a compound or a possessive keep their form.
-        let joined = |j: usize| {
-            matches!(ctx.tokens[j].kind, Kind::Word | Kind::Number)
-                || matches!(ctx.text(j), "-" | "‑" | "/" | "'" | "’" | "_" | "@" | "&")
-        };
-        if (i > 0 && joined(i - 1)) || (i + 1 < ctx.tokens.len() && joined(i + 1)) {
+        if in_compound(ctx, i) {
             continue;
         }
         let Some(pos) = part_of_speech(ctx, i, &w, &wn) else {
@@ -146,16 +143,7 @@ pub(crate) fn thesaurus_synonyms(ctx: &Ctx, out: &mut Vec<Candidate>) {
         let Some(synonyms) = wn.synonyms(&w, pos) else {
             continue;
         };
-        let neighbour = |j: Option<usize>, left: bool| -> Option<String> {
-            let j = j?;
-            let adjacent = if left {
-                ctx.single_space_between(j, i)
-            } else {
-                ctx.single_space_between(i, j)
-            };
-            (adjacent && ctx.tokens[j].kind == Kind::Word).then(|| ctx.folded(j))
-        };
-        let (left, right) = (neighbour(ctx.prev(i), true), neighbour(ctx.next(i), false));
+        let (left, right) = spaced_neighbours(ctx, i);
         if left.is_none() && right.is_none() {
             continue;
         }
