@@ -190,7 +190,8 @@ impl FluencyModel {
 }
 
 /// Texts per call to the scorer, sorted by length so that a batch pads
-/// little; a batch's bytes are bounded too, which bounds its memory.
+/// little, and bounded so that progress is reported as scoring goes (the
+/// scorer bounds its own memory by splitting further).
 const BATCH_TEXTS: usize = 32;
 const BATCH_BYTES: usize = 4096;
 

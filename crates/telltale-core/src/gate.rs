@@ -159,6 +159,25 @@ impl HarperGate {
     }
 }
 
+/// A grammar checker per variety, each made on first use: loading the
+/// dictionary is the slow part of checking, so a checker is kept once made.
+#[derive(Default)]
+pub struct HarperGates(Vec<(Variety, HarperGate)>);
+
+impl HarperGates {
+    /// The checker for `variety`.
+    pub fn get(&mut self, variety: Variety) -> &mut HarperGate {
+        let i = match self.0.iter().position(|(v, _)| *v == variety) {
+            Some(i) => i,
+            None => {
+                self.0.push((variety, HarperGate::new(variety)));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
 impl Gate for HarperGate {
     fn id(&self) -> String {
         format!("harper-{}", HARPER_VERSION)

@@ -23,9 +23,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use telltale_core::fluency::{FluencyGate, FluencyModel};
-use telltale_core::gate::{Both, HarperGate};
+use telltale_core::gate::{Both, HarperGates};
 use telltale_core::rules::{detect_variety, RuleSet};
-use telltale_core::{Template, Variety};
+use telltale_core::Template;
 use telltale_lm::LanguageModel;
 
 /// How much to run.
@@ -75,7 +75,7 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
         let step = (files.len() / n.max(1)).max(1);
         files = files.into_iter().step_by(step).take(n).collect();
     }
-    let mut gates: Vec<(Variety, HarperGate)> = Vec::new();
+    let mut gates = HarperGates::default();
     let mut fluency = if cfg.language_model {
         Some(FluencyGate::new(
             LanguageModel::vendored()?,
@@ -90,20 +90,12 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-        let v = detect_variety(&text);
-        let gi = match gates.iter().position(|(x, _)| *x == v) {
-            Some(i) => i,
-            None => {
-                gates.push((v, HarperGate::new(v)));
-                gates.len() - 1
-            }
-        };
         let rules = RuleSet {
             variety: None, // the engine detects it, and how clearly
             profile: cfg.profile,
             ..RuleSet::default()
         };
-        let harper = &mut gates[gi].1;
+        let harper = gates.get(detect_variety(&text));
         let template = match fluency.as_mut() {
             Some(lm) => rules.build(&text, &mut Both(harper, lm)),
             None => rules.build(&text, harper),

@@ -15,7 +15,7 @@
 use std::sync::{Arc, Mutex};
 
 use telltale_core::fluency::{FluencyGate, FluencyModel};
-use telltale_core::gate::{Both, HarperGate};
+use telltale_core::gate::{Both, HarperGates};
 use telltale_core::rules::RuleSet;
 use telltale_core::{Template, Variety};
 use telltale_lm::LanguageModel;
@@ -47,7 +47,7 @@ impl Default for SharedFluency {
 /// kept once made) and the shared language-model gate.
 #[derive(Default)]
 pub(crate) struct Gates {
-    harper: Vec<(Variety, HarperGate)>,
+    harper: HarperGates,
     fluency: SharedFluency,
     pub(crate) progress: Option<GateProgress>,
 }
@@ -57,21 +57,10 @@ impl Gates {
     /// model.
     pub(crate) fn share(&self) -> Gates {
         Gates {
-            harper: Vec::new(),
+            harper: HarperGates::default(),
             fluency: self.fluency.clone(),
             progress: None,
         }
-    }
-
-    fn harper(&mut self, variety: Variety) -> &mut HarperGate {
-        let i = match self.harper.iter().position(|(v, _)| *v == variety) {
-            Some(i) => i,
-            None => {
-                self.harper.push((variety, HarperGate::new(variety)));
-                self.harper.len() - 1
-            }
-        };
-        &mut self.harper[i].1
     }
 
     /// Build `text`'s template under `rules`, every alternative judged by
@@ -91,7 +80,7 @@ impl Gates {
             *state = load()?;
         }
         let progress = self.progress.clone();
-        let harper = self.harper(variety);
+        let harper = self.harper.get(variety);
         match &mut *state {
             Fluency::Loaded(lm) => {
                 lm.progress = progress.map(|p| Box::new(move |a, b| p(a, b)) as _);
