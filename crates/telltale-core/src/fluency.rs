@@ -121,7 +121,7 @@ pub fn features(
 }
 
 /// The features of one pair from its two texts' token scores.
-fn pair_features(
+pub fn pair_features(
     original: &str,
     so: &[(Range<usize>, f32)],
     variant: &str,
@@ -155,8 +155,9 @@ pub struct FluencyModel {
     pub threshold: f32,
 }
 
-/// Version of the features and classifier format.
-pub const FLUENCY_GATE_VERSION: u32 = 1;
+/// Version of the classifier: its features, weights and operating point.
+/// Bumped whenever any of them changes, because the verdicts do.
+pub const FLUENCY_GATE_VERSION: u32 = 2;
 
 const BUILTIN: &str = include_str!("../data/fluency-gate.json");
 
@@ -429,7 +430,7 @@ mod tests {
             },
         ];
         assert_eq!(g.judge(&batch), vec![false, true]);
-        assert_eq!(g.id(), "letters gate-v1");
+        assert_eq!(g.id(), "letters gate-v2");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod sim;
 pub mod stats;
 pub mod template;
 pub mod text;
+mod word_lists;
 
 pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Suspect};
 pub use align::{Locator, Observation, Passage, Trace};

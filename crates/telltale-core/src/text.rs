@@ -5,6 +5,7 @@
 //! what makes "render every slot with its original choice" give back the input
 //! byte for byte.
 
+use crate::word_lists::text::NON_TERMINAL;
 use std::ops::Range;
 
 /// What a token is. Rules match on kinds and lowercased word text.
@@ -160,12 +161,6 @@ pub fn tokenize(src: &str) -> Vec<Token> {
     }
     out
 }
-
-/// Abbreviations after which a full stop does not end a sentence.
-const NON_TERMINAL: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "etc", "e.g", "i.e", "gen", "col", "lt",
-    "sgt", "rev", "hon", "jr", "sr",
-];
 
 /// Byte ranges of sentences. A sentence runs to the end of its terminal
 /// punctuation (and closing quotes); line breaks that separate paragraphs or

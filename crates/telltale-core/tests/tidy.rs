@@ -40,3 +40,33 @@ fn every_module_has_a_doc_comment() {
         "files without a //! module doc: {missing:?}"
     );
 }
+
+/// Every data file of the core says where it comes from and under what
+/// licence: a section of `data/SOURCES.md` (or `SOURCES-spelling.md`)
+/// named after it.
+#[test]
+fn every_data_file_has_a_source() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let sources = ["SOURCES.md", "SOURCES-spelling.md"]
+        .iter()
+        .map(|f| std::fs::read_to_string(data.join(f)).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(&data).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() || name.starts_with("SOURCES") || name.starts_with("LICENSE") {
+            continue;
+        }
+        if !sources
+            .lines()
+            .any(|l| l.starts_with('#') && l.contains(&name))
+        {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "data files with no section in SOURCES.md: {missing:?}"
+    );
+}

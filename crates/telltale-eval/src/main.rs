@@ -54,26 +54,7 @@ enum Command {
     },
     /// Fit the fluency gate on the blind-review verdicts with the vendored
     /// language model and judge it on the rounds it was not fitted on.
-    Gate {
-        /// The review rounds (round-N directories).
-        #[arg(long, default_value = "docs/evaluation/review")]
-        reviews: PathBuf,
-        /// Fit on rounds 1 to this one; judge on the later ones.
-        #[arg(long, default_value_t = 10)]
-        fit_through: u32,
-        /// Pass rate the kept variants must reach on the fitting rounds.
-        #[arg(long, default_value_t = 0.97)]
-        target: f64,
-        /// Score every failed item but only every Nth passed one (1: all).
-        #[arg(long, default_value_t = 1)]
-        pass_stride: usize,
-        /// Write the fitted classifier here (JSON).
-        #[arg(long)]
-        write_model: Option<PathBuf>,
-        /// Write the report here (Markdown); else print it.
-        #[arg(long)]
-        report: Option<PathBuf>,
-    },
+    Gate(GateArgs),
     /// Only the capacity table (slots and bits per class), printed; writes nothing.
     Capacity {
         /// Directory of corpus documents (.txt).
@@ -109,21 +90,7 @@ fn main() {
             max_docs: None,
             language_model,
         }),
-        Command::Gate {
-            reviews,
-            fit_through,
-            target,
-            pass_stride,
-            write_model,
-            report,
-        } => run_gate(
-            &reviews,
-            fit_through,
-            target,
-            pass_stride,
-            write_model,
-            report,
-        ),
+        Command::Gate(args) => run_gate(args),
         Command::Sample {
             seed,
             out,
@@ -177,21 +144,63 @@ fn main() {
     }
 }
 
-fn run_gate(
-    reviews: &std::path::Path,
+/// What `gate` fits on and judges on.
+#[derive(clap::Args)]
+struct GateArgs {
+    /// The review rounds (round-N directories).
+    #[arg(long, default_value = "docs/evaluation/review")]
+    reviews: PathBuf,
+    /// Fit on rounds 1 to this one; judge on the later ones.
+    #[arg(long, default_value_t = 10)]
     fit_through: u32,
+    /// Judge only on rounds up to this one (later rounds, whose variants
+    /// an earlier gate chose, would judge a selection).
+    #[arg(long)]
+    judge_through: Option<u32>,
+    /// Pass rate the kept variants must reach at the operating point.
+    #[arg(long, default_value_t = 0.97)]
     target: f64,
+    /// Choose the operating point on the held-out rounds instead of the
+    /// fitting rounds (see `FitPlan::threshold_on_held_out`).
+    #[arg(long)]
+    threshold_on_held_out: bool,
+    /// Score every failed item but only every Nth passed one (1: all).
+    #[arg(long, default_value_t = 1)]
     pass_stride: usize,
+    /// Write the fitted classifier here (JSON).
+    #[arg(long)]
     write_model: Option<PathBuf>,
+    /// Write the report here (Markdown); else print it.
+    #[arg(long)]
     report: Option<PathBuf>,
+    /// Also judge this earlier classifier (JSON) on the held-out rounds.
+    #[arg(long)]
+    compare: Option<PathBuf>,
+}
+
+fn run_gate(
+    GateArgs {
+        reviews,
+        fit_through,
+        judge_through,
+        target,
+        threshold_on_held_out,
+        pass_stride,
+        write_model,
+        report,
+        compare,
+    }: GateArgs,
 ) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    use telltale_core::fluency::TokenScorer;
     use telltale_eval::fluency_fit;
-    let all = fluency_fit::load_reviews(reviews)?;
+    let all = fluency_fit::load_reviews(&reviews)?;
     let stride = pass_stride.max(1);
     let items: Vec<_> = all
         .into_iter()
         .enumerate()
         .filter(|(k, i)| !i.passed || k % stride == 0)
+        .filter(|(_, i)| judge_through.is_none_or(|last| i.round <= last))
         .map(|(_, mut i)| {
             if i.passed {
                 i.weight = stride as f32;
@@ -201,14 +210,52 @@ fn run_gate(
         .collect();
     let mut lm = telltale_lm::LanguageModel::vendored()?;
     let started = std::time::Instant::now();
-    let (model, mut md) = fluency_fit::run(&mut lm, &items, fit_through, target, &mut |d, n| {
-        if d % 100 < 8 {
-            eprintln!("{d}/{n} scored, {:.0} s", started.elapsed().as_secs_f64());
-        }
-    })?;
+    let cache_path = std::path::Path::new("target").join("gate-scores.json");
+    let mut cache = fluency_fit::ScoreCache::load(&cache_path, &lm.model_id());
+    let cached = cache.texts.len();
+    let previous = match compare {
+        Some(p) => Some(
+            serde_json::from_str::<telltale_core::fluency::FluencyModel>(
+                &std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?,
+            )?,
+        ),
+        None => None,
+    };
+    let fitted = fluency_fit::run(
+        &mut lm,
+        &mut cache,
+        &items,
+        fluency_fit::FitPlan {
+            last_fit_round: fit_through,
+            target,
+            threshold_on_held_out,
+        },
+        previous.as_ref(),
+        &mut |d, n| {
+            if d % 128 < 16 {
+                eprintln!(
+                    "{d}/{n} texts scored, {:.0} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        },
+    );
+    // Whatever was scored is kept, even if the fit then fails.
+    if std::fs::create_dir_all("target").is_ok() {
+        cache.save(&cache_path)?;
+    }
+    let (model, mut md) = fitted?;
     md.push_str(&format!(
-        "\nScored in {:.0} s. Reproduce: `cargo run --release -p telltale-eval -- gate --pass-stride {stride}`.\n",
-        started.elapsed().as_secs_f64()
+        "\nScored in {:.0} s ({cached} texts' scores reused from `{}`). Reproduce: \
+         `cargo run --release -p telltale-eval -- gate --pass-stride {stride} --target {target}{}{}`.\n",
+        started.elapsed().as_secs_f64(),
+        cache_path.display(),
+        judge_through.map_or(String::new(), |r| format!(" --judge-through {r}")),
+        if threshold_on_held_out {
+            " --threshold-on-held-out"
+        } else {
+            ""
+        },
     ));
     if let Some(p) = &write_model {
         std::fs::write(p, serde_json::to_string_pretty(&model)? + "\n")?;

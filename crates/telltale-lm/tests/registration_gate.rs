@@ -29,7 +29,7 @@ fn a_template_built_twice_is_the_same_and_records_its_gates() {
     assert!(rejected < checked, "the model refused everything");
     let gate = a.gate.as_deref().unwrap();
     assert!(
-        gate.starts_with("harper-3 + smollm2-135m-q4_1 ") && gate.ends_with(" gate-v1"),
+        gate.starts_with("harper-3 + smollm2-135m-q4_1 ") && gate.ends_with(" gate-v2"),
         "{gate}"
     );
     // What the model refused is gone from the template.

@@ -5,6 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, Variety};
 use crate::text::{self, Kind};
+use crate::word_lists::data::AMBIGUOUS_SPELLINGS;
+pub(crate) use crate::word_lists::data::{
+    DETERMINERS, FINITE_AUXILIARIES, MODALS, NUMBER_WORDS, PRONOUNS,
+};
 
 const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
 const COMPOUNDS: &str = include_str!("../../data/compounds.tsv");
@@ -99,47 +103,6 @@ impl WordSets {
     }
 }
 
-/// Words in the US/UK list that are also ordinary British usage (or
-/// American), so they say nothing about the variety.
-const AMBIGUOUS_SPELLINGS: &[&str] = &[
-    "practice",
-    "practices",
-    "license",
-    "licenses",
-    "licensed",
-    "licensing",
-    "program",
-    "programs",
-    "draft",
-    "drafts",
-    "disk",
-    "disks",
-    "meter",
-    "meters",
-    "check",
-    "checks",
-    "tire",
-    "tires",
-    "curb",
-    "curbs",
-    "story",
-    "stories",
-    "inquiry",
-    "inquiries",
-    "enquiry",
-    "enquiries",
-    "judgment",
-    "judgement",
-    "ax",
-    "axe",
-    "mold",
-    "mould",
-    "gray",
-    "grey",
-    "plow",
-    "plough",
-];
-
 /// One condition on the token next to a match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Atom {
@@ -160,60 +123,6 @@ enum Atom {
 struct Cond {
     atoms: Vec<(bool, Vec<Atom>)>,
 }
-
-pub(crate) const DETERMINERS: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our",
-    "their", "each", "every", "some", "any", "no", "all", "both", "many", "several", "such",
-    "another",
-];
-/// Modal auxiliaries.
-pub(crate) const MODALS: &[&str] = &[
-    "will", "would", "can", "could", "should", "must", "may", "might", "shall",
-];
-/// Finite auxiliaries and copulas: after a subject pronoun, the start of a clause.
-pub(crate) const FINITE_AUXILIARIES: &[&str] = &[
-    "will", "would", "can", "could", "should", "must", "may", "might", "is", "are", "was", "were",
-    "has", "have", "had", "do", "does", "did", "am",
-];
-pub(crate) const PRONOUNS: &[&str] = &[
-    "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them",
-];
-pub(crate) const NUMBER_WORDS: &[&str] = &[
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
-    "hundred",
-    "thousand",
-    "million",
-    "billion",
-    "dozen",
-    "half",
-    "a",
-];
 
 pub(crate) fn is_number_token(ctx: &Ctx, i: usize) -> bool {
     ctx.tokens[i].kind == Kind::Number

@@ -24,6 +24,7 @@ use std::ops::Range;
 use crate::rules::{data, Candidate, Ctx};
 use crate::template::{Class, Layer};
 use crate::text::{self, Kind};
+use crate::word_lists::protect::{CONNECTORS, MORE_QUANTITY_WORDS};
 
 /// Why a span must keep its words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +59,6 @@ impl Protection {
     }
 }
 
-/// Words joining a title or name's capitalised words ("Department of
-/// State", "Office for Budget Responsibility").
-const CONNECTORS: &[&str] = &[
-    "of", "the", "and", "for", "on", "in", "to", "a", "an", "at", "by", "de", "du", "la", "le",
-    "van", "von", "der", "y", "&",
-];
-
 /// Approximators that say the same of a number: one may stand for another
 /// of its own set, never of another set, and none may be put where there
 /// was none.
@@ -87,20 +81,6 @@ fn changes_approximator(forms: &[String]) -> bool {
     let sets: Vec<Option<usize>> = forms.iter().map(set_of).collect();
     sets.iter().any(Option::is_some) && sets.windows(2).any(|w| w[0] != w[1])
 }
-
-/// Quantity words beyond the rules' own number words
-/// (`data::NUMBER_WORDS`): a number spelled out is still a number.
-const MORE_QUANTITY_WORDS: &[&str] = &[
-    "hundreds",
-    "thousands",
-    "millions",
-    "billions",
-    "trillion",
-    "dozens",
-    "quarter",
-    "third",
-    "percent",
-];
 
 const TERMS_OF_ART: &str = include_str!("../../data/terms-of-art.txt");
 

@@ -14,16 +14,7 @@ use varcon::{Category, Tag};
 use super::{Candidate, Ctx, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
-
-/// Other British doublets, each its own document-wide convention.
-const UK_DOUBLETS: &[(&str, &str, &str)] = &[
-    ("judgement", "judgment", "judgement"),
-    ("judgements", "judgments", "judgement"),
-    ("acknowledgement", "acknowledgment", "acknowledgement"),
-    ("acknowledgements", "acknowledgments", "acknowledgement"),
-    ("focused", "focussed", "focus"),
-    ("focusing", "focussing", "focus"),
-];
+use crate::word_lists::spelling::UK_DOUBLETS;
 
 /// British -ise/-ize pairs from VARCON: word → (ise form, ize form).
 pub(crate) struct IseIze {

@@ -7,35 +7,7 @@ use crate::rules::data::{DETERMINERS, PRONOUNS};
 use crate::rules::{cand, Candidate, Ctx};
 use crate::template::Class;
 use crate::text::{self, Kind};
-
-/// Contracted and full forms. The full form's words are matched as written.
-const CONTRACTIONS: &[(&str, &str)] = &[
-    ("do not", "don't"),
-    ("does not", "doesn't"),
-    ("did not", "didn't"),
-    ("is not", "isn't"),
-    ("are not", "aren't"),
-    ("was not", "wasn't"),
-    ("were not", "weren't"),
-    ("has not", "hasn't"),
-    ("have not", "haven't"),
-    ("had not", "hadn't"),
-    ("will not", "won't"),
-    ("would not", "wouldn't"),
-    ("should not", "shouldn't"),
-    ("could not", "couldn't"),
-    ("cannot", "can't"),
-    ("it is", "it's"),
-    ("that is", "that's"),
-    ("there is", "there's"),
-    ("we are", "we're"),
-    ("they are", "they're"),
-    ("you are", "you're"),
-    ("i am", "i'm"),
-    ("he is", "he's"),
-    ("she is", "she's"),
-    ("what is", "what's"),
-];
+use crate::word_lists::contraction::CONTRACTIONS;
 
 pub(crate) fn is_contraction(w: &str) -> bool {
     CONTRACTIONS.iter().any(|(_, c)| *c == w)

@@ -7,6 +7,7 @@ use crate::rules::data::{self, FormTable, DETERMINERS};
 use crate::rules::{cand, Candidate, Ctx, Profile};
 use crate::template::Class;
 use crate::text::{self, Kind};
+use crate::word_lists::synonyms::{COMMON_WORDS, FIXED_PHRASES};
 
 /// Curated synonyms from `data/synonyms.tsv`, with the case of the original.
 /// An entry used twice in one sentence is left alone there: varying one
@@ -99,41 +100,6 @@ pub(crate) fn table_candidates(
         out.push(c);
     }
 }
-
-/// Set phrases whose words a quotation or an allusion fixes.
-const FIXED_PHRASES: &[&str] = &[
-    "one nation under",
-    "nation under god",
-    "home and abroad",
-    "the whole truth",
-    "whole truth and",
-    "nation of immigrants",
-    "nation of laws",
-    "nation at risk",
-    "aid and comfort",
-    "first aid",
-    "community of nations",
-    "society of nations",
-    "family of nations",
-    "whole wide world",
-    "whole wide",
-    "nation to arms",
-    "aid worker",
-    "aid workers",
-    "a whole nation",
-    "whole nation",
-];
-
-/// Words so frequent that a missing bigram with them means a misfit, not
-/// rarity.
-const COMMON_WORDS: &[&str] = &[
-    "the", "a", "an", "of", "to", "and", "in", "on", "at", "by", "for", "with", "from", "as", "is",
-    "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "can", "could",
-    "should", "must", "may", "our", "their", "his", "her", "its", "my", "your", "this", "that",
-    "these", "those", "it", "we", "they", "i", "you", "he", "she", "not", "no", "or", "but",
-    "more", "most", "very", "so", "all", "every", "each", "any", "some", "other", "new", "one",
-    "into", "about", "than",
-];
 
 /// How much rarer than the original's a substitute's bigram may be and still
 /// count as idiomatic in that place.

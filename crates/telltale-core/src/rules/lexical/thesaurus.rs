@@ -20,32 +20,13 @@ use crate::rules::lexical::synonyms::{
 use crate::rules::{cand, Candidate, Ctx};
 use crate::template::Class;
 use crate::text::{self, Kind};
+use crate::word_lists::thesaurus::{SKIP, VERB_CUES};
 
 const WORDNET: &str = include_str!("../../../data/wordnet-synonyms.tsv");
 
 /// Alternatives offered at one place, at most: the gate judges each, and
 /// every one costs an inference.
 const MAX_ALTERNATIVES: usize = 3;
-
-/// Words too short or too common to be worth a synonym: function words,
-/// and the light verbs whose WordNet senses are broad ("get", "make").
-const SKIP: &[&str] = &[
-    "be", "is", "are", "was", "were", "been", "being", "am", "have", "has", "had", "do", "does",
-    "did", "get", "gets", "got", "make", "makes", "made", "take", "takes", "took", "go", "goes",
-    "went", "come", "came", "put", "set", "give", "gave", "let", "say", "said", "see", "saw",
-    "know", "knew", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
-    "not", "also", "very", "just", "only", "even", "still", "well", "much", "more", "most", "many",
-    "few", "all", "any", "some", "each", "every", "other", "such", "same", "own", "new", "old",
-    "first", "last", "next", "one", "way", "time", "year", "years", "day", "days", "thing",
-    "things", "people", "man", "men", "part", "lot", "kind", "sort", "type", "like", "back", "up",
-    "down", "out", "off", "over", "so", "then", "now", "here", "there", "today", "yes",
-];
-
-/// Words after which the next word is a verb.
-const VERB_CUES: &[&str] = &[
-    "to", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "not", "we",
-    "they", "i", "you",
-];
 
 /// The table: each word's parts of speech, each with its first sense's
 /// synonyms.

@@ -6,23 +6,20 @@
 use crate::rules::{cand, Candidate, Ctx, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
+use crate::word_lists::word_forms::SMALL_NUMBERS;
 
 /// while/whilst, among/amongst, amid/amidst: both correct in British English.
 pub(crate) fn british_pairs(ctx: &Ctx, out: &mut Vec<Candidate>) {
     if ctx.variety != Variety::British || !ctx.variety_certain {
         return;
     }
-    const PAIRS: &[(&str, &str)] = &[
-        ("while", "whilst"),
-        ("among", "amongst"),
-        ("amid", "amidst"),
-    ];
+    use crate::word_lists::word_forms::BRITISH_PAIRS;
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Word {
             continue;
         }
         let w = ctx.folded(i);
-        let Some((k, &(a, b))) = PAIRS
+        let Some((k, &(a, b))) = BRITISH_PAIRS
             .iter()
             .enumerate()
             .find(|(_, (a, b))| *a == w || *b == w)
@@ -70,59 +67,13 @@ pub(crate) fn irregular_pasts(ctx: &Ctx, out: &mut Vec<Candidate>) {
     if ctx.variety != Variety::British || !ctx.variety_certain {
         return;
     }
-    const PAIRS: &[(&str, &str)] = &[
-        ("learned", "learnt"),
-        ("spelled", "spelt"),
-        ("dreamed", "dreamt"),
-        ("burned", "burnt"),
-        ("leaped", "leapt"),
-        ("spoiled", "spoilt"),
-        ("smelled", "smelt"),
-        ("spilled", "spilt"),
-    ];
-    const SUBJECTS: &[&str] = &[
-        "i", "you", "he", "she", "it", "we", "they", "has", "have", "had", "having", "been", "who",
-        "which", "that", "never", "also", "already", "recently", "quickly", "soon", "since",
-        "just",
-    ];
-    const OBJECTS: &[&str] = &[
-        "that",
-        "to",
-        "the",
-        "a",
-        "an",
-        "from",
-        "about",
-        "of",
-        "how",
-        "what",
-        "when",
-        "it",
-        "this",
-        "its",
-        "their",
-        "his",
-        "her",
-        "our",
-        "much",
-        "more",
-        "little",
-        "nothing",
-        "something",
-        "in",
-        "by",
-        "on",
-        "at",
-        "out",
-        "down",
-        "up",
-    ];
+    use crate::word_lists::word_forms::{IRREGULAR_PASTS, OBJECTS, SUBJECTS};
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Word {
             continue;
         }
         let w = ctx.folded(i);
-        let Some(&(a, b)) = PAIRS.iter().find(|(a, b)| *a == w || *b == w) else {
+        let Some(&(a, b)) = IRREGULAR_PASTS.iter().find(|(a, b)| *a == w || *b == w) else {
             continue;
         };
         let Some(p) = ctx.prev(i) else { continue };
@@ -147,10 +98,6 @@ pub(crate) fn irregular_pasts(ctx: &Ctx, out: &mut Vec<Candidate>) {
         ));
     }
 }
-
-const SMALL_NUMBERS: &[&str] = &[
-    "two", "three", "four", "five", "six", "seven", "eight", "nine",
-];
 
 /// "3 ministers" / "three ministers": a document that writes small counts
 /// as digits may spell them out (the usual style); the other direction puts

@@ -9,6 +9,7 @@ use crate::rules::data::{DETERMINERS, FINITE_AUXILIARIES, PRONOUNS};
 use crate::rules::{cand, Candidate, Ctx, Profile};
 use crate::template::Class;
 use crate::text::{self, Kind};
+use crate::word_lists::commas::{INTRO_STARTERS, LONE_STARTERS, TIME_WORDS, US_STATES};
 
 fn is_list_word(ctx: &Ctx, i: usize) -> bool {
     ctx.tokens[i].is_word()
@@ -41,60 +42,6 @@ fn is_item_word(ctx: &Ctx, i: usize) -> bool {
         && !p.preposition
         && !(p.adverb && !p.adjective && !p.noun)
 }
-
-/// Serial comma: "A, B, and C" / "A, B and C", in lists of three or more
-/// short items (at most three words each).
-/// One-word US state names (the two-word ones end in a word listed here or
-/// in a name no list item would end with).
-const US_STATES: &[&str] = &[
-    "alabama",
-    "alaska",
-    "arizona",
-    "arkansas",
-    "california",
-    "colorado",
-    "connecticut",
-    "delaware",
-    "florida",
-    "georgia",
-    "hawaii",
-    "idaho",
-    "illinois",
-    "indiana",
-    "iowa",
-    "kansas",
-    "kentucky",
-    "louisiana",
-    "maine",
-    "maryland",
-    "massachusetts",
-    "michigan",
-    "minnesota",
-    "mississippi",
-    "missouri",
-    "montana",
-    "nebraska",
-    "nevada",
-    "ohio",
-    "oklahoma",
-    "oregon",
-    "pennsylvania",
-    "tennessee",
-    "texas",
-    "utah",
-    "vermont",
-    "virginia",
-    "washington",
-    "wisconsin",
-    "wyoming",
-    "carolina",
-    "dakota",
-    "hampshire",
-    "jersey",
-    "mexico",
-    "york",
-    "island",
-];
 
 pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
     for i in 0..ctx.tokens.len() {
@@ -228,103 +175,6 @@ pub(crate) fn serial_comma(ctx: &Ctx, out: &mut Vec<Candidate>) {
         out.push(c);
     }
 }
-
-const INTRO_STARTERS: &[&str] = &[
-    "in",
-    "on",
-    "at",
-    "by",
-    "for",
-    "after",
-    "before",
-    "during",
-    "since",
-    "until",
-    "last",
-    "this",
-    "next",
-    "earlier",
-    "later",
-    "today",
-    "yesterday",
-    "tomorrow",
-    "now",
-    "so",
-    "then",
-    "still",
-    "privately",
-    "publicly",
-    "meanwhile",
-    "separately",
-    "initially",
-    "finally",
-    "again",
-    "overall",
-    "historically",
-    "traditionally",
-    "recently",
-    "currently",
-    "elsewhere",
-    "here",
-    "there",
-    "locally",
-    "officially",
-    "until",
-    "tonight",
-    "together",
-];
-/// Single words that open a sentence with or without a comma ("Tonight, we"
-/// / "Tonight we"): time adverbs and "together", never discourse markers
-/// ("Now, we know" is not "Now we know": round-6 review).
-const LONE_STARTERS: &[&str] = &[
-    "today",
-    "tonight",
-    "yesterday",
-    "tomorrow",
-    "later",
-    "earlier",
-    "recently",
-    "currently",
-    "together",
-];
-const TIME_WORDS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "week",
-    "month",
-    "year",
-    "spring",
-    "summer",
-    "autumn",
-    "winter",
-    "weekend",
-    "morning",
-    "afternoon",
-    "evening",
-    "night",
-    "time",
-    "moment",
-    "past",
-    "future",
-    "recent",
-];
 
 /// Comma after a short introductory phrase: "In March, the minister" /
 /// "In March the minister". Only phrases of at most four words that start

@@ -9,14 +9,7 @@ use crate::rules::lexical::table_candidates;
 use crate::rules::{cand, Candidate, Ctx, Variety};
 use crate::template::Class;
 use crate::text::{self, Kind};
-
-/// Words after a compound that show it is not modifying a following noun.
-const FUNCTION_WORDS: &[&str] = &[
-    "in", "of", "on", "at", "to", "for", "by", "with", "from", "into", "about", "as", "is", "was",
-    "are", "were", "has", "have", "had", "will", "would", "can", "could", "should", "may", "might",
-    "must", "and", "or", "but", "the", "a", "an", "that", "which", "who", "this", "these", "those",
-    "it", "he", "she", "they", "we", "i", "you", "be", "been", "remains", "remain",
-];
+use crate::word_lists::marks::FUNCTION_WORDS;
 
 /// policymaker / policy-maker / policy maker, from `data/compounds.tsv`.
 /// A hyphenated compound used as a modifier before a noun keeps a hyphen or
@@ -71,35 +64,13 @@ pub(crate) fn compounds(ctx: &Ctx, out: &mut Vec<Candidate>) {
 /// Mr / Mr., Dr / Dr. (one convention for all titles) and US / U.S.,
 /// UK / U.K., UN / U.N. (one for country and body initials).
 pub(crate) fn abbreviation_dots(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    const TITLES: &[&str] = &["Mr", "Mrs", "Ms", "Dr"];
-    const INITIALS: &[(&str, &str)] = &[("US", "U.S."), ("UK", "U.K."), ("UN", "U.N.")];
-    const OK_AFTER: &[&str] = &[
-        "Congress",
-        "Senate",
-        "President",
-        "Government",
-        "Administration",
-        "State",
-        "Department",
-        "Treasury",
-        "Embassy",
-        "Army",
-        "Navy",
-        "Ambassador",
-        "Security",
-        "Council",
-        "Secretary",
-        "General",
-        "Mission",
-        "Envoy",
-        "Forces",
-    ];
+    use crate::word_lists::marks::{COURTESY_TITLES, INITIALS, OK_AFTER};
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Word {
             continue;
         }
         let w = ctx.text(i);
-        if TITLES.contains(&w) {
+        if COURTESY_TITLES.contains(&w) {
             // American style requires the dot after Mr, Mrs, Dr.
             if ctx.variety == Variety::American {
                 continue;
@@ -192,14 +163,7 @@ pub(crate) fn abbreviation_dots(ctx: &Ctx, out: &mut Vec<Candidate>) {
 /// convention for the document; never inside a name ("Prime Minister Jane
 /// Doe" keeps its capitals).
 pub(crate) fn title_capitals(ctx: &Ctx, out: &mut Vec<Candidate>) {
-    const TITLES: &[&str] = &[
-        "government",
-        "administration",
-        "cabinet",
-        "prime minister",
-        "foreign secretary",
-        "foreign minister",
-    ];
+    use crate::word_lists::marks::GENERIC_TITLES;
     for i in 0..ctx.tokens.len() {
         if ctx.tokens[i].kind != Kind::Word {
             continue;
@@ -214,8 +178,8 @@ pub(crate) fn title_capitals(ctx: &Ctx, out: &mut Vec<Candidate>) {
             .filter(|&n| ctx.single_space_between(i, n))
             .map(|n| (n, format!("{w} {}", ctx.folded(n))));
         let (last, title) = match two {
-            Some((n, t)) if TITLES.contains(&t.as_str()) => (n, t),
-            _ if TITLES.contains(&w.as_str()) => (i, w.clone()),
+            Some((n, t)) if GENERIC_TITLES.contains(&t.as_str()) => (n, t),
+            _ if GENERIC_TITLES.contains(&w.as_str()) => (i, w.clone()),
             _ => continue,
         };
         let range = ctx.tokens[i].start..ctx.tokens[last].end;
