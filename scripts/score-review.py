@@ -41,6 +41,22 @@ out = [f"# Blind naturalness review\n", f"{n} of {len(key)} items reviewed; **{p
        "| class | items | pass | rate | failed items |", "|---|---|---|---|---|"]
 for c, (k, ok, bad) in sorted(per.items(), key=lambda x: x[1][1] / max(x[1][0], 1)):
     out.append(f"| {c} | {k} | {ok} | {100 * ok / k:.0f}% | {', '.join(bad)} |")
+# By source document (the sample names each item's document): whether the
+# reviewers could know the original text matters.
+sample_path = os.path.join(d, "naturalness-sample.json")
+if os.path.exists(sample_path):
+    docs = {str(it["id"]): it.get("doc", "") for it in json.load(open(sample_path))}
+    failed = {i for i, _, _ in fails}
+    by_doc = defaultdict(lambda: [0, 0])
+    for i in key:
+        if i in rows:
+            fam = docs.get(i, "").rsplit("-", 1)[0] or "?"
+            by_doc[fam][0] += 1
+            by_doc[fam][1] += i not in failed
+    if len(by_doc) > 1:
+        out.append("\n| source document | items | pass | rate |\n|---|---|---|---|")
+        for fam, (k, ok) in sorted(by_doc.items()):
+            out.append(f"| {fam} | {k} | {ok} | {100 * ok / k:.0f}% |")
 out.append("\n## Reviewers' notes on failed items\n")
 for i, c, note in sorted(fails, key=lambda x: int(x[0])):
     out.append(f"- {i} [{c}]: {note}")

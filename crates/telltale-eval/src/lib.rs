@@ -197,7 +197,7 @@ pub fn run_all(cfg: &Config) -> Result<PathBuf> {
     md.push_str(&format!(
         "# telltale evaluation report\n\nMode: **{}**. Corpus: {} documents, {} words from `{}` \
          (sources and licences in the `SOURCES.md` beside it). Alternatives judged by {}. Reproduce with \
-         `cargo run --release -p telltale-eval -- all{}`.\n\n",
+         `cargo run --release -p telltale-eval -- all{}{}{}{}`.\n\n",
         if cfg.quick { "quick" } else { "full" },
         docs.len(),
         words,
@@ -207,7 +207,15 @@ pub fn run_all(cfg: &Config) -> Result<PathBuf> {
         } else {
             "the grammar checker alone"
         },
-        if cfg.quick { " --quick" } else { "" }
+        if cfg.quick { " --quick" } else { "" },
+        if cfg.corpus == Config::default_corpus() {
+            String::new()
+        } else {
+            format!(" --corpus {}", shown_path(&cfg.corpus))
+        },
+        cfg.max_docs
+            .map_or(String::new(), |n| format!(" --max-docs {n}")),
+        if cfg.language_model { "" } else { " --grammar-only" },
     ));
     let mut json = serde_json::Map::new();
     type Section = Box<dyn Fn(&Config, &[Doc]) -> Result<(String, serde_json::Value)>>;

@@ -30,6 +30,9 @@ enum Command {
         /// Directory of corpus documents (.txt).
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// At most this many documents, spread evenly over the corpus.
+        #[arg(long)]
+        max_docs: Option<usize>,
     },
     /// Only a naturalness sample (300 variants), drawn with its own seed, for another review round.
     Sample {
@@ -82,12 +85,17 @@ fn main() {
     let cli = Cli::parse();
     let language_model = !cli.grammar_only;
     let result = match cli.command {
-        Command::All { quick, out, corpus } => run_all(&Config {
+        Command::All {
+            quick,
+            out,
+            corpus,
+            max_docs,
+        } => run_all(&Config {
             quick,
             out,
             corpus: corpus.unwrap_or_else(Config::default_corpus),
             profile: telltale_core::Profile::default(),
-            max_docs: None,
+            max_docs,
             language_model,
         }),
         Command::Gate(args) => run_gate(args),
