@@ -1,5 +1,7 @@
-// telltale: the only script. Follows a running distribution's progress and
-// reloads its page when it has finished. Everything else works without it.
+// telltale: the only script. Follows a running distribution's or
+// registration's progress and reloads its page when it has finished (a
+// finished registration's page leads on to the document). Everything else
+// works without it.
 (function () {
   "use strict";
   var job = document.getElementById("job");
@@ -12,7 +14,13 @@
       .then(function (j) {
         bar.max = Math.max(j.total, 1);
         bar.value = j.done;
-        count.textContent = j.done + " of " + j.total + " copies";
+        if (j.kind === "registration") {
+          count.textContent = j.total === 0
+            ? "finding the places a copy can vary…"
+            : j.done + " of " + j.total + " sentences checked by the language model";
+        } else {
+          count.textContent = j.done + " of " + j.total + " copies";
+        }
         if (j.finished) { window.location.reload(); } else { setTimeout(poll, 400); }
       })
       .catch(function () { setTimeout(poll, 2000); });

@@ -114,16 +114,32 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// A distribution running in the background, for the progress bar.
+/// What a background job does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Issuing copies (and links): `done` and `total` count copies.
+    #[default]
+    Distribution,
+    /// Registering a document: `done` and `total` count the sentences the
+    /// language model has scored (0 of 0 while the rules propose).
+    Registration,
+}
+
+/// A distribution or a registration running in the background, for the
+/// progress bar.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: u64,
+    pub kind: JobKind,
     #[serde(skip)]
     owner: String,
     /// When it finished; finished jobs (and the link secrets they hold)
     /// are forgotten an hour later.
     #[serde(skip)]
     finished_at: Option<std::time::Instant>,
+    /// The document distributed; for a registration, the new document's
+    /// id once it is registered (empty until then).
     pub document: String,
     pub done: usize,
     pub total: usize,

@@ -11,7 +11,7 @@ use telltale_registry::{DocumentReport, Registry, TraceReport, MAX_INPUT_BYTES};
 
 use crate::auth::Caller;
 use crate::view::EvidenceView;
-use crate::{App, Failure, Job, JobLink};
+use crate::{App, Failure, Job, JobKind, JobLink};
 
 /// A multipart form: text fields, and uploaded files with their names.
 #[derive(Default)]
@@ -240,15 +240,14 @@ pub fn resolve_recipients(
     Ok(who)
 }
 
-/// Issue copies and make reading-room links in the background, in batches
-/// so that other requests are served in between. Returns the job's id.
-pub async fn start_distribution(
+/// Record a new job of `c`'s, forgetting jobs finished over an hour ago.
+/// Returns its id.
+fn new_job(
     app: &App,
     c: &Caller,
-    doc: String,
-    who: Vec<String>,
-    links: bool,
-    expires_days: Option<u32>,
+    kind: JobKind,
+    document: String,
+    total: usize,
 ) -> Result<u64, Failure> {
     let id = {
         let mut n = app
@@ -261,23 +260,98 @@ pub async fn start_distribution(
     };
     let job = Job {
         id,
+        kind,
         owner: c.user.name.clone(),
-        document: doc.clone(),
-        total: who.len(),
+        document,
+        total,
         ..Job::default()
     };
-    {
-        let mut jobs = app
-            .0
-            .jobs
-            .lock()
-            .map_err(|_| Failure::internal("job lock"))?;
-        jobs.retain(|_, j| {
-            j.finished_at
-                .is_none_or(|t| t.elapsed() < std::time::Duration::from_secs(3600))
-        });
-        jobs.insert(id, job);
+    let mut jobs = app
+        .0
+        .jobs
+        .lock()
+        .map_err(|_| Failure::internal("job lock"))?;
+    jobs.retain(|_, j| {
+        j.finished_at
+            .is_none_or(|t| t.elapsed() < std::time::Duration::from_secs(3600))
+    });
+    jobs.insert(id, job);
+    Ok(id)
+}
+
+/// Change job `id`, if it is still known.
+fn update_job(app: &App, id: u64, f: impl FnOnce(&mut Job)) {
+    if let Ok(mut jobs) = app.0.jobs.lock() {
+        if let Some(j) = jobs.get_mut(&id) {
+            f(j);
+        }
     }
+}
+
+/// Mark job `id` finished, with its error if it failed.
+fn finish_job(app: &App, id: u64, error: Option<String>) {
+    update_job(app, id, |j| {
+        j.finished = true;
+        j.finished_at = Some(std::time::Instant::now());
+        j.error = error;
+    });
+}
+
+/// Register a document in the background, reporting the language model's
+/// progress through the sentences: a long document takes a while, and a
+/// browser's request should not hang on it. Input that cannot be read is
+/// refused at once, before a job starts. Returns the job's id.
+pub async fn start_registration(
+    app: &App,
+    c: &Caller,
+    bytes: Vec<u8>,
+    format: TextFormat,
+    title: Option<String>,
+    profile: Profile,
+) -> Result<u64, Failure> {
+    if matches!(format, TextFormat::Txt | TextFormat::Md) {
+        decode("the text", &bytes)?;
+    }
+    let id = new_job(app, c, JobKind::Registration, String::new(), 0)?;
+    let app2 = app.clone();
+    let actor = c.actor();
+    tokio::spawn(async move {
+        let progress_app = app2.clone();
+        let res = app2
+            .run(actor, move |r| {
+                r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
+                    update_job(&progress_app, id, |j| {
+                        j.done = done;
+                        j.total = total;
+                    });
+                })));
+                let added = r.add_document_file(&bytes, format, title.as_deref(), profile);
+                r.set_gate_progress(None);
+                added
+            })
+            .await;
+        match res {
+            Ok(d) => {
+                update_job(&app2, id, |j| j.document = d.id);
+                finish_job(&app2, id, None);
+            }
+            Err(f) => finish_job(&app2, id, Some(f.message)),
+        }
+    });
+    Ok(id)
+}
+
+/// Issue copies and make reading-room links in the background, in batches
+/// so that other requests are served in between. Returns the job's id.
+pub async fn start_distribution(
+    app: &App,
+    c: &Caller,
+    doc: String,
+    who: Vec<String>,
+    links: bool,
+    expires_days: Option<u32>,
+) -> Result<u64, Failure> {
+    let id = new_job(app, c, JobKind::Distribution, doc.clone(), who.len())?;
     let app2 = app.clone();
     let actor = c.actor();
     tokio::spawn(async move {
@@ -316,11 +390,7 @@ pub async fn start_distribution(
                             url: format!("{base}/r/{secret}"),
                         });
                     }
-                    if let Ok(mut jobs) = app2.0.jobs.lock() {
-                        if let Some(j) = jobs.get_mut(&id) {
-                            j.done += n;
-                        }
-                    }
+                    update_job(&app2, id, |j| j.done += n);
                 }
                 Err(f) => {
                     failed = Some(f.message);
@@ -328,14 +398,8 @@ pub async fn start_distribution(
                 }
             }
         }
-        if let Ok(mut jobs) = app2.0.jobs.lock() {
-            if let Some(j) = jobs.get_mut(&id) {
-                j.finished = true;
-                j.finished_at = Some(std::time::Instant::now());
-                j.error = failed;
-                j.links = made;
-            }
-        }
+        update_job(&app2, id, |j| j.links = made);
+        finish_job(&app2, id, failed);
     });
     Ok(id)
 }

@@ -818,3 +818,82 @@ async fn word_documents_in_and_out_and_leaked_files_traced() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// A document registered from the page runs as a job: the form leads to
+/// the job's page, the job reports the language model's progress through
+/// the sentences, and its finished page leads on to the new document.
+/// Unreadable text is refused at once, with no job.
+#[tokio::test]
+async fn registration_from_the_page_is_a_job_with_progress() {
+    let w = world();
+    let r = sign_in(&w, "ann", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    let session = set.split(';').next().unwrap().to_string();
+    let get = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let csrf = csrf_of(&send(&w.app, get("/documents")).await.text());
+    let boundary = "XyZ";
+    let form = |text: &[u8]| {
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKestria memo\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(text);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::builder()
+            .method(Method::POST)
+            .uri("/documents")
+            .header(header::COOKIE, &session)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    let r = send(&w.app, form(b"caf\xff not text")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+
+    let r = send(&w.app, form(MEMO.as_bytes())).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let at = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let job: u64 = at.strip_prefix("/jobs/").unwrap().parse().unwrap();
+    let page = send(&w.app, get(&at)).await;
+    if page.status == StatusCode::OK {
+        let html = page.text();
+        assert!(
+            html.contains("Registering a document") && html.contains("id=\"job-progress\""),
+            "{html}"
+        );
+    }
+    let j = wait_for_job(&w, job).await;
+    assert_eq!(j["kind"], "registration");
+    assert_eq!(j["error"], Value::Null, "{j}");
+    let doc = j["document"].as_str().unwrap().to_string();
+    assert!(!doc.is_empty());
+    // The model scored every sentence it was given, and said so.
+    let (done, total) = (j["done"].as_u64().unwrap(), j["total"].as_u64().unwrap());
+    assert!(total > 10 && done == total, "{j}");
+    let r = send(&w.app, get(&at)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], format!("/documents/{doc}"));
+    let d = call(
+        &w,
+        Method::GET,
+        &format!("/api/documents/{doc}"),
+        Some(&w.author),
+        None,
+    )
+    .await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(d.json()["title"], "Kestria memo");
+}

@@ -152,36 +152,6 @@ async fn bad_input_gets_a_clear_one_line_error() {
     );
 }
 
-/// Sign in as a browser would: the form's double-submit cookie, then the
-/// session cookie and the CSRF token from a page.
-async fn sign_in(w: &World, user: &str, password: &str) -> Reply {
-    let r = call(w, Method::GET, "/login", None, None).await;
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let token = cookie.split_once('=').unwrap().1.to_string();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/login")
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "user={user}&password={}&login_csrf={token}",
-            password.replace(' ', "+")
-        )))
-        .unwrap();
-    send(&w.app, req).await
-}
-
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    page[at..at + 32].to_string()
-}
-
 #[tokio::test]
 async fn browser_sessions_need_csrf_tokens_and_sign_in_is_rate_limited() {
     let w = world();

@@ -16,7 +16,7 @@ use super::{ok, when, Page};
 use crate::auth::{require, Caller};
 use crate::ops::{self, Form};
 use crate::view::{self, csrf, page};
-use crate::{params, App, Failure};
+use crate::{params, App, Failure, Job, JobKind};
 
 // ---- authors: documents ----
 
@@ -68,7 +68,7 @@ pub(super) async fn add_document(
     let form = Form::read(mp).await.map_err(Failure::page)?;
     let (bytes, format) = form.document("file", "text").map_err(Failure::page)?;
     let profile = ops::profile(form.field("profile")).map_err(Failure::page)?;
-    let d = ops::register(
+    let job = ops::start_registration(
         &app,
         &c,
         bytes,
@@ -78,7 +78,7 @@ pub(super) async fn add_document(
     )
     .await
     .map_err(Failure::page)?;
-    Ok(Redirect::to(&format!("/documents/{}", d.id)).into_response())
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -295,6 +295,9 @@ pub(super) async fn job_page(
 ) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
     let j = ops::job(&app, &c, id).map_err(Failure::page)?;
+    if j.kind == JobKind::Registration {
+        return registration_page(&c, &j);
+    }
     ok(
         "Distribution",
         &c,
@@ -315,6 +318,31 @@ pub(super) async fn job_page(
                     } } }
                 }
                 p { a href={ "/documents/" (j.document) "/copies.zip" } { "Download all copies (zip)" } }
+            }
+        },
+    )
+}
+
+/// A registration's progress; once it is done, the new document's review.
+fn registration_page(c: &Caller, j: &Job) -> Page {
+    if j.finished && j.error.is_none() {
+        return Ok(Redirect::to(&format!("/documents/{}", j.document)).into_response());
+    }
+    ok(
+        "Registration",
+        c,
+        html! {
+            h1 { "Registering a document" }
+            div.progress id="job" data-job=(j.id) data-finished=(j.finished) data-kind="registration" {
+                progress id="job-progress" max=(j.total.max(1)) value=(j.done) {}
+                span id="job-count" {
+                    @if j.total == 0 { "finding the places a copy can vary…" }
+                    @else { (j.done) " of " (j.total) " sentences checked by the language model" }
+                }
+            }
+            @if let Some(e) = &j.error {
+                p.error id="error" { (e) }
+                p { a href="/documents" { "Back to the documents" } }
             }
         },
     )

@@ -117,9 +117,10 @@ pub async fn call(
     send(&w.app, api(method, path, token, body)).await
 }
 
-/// Poll a distribution job until it has finished; its final state.
+/// Poll a job until it has finished; its final state. A registration runs
+/// the language model, which a loaded machine makes slow.
 pub async fn wait_for_job(w: &World, job: u64) -> Value {
-    for _ in 0..600 {
+    for _ in 0..6000 {
         let j = call(
             w,
             Method::GET,
@@ -139,4 +140,34 @@ pub async fn wait_for_job(w: &World, job: u64) -> Value {
 
 pub fn secret_of(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
+}
+
+/// Sign in as a browser would: the form's double-submit cookie, then the
+/// session cookie and the CSRF token from a page.
+pub async fn sign_in(w: &World, user: &str, password: &str) -> Reply {
+    let r = call(w, Method::GET, "/login", None, None).await;
+    let cookie = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = cookie.split_once('=').unwrap().1.to_string();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "user={user}&password={}&login_csrf={token}",
+            password.replace(' ', "+")
+        )))
+        .unwrap();
+    send(&w.app, req).await
+}
+
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..at + 32].to_string()
 }
