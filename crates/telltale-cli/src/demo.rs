@@ -200,6 +200,15 @@ fn report(
     }
     if acc.accused.is_empty() {
         println!("   Nobody is accused: the evidence does not reach the {:.0e} threshold. telltale never guesses.", acc.threshold);
+        if let Some(s) = &acc.shortlist {
+            println!(
+                "   A lead, not an accusation: the source is among {} of the {n} recipients ({:.0}% under a single-leaker model); about {:.0} of them would be innocent. The leaker, {leaker}, is {}in it.",
+                s.recipients.len(),
+                (100.0 * s.confidence).floor(),
+                s.expected_innocents.round(),
+                if s.recipients.iter().any(|r| r == leaker) { "" } else { "NOT " }
+            );
+        }
     } else {
         let s = &acc.suspects[0];
         println!(

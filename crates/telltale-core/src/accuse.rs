@@ -19,6 +19,17 @@
 //! (Bonferroni over the two tests), and the bound on accusing *any*
 //! innocent recipient is that times the number of recipients. A recipient
 //! is accused only when that bound is at or below the threshold.
+//!
+//! When nobody is accused, the evidence may still have narrowed the field.
+//! The **shortlist** is a lead, never an accusation: under the
+//! single-leaker model (one recipient leaked, each slot misread at rate
+//! `eta` into a symbol drawn by the slot's biases, every recipient equally
+//! likely beforehand) the single-leaker score is exactly the log-likelihood
+//! ratio of "this recipient is the source" against chance, so the posterior
+//! that recipient `r` is the source is `exp(s_r) / Σ exp(s)`. The shortlist
+//! is the smallest set of the most probable recipients whose posterior mass
+//! reaches the confidence asked for (99%), and the expected number of
+//! innocent recipients in it is its size less that mass.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -44,6 +55,8 @@ pub struct AccuseParams {
     pub eta: f64,
     /// How many ranked suspects to report.
     pub max_suspects: usize,
+    /// Posterior mass the shortlist must hold, when nobody is accused.
+    pub shortlist_confidence: f64,
 }
 
 impl Default for AccuseParams {
@@ -52,6 +65,7 @@ impl Default for AccuseParams {
             threshold: 1e-3,
             eta: 0.1,
             max_suspects: 10,
+            shortlist_confidence: 0.99,
         }
     }
 }
@@ -92,6 +106,60 @@ pub struct Accusation {
     pub suspects: Vec<Suspect>,
     /// Recipients whose false-accusation bound is at or below the threshold.
     pub accused: Vec<String>,
+    /// When nobody is accused but the evidence narrows the field: a lead.
+    pub shortlist: Option<Shortlist>,
+}
+
+/// The smallest set of recipients that holds the source with the asked-for
+/// probability under the single-leaker model: a lead for an inquiry, not an
+/// accusation (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shortlist {
+    /// Most probable first.
+    pub recipients: Vec<String>,
+    /// Probability that the source is among them (at least the confidence
+    /// asked for).
+    pub confidence: f64,
+    /// How many of them are expected to be innocent: their number less
+    /// the probability that the source is among them.
+    pub expected_innocents: f64,
+}
+
+/// The shortlist from every recipient's single-leaker score, or `None` when
+/// it would name everyone (the evidence has not narrowed the field).
+pub fn shortlist(scores: &[(String, f64)], confidence: f64) -> Option<Shortlist> {
+    let finite: Vec<&(String, f64)> = scores.iter().filter(|(_, s)| s.is_finite()).collect();
+    if finite.len() != scores.len() || scores.len() < 2 {
+        return None;
+    }
+    let top = finite
+        .iter()
+        .map(|(_, s)| *s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = finite.iter().map(|(_, s)| (s - top).exp()).sum();
+    let mut ranked: Vec<(&str, f64)> = finite
+        .iter()
+        .map(|(r, s)| (r.as_str(), (s - top).exp() / total))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut mass = 0.0;
+    let mut recipients = Vec::new();
+    for (r, p) in ranked {
+        if mass >= confidence {
+            break;
+        }
+        mass += p;
+        recipients.push(r.to_string());
+    }
+    if recipients.len() >= scores.len() {
+        return None;
+    }
+    let confidence = mass.min(1.0);
+    Some(Shortlist {
+        expected_innocents: (recipients.len() as f64 - confidence).max(0.0),
+        recipients,
+        confidence,
+    })
 }
 
 struct SlotTerm {
@@ -148,6 +216,7 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
             observed,
             suspects: Vec::new(),
             accused: Vec::new(),
+            shortlist: None,
         };
     }
 
@@ -181,6 +250,7 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         let p2 = null.1.lattice_tail(s2);
         scored.push((r.to_string(), key, s1, s2, p1, p2, matches, n));
     }
+    let single_scores: Vec<(String, f64)> = scored.iter().map(|s| (s.0.clone(), s.2)).collect();
     // Refine the most suspicious with the Chernoff bound too.
     scored.sort_by(|a, b| {
         a.4.min(a.5)
@@ -225,11 +295,48 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         .map(|s| s.recipient.clone())
         .collect();
     suspects.truncate(params.max_suspects.max(accused.len()));
+    let shortlist = if accused.is_empty() {
+        shortlist(&single_scores, params.shortlist_confidence)
+    } else {
+        None
+    };
     Accusation {
         threshold: params.threshold,
         population,
         observed,
         suspects,
         accused,
+        shortlist,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(v: &[f64]) -> Vec<(String, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(i, s)| (format!("r-{i:03}"), *s))
+            .collect()
+    }
+
+    #[test]
+    fn the_shortlist_is_the_smallest_set_holding_the_mass() {
+        // One recipient far ahead: a shortlist of one.
+        let mut v = vec![0.0; 100];
+        v[7] = 20.0;
+        let s = shortlist(&scores(&v), 0.99).unwrap();
+        assert_eq!(s.recipients, ["r-007"]);
+        assert!(s.confidence > 0.99 && s.expected_innocents < 0.01);
+        // Two tied ahead of the rest: both, in name order.
+        v[3] = 20.0;
+        let s = shortlist(&scores(&v), 0.99).unwrap();
+        assert_eq!(s.recipients, ["r-003", "r-007"]);
+        assert!((s.expected_innocents - (2.0 - s.confidence)).abs() < 1e-12);
+        // Evidence that has not narrowed the field names nobody.
+        assert_eq!(shortlist(&scores(&[1.5; 50]), 0.99), None);
+        // Nor does a score that is not a number.
+        assert_eq!(shortlist(&scores(&[f64::NAN, 3.0, 0.0]), 0.99), None);
     }
 }

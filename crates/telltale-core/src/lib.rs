@@ -34,7 +34,7 @@ pub mod template;
 pub mod text;
 mod word_lists;
 
-pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Suspect};
+pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Shortlist, Suspect};
 pub use align::{Locator, Observation, Passage, Trace};
 pub use codebook::{CodeParams, Codebook};
 pub use error::Error;

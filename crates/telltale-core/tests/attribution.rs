@@ -319,3 +319,58 @@ fn noisy_and_edited_quotes_are_still_located_and_read() {
         "{right} of {read} readings right"
     );
 }
+
+/// When a retyped quote is too short to accuse anyone, the shortlist it
+/// gives instead holds the true source at least as often as it claims
+/// (99%), and narrows the field as quotes grow.
+#[test]
+fn shortlists_of_retyped_quotes_hold_their_source() {
+    let (t, loc) = setup();
+    let rs = common::recipients(1000);
+    let cb = Codebook::new(&common::key(5), "memo", &t, CodeParams::default()).unwrap();
+    let words = t.word_count();
+    let mut rng = SimRng::new("shortlist");
+    let (mut listed, mut held, mut sizes) = (0usize, 0usize, Vec::new());
+    for trial in 0..300 {
+        let who = &rs[rng.below(rs.len())];
+        let copy = t.render(&cb.codeword(who)).unwrap();
+        let len = [40, 80, 150][trial % 3];
+        let start = rng.below(words.saturating_sub(len).max(1));
+        let leak = sim::house_style(&copy[sim::word_window(&copy, start, len)]);
+        let acc = trace_and_accuse(&t, &loc, &cb, &rs, &leak);
+        assert!(
+            acc.accused.iter().all(|a| a == who),
+            "trial {trial}: innocent accused"
+        );
+        if let Some(s) = &acc.shortlist {
+            assert!(
+                acc.accused.is_empty(),
+                "a shortlist only when nobody is accused"
+            );
+            assert!(s.confidence >= 0.99 && s.confidence <= 1.0 + 1e-9);
+            assert!(
+                (s.expected_innocents - (s.recipients.len() as f64 - s.confidence)).abs() < 1e-9
+            );
+            listed += 1;
+            held += usize::from(s.recipients.contains(who));
+            if len == 150 {
+                sizes.push(s.recipients.len());
+            }
+        }
+    }
+    assert!(
+        listed >= 100,
+        "only {listed} shortlists in 300 retyped quotes"
+    );
+    // 99% claimed; with this many trials, fewer than 97% would be a fault.
+    assert!(
+        held * 100 >= listed * 97,
+        "the source was in {held} of {listed} shortlists"
+    );
+    sizes.sort_unstable();
+    assert!(
+        sizes[sizes.len() / 2] < rs.len() / 2,
+        "the median shortlist of 150-word quotes ({}) should narrow the field",
+        sizes[sizes.len() / 2]
+    );
+}

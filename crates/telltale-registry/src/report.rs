@@ -57,6 +57,11 @@ pub struct DocumentReport {
     pub accused: Vec<String>,
     pub suspects: Vec<SuspectReport>,
     pub evidence: Vec<EvidenceItem>,
+    /// When nobody is accused but the evidence narrows the field: the
+    /// smallest set of recipients that holds the source with the stated
+    /// probability under a single-leaker model. A lead, never an accusation.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shortlist: Option<ShortlistReport>,
     /// Byte ranges of the input that quote this document.
     pub passages: Vec<[usize; 2]>,
     /// Recipients who were issued this document.
@@ -98,6 +103,41 @@ pub struct EvidenceItem {
     /// The text of that alternative.
     pub form: String,
     pub leak_span: [usize; 2],
+}
+
+/// A lead for an inquiry: "the source is among these 4 of 1,000 recipients
+/// (99%); about 3 of them would be innocent".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortlistReport {
+    /// Recipient ids, most probable first.
+    pub recipients: Vec<String>,
+    /// Probability that the source is among them.
+    pub confidence: f64,
+    /// How many of them are expected to be innocent.
+    pub expected_innocents: f64,
+}
+
+impl ShortlistReport {
+    fn new(s: &telltale_core::Shortlist) -> ShortlistReport {
+        ShortlistReport {
+            recipients: s.recipients.clone(),
+            confidence: s.confidence,
+            expected_innocents: s.expected_innocents,
+        }
+    }
+
+    /// The lead in one sentence, for `population` recipients.
+    pub fn sentence(&self, population: usize) -> String {
+        format!(
+            "a lead, not an accusation: the source is among these {} of {} recipients ({:.0}% under a \
+             single-leaker model); about {:.0} of them would be innocent",
+            self.recipients.len(),
+            population,
+            // Rounded down: never claim more than the model gives.
+            (100.0 * self.confidence).floor(),
+            self.expected_innocents.round()
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +229,7 @@ impl DocumentReport {
             slots_erased: t.erased,
             accused: acc.accused.clone(),
             suspects: suspects(acc, names, Some(&d.id)),
+            shortlist: acc.shortlist.as_ref().map(ShortlistReport::new),
             evidence: t
                 .observations
                 .iter()

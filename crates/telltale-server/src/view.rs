@@ -205,6 +205,19 @@ pub fn suspects_table(accused: &[String], suspects: &[telltale_registry::Suspect
     }
 }
 
+/// The suspect shortlist of one document, when nobody is accused: a lead,
+/// labelled as such.
+pub fn shortlist(d: &telltale_registry::DocumentReport) -> Markup {
+    html! {
+        @if let Some(s) = &d.shortlist {
+            div.shortlist id={ "shortlist-" (d.id) } {
+                p { strong { "Shortlist" } " — " (s.sentence(d.recipients)) "." }
+                p.ids { (s.recipients.join(", ")) }
+            }
+        }
+    }
+}
+
 /// The verdict in one sentence.
 pub fn verdict(rep: &TraceReport) -> String {
     let accused: Vec<String> = rep

@@ -121,6 +121,25 @@ fn print_trace(text: &str, rep: &TraceReport) {
                 }
             );
         }
+        if let Some(s) = &d.shortlist {
+            println!("  Shortlist — {}:", s.sentence(d.recipients));
+            let shown: Vec<String> = s
+                .recipients
+                .iter()
+                .take(20)
+                .map(|r| printable(r).into_owned())
+                .collect();
+            let more = s.recipients.len().saturating_sub(shown.len());
+            println!(
+                "    {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" … and {more} more (--json lists them all)")
+                } else {
+                    String::new()
+                }
+            );
+        }
         if !d.evidence.is_empty() {
             println!("  evidence:");
             for e in d

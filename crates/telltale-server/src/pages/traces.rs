@@ -80,6 +80,7 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
                 h2 { span class={ "swatch d" (i % 4) } {} "Quotes “" (d.title) "” " span.id { "(" (d.id) ")" } }
                 p { (d.aligned_words) " words aligned; " (d.slots_observed) " slots read, " (d.slots_erased) " erased; " (d.recipients) " recipients hold a copy." @if d.layout_marks > 0 { " " (d.layout_marks) " line shifts read from the page image." } }
                 (view::suspects_table(&d.accused, &d.suspects))
+                (view::shortlist(d))
                 details {
                     summary { "Evidence slot by slot (" (d.evidence.len()) ")" }
                     table.evidence {
