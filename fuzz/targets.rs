@@ -27,6 +27,7 @@ pub const ALL: &[(&str, Target)] = &[
     ("trace", trace),
     ("document", document),
     ("csv", csv),
+    ("authored", authored),
 ];
 
 /// HTML text extraction: segments map into the text drawn out.
@@ -130,6 +131,39 @@ pub fn document(data: &[u8]) {
             .render(&t.original_codeword())
             .expect("original codeword renders");
         assert_eq!(back, text, "the original choice must give the text back");
+    }
+}
+
+/// A source with author slots: it parses or is refused; what parses builds
+/// (or is refused), its original choice renders the parsed text, and every
+/// author slot is a slot of the template.
+pub fn authored(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok((text, slots)) = telltale_core::author::parse(src) else {
+        return;
+    };
+    assert!(
+        slots.iter().all(|s| s.fits(&text)),
+        "a slot that does not fit"
+    );
+    let n = slots.len();
+    let rules = RuleSet {
+        author: slots,
+        ..RuleSet::default()
+    };
+    if let Ok(t) = rules.build(&text, &mut NoGate) {
+        let back = t
+            .render(&t.original_codeword())
+            .expect("original codeword renders");
+        assert_eq!(back, text);
+        let authored = t
+            .slots
+            .iter()
+            .filter(|s| s.class == telltale_core::Class::AuthorAlternative)
+            .count();
+        assert_eq!(authored, n, "every author slot is a slot");
     }
 }
 

@@ -125,6 +125,30 @@ pub enum DocCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Author-written alternatives on a document not yet issued, in any
+    /// format: add one (--at PHRASE --alt WORDING …), list them (--list) or
+    /// remove one (--remove N). In .txt and .md sources they can also be
+    /// written inline as {{original|alternative|another}}.
+    Alt {
+        id: String,
+        /// The exact phrase of the document to offer alternatives for.
+        #[arg(long, conflicts_with_all = ["list", "remove"], requires = "alt")]
+        at: Option<String>,
+        /// Which occurrence of the phrase (from 1).
+        #[arg(long, default_value_t = 1)]
+        nth: usize,
+        /// An alternative wording (repeat for several).
+        #[arg(long, requires = "at")]
+        alt: Vec<String>,
+        /// List the document's author slots with their checks.
+        #[arg(long)]
+        list: bool,
+        /// Remove author slot N (as numbered by --list).
+        #[arg(long, conflicts_with = "list")]
+        remove: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a document (refused once it has been issued, unless --force).
     Remove {
         id: String,

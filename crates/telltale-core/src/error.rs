@@ -20,6 +20,8 @@ pub enum Error {
         q: usize,
         symbol: usize,
     },
+    #[error("author alternatives: {0}")]
+    AuthorSyntax(String),
     #[error("template is inconsistent: {0}")]
     BadTemplate(String),
     #[error("invalid parameter: {0}")]

@@ -19,6 +19,7 @@
 
 pub mod accuse;
 pub mod align;
+pub mod author;
 pub mod codebook;
 mod error;
 pub mod estimate;

@@ -74,10 +74,12 @@ pub enum Class {
     ZeroWidth,
     SpaceVariant,
     Homoglyph,
+    /// A wording the author wrote (`{{original|alternative}}`).
+    AuthorAlternative,
 }
 
 impl Class {
-    pub const ALL: [Class; 25] = [
+    pub const ALL: [Class; 26] = [
         Class::Contraction,
         Class::Complementiser,
         Class::NumberStyle,
@@ -103,6 +105,7 @@ impl Class {
         Class::ZeroWidth,
         Class::SpaceVariant,
         Class::Homoglyph,
+        Class::AuthorAlternative,
     ];
 
     /// The stable kebab-case name.
@@ -133,6 +136,7 @@ impl Class {
             Class::ZeroWidth => "zero-width",
             Class::SpaceVariant => "space-variant",
             Class::Homoglyph => "homoglyph",
+            Class::AuthorAlternative => "author-alternative",
         }
     }
 
@@ -153,7 +157,8 @@ impl Class {
             | Class::RelativeThat
             | Class::CoordinationOrder
             | Class::BritishPair
-            | Class::IrregularPast => Layer::Lexical,
+            | Class::IrregularPast
+            | Class::AuthorAlternative => Layer::Lexical,
             Class::Spelling
             | Class::SerialComma
             | Class::IntroComma

@@ -5,7 +5,8 @@
 //! transaction), switching rule classes off before the first issue,
 //! estimating how short a quote names its leaker, reading and removing.
 
-use telltale_core::rules::{detect_variety, Format, Profile, RuleSet};
+use telltale_core::author::AuthorSlot;
+use telltale_core::rules::{detect_variety, AuthorCheck, Format, Profile, RuleSet};
 use telltale_core::{align, CodeParams, Codebook};
 use telltale_store::{DocumentRecord, StoreError};
 
@@ -32,7 +33,16 @@ impl Registry {
         source_format: &str,
         profile: Profile,
     ) -> Result<DocumentRecord> {
-        self.register(text, None, title, format, source_format, profile)
+        self.register(
+            text,
+            None,
+            title,
+            format,
+            source_format,
+            profile,
+            Vec::new(),
+        )
+        .map(|(d, _)| d)
     }
 
     /// Register a document from a file's bytes in any format telltale
@@ -46,6 +56,21 @@ impl Registry {
         title: Option<&str>,
         profile: Profile,
     ) -> Result<DocumentRecord> {
+        self.add_document_file_checked(bytes, format, title, profile)
+            .map(|(d, _)| d)
+    }
+
+    /// As [`Registry::add_document_file`], with what the gates and checks
+    /// said of each author alternative. In .txt and .md sources,
+    /// `{{original|alternative|…}}` marks an author slot
+    /// (`telltale_core::author`).
+    pub fn add_document_file_checked(
+        &mut self,
+        bytes: &[u8],
+        format: telltale_formats::Format,
+        title: Option<&str>,
+        profile: Profile,
+    ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
         use telltale_formats::Format as F;
         if bytes.len() > MAX_INPUT_BYTES {
             return Err(telltale_core::Error::TooLarge {
@@ -59,12 +84,27 @@ impl Registry {
             // afresh (`distribute --format pdf`), with the layout layer.
             let text = telltale_ocr::pdf_text(bytes, telltale_ocr::Limits::default())?;
             let text = telltale_formats::pdf::tidy_text(&text);
-            return self.register(&text, None, title, Format::Plain, "pdf", profile);
+            return self.register(
+                &text,
+                None,
+                title,
+                Format::Plain,
+                "pdf",
+                profile,
+                Vec::new(),
+            );
         }
         let source = telltale_formats::extract(format, bytes, telltale_formats::Limits::default())?;
         match format {
-            F::Txt => self.register(&source.text, None, title, Format::Plain, "txt", profile),
-            F::Md => self.register(&source.text, None, title, Format::Markdown, "md", profile),
+            F::Txt | F::Md => {
+                let (text, author) = telltale_core::author::parse(&source.text)?;
+                let (fmt, name) = if format == F::Md {
+                    (Format::Markdown, "md")
+                } else {
+                    (Format::Plain, "txt")
+                };
+                self.register(&text, None, title, fmt, name, profile, author)
+            }
             // Handled above.
             F::Pdf => Err(telltale_formats::FormatError::Unsupported("pdf".into()).into()),
             F::Html | F::Docx => self.register(
@@ -74,10 +114,12 @@ impl Registry {
                 Format::Plain,
                 format.name(),
                 profile,
+                Vec::new(),
             ),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn register(
         &mut self,
         text: &str,
@@ -86,7 +128,8 @@ impl Registry {
         format: Format,
         source_format: &str,
         profile: Profile,
-    ) -> Result<DocumentRecord> {
+        author: Vec<AuthorSlot>,
+    ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
         // Checked before anything else reads the text.
         telltale_core::rules::check_input(text)?;
         let variety = detect_variety(text);
@@ -96,9 +139,10 @@ impl Registry {
             // Detected again by the engine, which also weighs how clear the
             // evidence is; the gate below needs the same answer.
             variety: None,
+            author,
             ..RuleSet::default()
         };
-        let mut template = self.gates.build(&rules, variety, text)?;
+        let (mut template, report) = self.gates.build(&rules, variety, text)?;
         if let Some(src) = source {
             template = telltale_formats::fit(&template, src);
         }
@@ -141,7 +185,7 @@ impl Registry {
             s.append_audit(chain, now(), actor, "doc.add", &detail)?;
             Ok(())
         })?;
-        Ok(doc)
+        Ok((doc, report.author))
     }
 
     /// Switch rule classes off (or back on) for a document that has not
@@ -151,36 +195,138 @@ impl Registry {
         id: &str,
         disabled: &[telltale_core::Class],
     ) -> Result<DocumentRecord> {
-        let mut doc = self.document(id)?;
-        if !self.store.issuances(Some(id))?.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "{id} has been issued; its variations can no longer change"
-            ))
-            .into());
-        }
+        let mut doc = self.unissued(id)?;
         let mut disabled = disabled.to_vec();
         disabled.sort_by_key(|c| c.name());
         disabled.dedup();
         doc.rules.disabled = disabled;
+        let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
+        let what = format!("{id}: classes off [{}]", names.join(","));
+        self.rebuild(doc, "doc.rules", &what).map(|(d, _)| d)
+    }
+
+    /// Add an author slot to a document not yet issued, in any format: the
+    /// `nth` (from 1) occurrence of `at` in its text may be worded as any of
+    /// `alternatives` in a copy. Returns the document and the checks of
+    /// every author alternative it now has.
+    pub fn add_alternative(
+        &mut self,
+        id: &str,
+        at: &str,
+        nth: usize,
+        alternatives: &[String],
+    ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
+        let mut doc = self.unissued(id)?;
+        if at.is_empty() {
+            return Err(RegistryError::Invalid(
+                "give the exact phrase to vary (--at)".into(),
+            ));
+        }
+        let hits: Vec<usize> = doc
+            .template
+            .text
+            .match_indices(at)
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&start) = hits.get(nth.max(1) - 1) else {
+            return Err(RegistryError::Invalid(format!(
+                "{at:?} occurs {} time(s) in {id}; choose --nth from 1 to {}",
+                hits.len(),
+                hits.len()
+            )));
+        };
+        let mut forms = vec![at.to_string()];
+        forms.extend(alternatives.iter().cloned());
+        // The same checks as the inline syntax.
+        let mut inline = String::from("{{");
+        inline.push_str(&forms.join("|"));
+        inline.push_str("}}");
+        if forms
+            .iter()
+            .any(|f| f.contains("{{") || f.contains("}}") || f.contains('|'))
+        {
+            return Err(RegistryError::Invalid(
+                "a wording cannot contain {{, }} or |".into(),
+            ));
+        }
+        let (_, parsed) = telltale_core::author::parse(&inline)?;
+        let slot = AuthorSlot {
+            start,
+            end: start + at.len(),
+            forms: parsed[0].forms.clone(),
+        };
+        if let Some(k) = doc
+            .rules
+            .author
+            .iter()
+            .position(|a| a.start < slot.end && slot.start < a.end)
+        {
+            return Err(RegistryError::Invalid(format!(
+                "that phrase overlaps author slot {}; remove it first",
+                k + 1
+            )));
+        }
+        doc.rules.author.push(slot);
+        doc.rules.author.sort_by_key(|a| a.start);
+        let what = format!(
+            "{id}: author slot at byte {start} ({} wordings)",
+            forms.len()
+        );
+        self.rebuild(doc, "doc.alt", &what)
+    }
+
+    /// Remove author slot `n` (from 1, in text order) of a document not yet
+    /// issued.
+    pub fn remove_alternative(&mut self, id: &str, n: usize) -> Result<DocumentRecord> {
+        let mut doc = self.unissued(id)?;
+        if n == 0 || n > doc.rules.author.len() {
+            return Err(RegistryError::Invalid(format!(
+                "{id} has {} author slot(s); choose one from 1 to {}",
+                doc.rules.author.len(),
+                doc.rules.author.len()
+            )));
+        }
+        let gone = doc.rules.author.remove(n - 1);
+        let what = format!("{id}: author slot at byte {} removed", gone.start);
+        self.rebuild(doc, "doc.alt", &what).map(|(d, _)| d)
+    }
+
+    /// A document whose variations may still change: none of its copies
+    /// has been issued. A new wording after issue needs a new document.
+    fn unissued(&self, id: &str) -> Result<DocumentRecord> {
+        let doc = self.document(id)?;
+        if !self.store.issuances(Some(id))?.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{id} has been issued; its variations can no longer change (register the revised text as a new document, and issue that)"
+            ))
+            .into());
+        }
+        Ok(doc)
+    }
+
+    /// Rebuild `doc`'s template under its rules, fit it to its original
+    /// file, and store it with an audit entry (`action`, `what`).
+    fn rebuild(
+        &mut self,
+        mut doc: DocumentRecord,
+        action: &str,
+        what: &str,
+    ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
         let variety = detect_variety(&doc.template.text);
         let text = doc.template.text.clone();
-        doc.template = self.gates.build(&doc.rules, variety, &text)?;
+        let (template, report) = self.gates.build(&doc.rules, variety, &text)?;
+        doc.template = template;
         if let Some(src) = self.source_of(&doc)? {
             doc.template = telltale_formats::fit(&doc.template, &src);
         }
         let shingles = align::template_shingles(&doc.template);
-        let names: Vec<&str> = doc.rules.disabled.iter().map(|c| c.name()).collect();
-        let detail = format!(
-            "{id}: classes off [{}] {}",
-            names.join(","),
-            integrity::template_note(&doc)?
-        );
+        let detail = format!("{what} {}", integrity::template_note(&doc)?);
         self.audited(&mut |s, chain, actor| {
             s.replace_document(&doc, &shingles)?;
-            s.append_audit(chain, now(), actor, "doc.rules", &detail)?;
+            s.append_audit(chain, now(), actor, action, &detail)?;
             Ok(())
         })?;
-        Ok(doc)
+        Ok((doc, report.author))
     }
 
     /// The shortest quote, in words, that would name its leaker among

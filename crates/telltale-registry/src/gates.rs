@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use telltale_core::fluency::{FluencyGate, FluencyModel};
 use telltale_core::gate::{Both, HarperGates};
-use telltale_core::rules::RuleSet;
+use telltale_core::rules::{BuildReport, RuleSet};
 use telltale_core::{Template, Variety};
 use telltale_lm::LanguageModel;
 
@@ -70,7 +70,7 @@ impl Gates {
         rules: &RuleSet,
         variety: Variety,
         text: &str,
-    ) -> Result<Template> {
+    ) -> Result<(Template, BuildReport)> {
         let fluency = self.fluency.clone();
         let mut state = fluency
             .0
@@ -86,7 +86,7 @@ impl Gates {
                 lm.progress = progress.map(|p| Box::new(move |a, b| p(a, b)) as _);
                 let failures = lm.failures;
                 let mut both = Both(harper, lm.as_mut());
-                let t = rules.build(text, &mut both);
+                let t = rules.build_with_report(text, &mut both);
                 let lm = both.1;
                 lm.progress = None;
                 if lm.failures > failures {
@@ -96,7 +96,7 @@ impl Gates {
                 }
                 Ok(t?)
             }
-            _ => Ok(rules.build(text, harper)?),
+            _ => Ok(rules.build_with_report(text, harper)?),
         }
     }
 }

@@ -403,9 +403,10 @@ impl From<RegistryError> for Failure {
             RegistryError::Invalid(_) => StatusCode::BAD_REQUEST,
             RegistryError::Core(c) => match c {
                 CoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                CoreError::EmptyDocument | CoreError::Binary(_) | CoreError::BadParameter(_) => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
+                CoreError::EmptyDocument
+                | CoreError::Binary(_)
+                | CoreError::BadParameter(_)
+                | CoreError::AuthorSyntax(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 // Stored templates and codebooks that do not fit together.
                 CoreError::CodewordLength { .. }
                 | CoreError::SymbolOutOfRange { .. }

@@ -65,11 +65,11 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                     shown.set_position(done as u64);
                 })));
                 let d = r
-                    .add_document_file(&bytes, format, title.as_deref(), profile)
+                    .add_document_file_checked(&bytes, format, title.as_deref(), profile)
                     .with_context(|| format!("registering {}", file.display()));
                 bar.finish_and_clear();
                 r.set_gate_progress(None);
-                let d = d?;
+                let (d, checks) = d?;
                 let cap = d.template.capacity();
                 if !json {
                     println!(
@@ -78,9 +78,10 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                         cap.words,
                         d.template.slots.len()
                     );
+                    print_author_checks(&d, &checks);
                     println!("{}", d.id);
                 }
-                added.push(serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len()}));
+                added.push(serde_json::json!({"id": d.id, "title": d.title, "words": cap.words, "slots": d.template.slots.len(), "author_checks": checks}));
             }
             if json {
                 return print_json(&if added.len() == 1 {
@@ -89,6 +90,55 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
                     serde_json::Value::Array(added)
                 });
             }
+        }
+        DocCommand::Alt {
+            id,
+            at,
+            nth,
+            alt,
+            list,
+            remove,
+            json,
+        } => {
+            let mut r = open(home)?;
+            let (d, checks) = match (at, remove) {
+                (Some(at), _) => {
+                    let bar = progress_bar(!json, "sentences checked by the language model");
+                    let shown = bar.clone();
+                    r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
+                        shown.set_length(total as u64);
+                        shown.set_position(done as u64);
+                    })));
+                    let added = r.add_alternative(&id, &at, nth, &alt);
+                    bar.finish_and_clear();
+                    r.set_gate_progress(None);
+                    added?
+                }
+                (None, Some(n)) => (r.remove_alternative(&id, n)?, Vec::new()),
+                (None, None) if list => (r.document(&id)?, Vec::new()),
+                (None, None) => {
+                    bail!("say what to do: --at PHRASE --alt WORDING, --list or --remove N")
+                }
+            };
+            if json {
+                return print_json(&serde_json::json!({
+                    "id": d.id,
+                    "author_slots": d.rules.author,
+                    "checks": checks,
+                }));
+            }
+            if d.rules.author.is_empty() {
+                println!("{} has no author alternatives", d.id);
+            }
+            for (k, a) in d.rules.author.iter().enumerate() {
+                let forms: Vec<String> = a
+                    .forms
+                    .iter()
+                    .map(|f| format!("{:?}", printable(f)))
+                    .collect();
+                println!("{:>3}. at byte {:<6} {}", k + 1, a.start, forms.join(" | "));
+            }
+            print_author_checks(&d, &checks);
         }
         DocCommand::List { json } => {
             let r = open(home)?;
@@ -416,4 +466,32 @@ fn progress_bar(shown: bool, what: &str) -> indicatif::ProgressBar {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b
+}
+
+/// What the gates and checks said of each author alternative: kept
+/// whatever they say, because the author decides, but said plainly.
+fn print_author_checks(
+    d: &telltale_store::DocumentRecord,
+    checks: &[telltale_core::rules::AuthorCheck],
+) {
+    if checks.is_empty() {
+        return;
+    }
+    let passed = checks.iter().filter(|c| c.passed).count();
+    println!(
+        "{} author alternative(s) in {} slot(s); {passed} read as naturally as the original to the grammar checker and the language model",
+        checks.len(),
+        d.rules.author.len()
+    );
+    for c in checks.iter().filter(|c| !c.passed || !c.flags.is_empty()) {
+        let mut why: Vec<&str> = c.flags.iter().map(|f| f.describe()).collect();
+        if !c.passed {
+            why.insert(0, "reads less naturally than the original");
+        }
+        println!(
+            "  kept, but note: {:?} {}",
+            printable(&c.text),
+            why.join("; ")
+        );
+    }
 }

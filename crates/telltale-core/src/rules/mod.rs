@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use ctx::{Ctx, Pos, CONTEXT_REACH};
 pub use variety::detect_variety;
 
+use crate::author::{self, AuthorSlot};
 use crate::gate::{Gate, Proposal};
 use crate::template::{Class, Layer, Site, Slot, Template};
 use crate::text;
@@ -85,6 +86,9 @@ pub struct RuleSet {
     pub variety: Option<Variety>,
     /// Classes switched off for this document.
     pub disabled: Vec<Class>,
+    /// Wordings the author wrote, in the original text's byte ranges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub author: Vec<AuthorSlot>,
 }
 
 /// A proposed variation: the range it replaces and every form that may
@@ -103,23 +107,25 @@ pub struct Candidate {
 /// Rule priority when candidates overlap: lower wins.
 fn priority(c: Class) -> u8 {
     match c {
+        // The author's own wordings win over every rule.
+        Class::AuthorAlternative => 0,
         // Rules written for one class win over the general tables.
-        Class::BritishPair | Class::IrregularPast | Class::PerCent | Class::Spelling => 0,
-        Class::Synonym => 1,
-        Class::WordSynonym | Class::OptionalTo | Class::RelativeThat => 1,
-        Class::AdverbPlacement => 3,
-        Class::Complementiser | Class::Contraction => 2,
-        Class::CoordinationOrder => 3,
+        Class::BritishPair | Class::IrregularPast | Class::PerCent | Class::Spelling => 1,
+        Class::Synonym => 2,
+        Class::WordSynonym | Class::OptionalTo | Class::RelativeThat => 2,
+        Class::AdverbPlacement => 4,
+        Class::Complementiser | Class::Contraction => 3,
+        Class::CoordinationOrder => 4,
         // Every curated rule wins over the thesaurus.
-        Class::NumberStyle | Class::ThesaurusSynonym => 4,
-        Class::Compound => 5,
-        Class::AbbreviationDots | Class::TitleCapitals => 6,
+        Class::NumberStyle | Class::ThesaurusSynonym => 5,
+        Class::Compound => 6,
+        Class::AbbreviationDots | Class::TitleCapitals => 7,
         Class::SerialComma
         | Class::IntroComma
         | Class::Semicolon
         | Class::DashStyle
-        | Class::ClauseComma => 7,
-        Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => 9,
+        | Class::ClauseComma => 8,
+        Class::ZeroWidth | Class::SpaceVariant | Class::Homoglyph => 10,
     }
 }
 
@@ -131,6 +137,23 @@ pub struct BuildReport {
     pub overlapping: usize,
     pub gate_rejected: usize,
     pub inconsistent: usize,
+    /// What the gates and the checks said of each author alternative.
+    pub author: Vec<AuthorCheck>,
+}
+
+/// The verdict on one author alternative: kept whatever it is, because the
+/// author decides, but shown so that they decide knowingly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorCheck {
+    /// Where the slot starts in the original text.
+    pub start: usize,
+    /// Which wording (1 or more: 0 is the original).
+    pub form: usize,
+    pub text: String,
+    /// Passed the grammar checker and the language model.
+    pub passed: bool,
+    /// A number, date, name or negation it changes.
+    pub flags: Vec<author::Flag>,
 }
 
 /// When a rule proposes at all.
@@ -213,6 +236,24 @@ impl RuleSet {
         c.retain(|x| !self.disabled.contains(&x.class) && ctx.is_prose(&x.range));
         // Quotations, names, numbers and terms of art keep their words.
         protect::retain_unprotected(&ctx, &mut c);
+        // The author's wordings are the author's call: no rule's filter
+        // applies, and they win every overlap.
+        for (n, a) in self.author.iter().enumerate() {
+            if a.forms.len() < 2 || !a.fits(src) {
+                return Err(Error::AuthorSyntax(format!(
+                    "alternative {} no longer matches the text at bytes {}..{}",
+                    n + 1,
+                    a.start,
+                    a.end
+                )));
+            }
+            c.push(cand(
+                Class::AuthorAlternative,
+                a.range(),
+                a.forms.clone(),
+                0,
+            ));
+        }
         Ok((ctx, c))
     }
 
@@ -304,6 +345,19 @@ impl RuleSet {
         let mut refused_groups: std::collections::HashSet<String> =
             std::collections::HashSet::new();
         for ((mut c, sent), ok) in kept.into_iter().zip(contexts).zip(ok) {
+            if c.class == Class::AuthorAlternative {
+                for (k, f) in c.forms.iter().enumerate().skip(1) {
+                    report.author.push(AuthorCheck {
+                        start: c.range.start,
+                        form: k,
+                        text: f.clone(),
+                        passed: sent.is_some() && ok[k],
+                        flags: author::flags(&c.forms[0], f),
+                    });
+                }
+                gated.push(c);
+                continue;
+            }
             if c.class.layer() != Layer::Invisible {
                 if sent.is_none() {
                     report.gate_rejected += 1;

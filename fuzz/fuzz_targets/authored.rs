@@ -1,0 +1,8 @@
+//! Fuzz target `authored`: see `../targets.rs`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::authored(data));
