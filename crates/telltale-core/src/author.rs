@@ -36,6 +36,10 @@ pub struct AuthorSlot {
     pub start: usize,
     pub end: usize,
     pub forms: Vec<String>,
+    /// Whether each alternative (`forms[1..]`) passed the gates when the
+    /// template was last built: a record for the author, never a filter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<bool>,
 }
 
 impl AuthorSlot {
@@ -114,6 +118,7 @@ pub fn parse(src: &str) -> Result<(String, Vec<AuthorSlot>), Error> {
             start,
             end: text.len(),
             forms,
+            passed: Vec::new(),
         });
         rest = close + 2;
     }

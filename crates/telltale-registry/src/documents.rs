@@ -6,7 +6,9 @@
 //! estimating how short a quote names its leaker, reading and removing.
 
 use telltale_core::author::AuthorSlot;
-use telltale_core::rules::{detect_variety, AuthorCheck, Format, Profile, RuleSet};
+use telltale_core::rules::{
+    detect_variety, record_author_checks, AuthorCheck, Format, Profile, RuleSet,
+};
 use telltale_core::{align, CodeParams, Codebook};
 use telltale_store::{DocumentRecord, StoreError};
 
@@ -143,6 +145,8 @@ impl Registry {
             ..RuleSet::default()
         };
         let (mut template, report) = self.gates.build(&rules, variety, text)?;
+        let mut rules = rules;
+        record_author_checks(&mut rules.author, &report.author);
         if let Some(src) = source {
             template = telltale_formats::fit(&template, src);
         }
@@ -254,6 +258,7 @@ impl Registry {
             start,
             end: start + at.len(),
             forms: parsed[0].forms.clone(),
+            passed: Vec::new(),
         };
         if let Some(k) = doc
             .rules
@@ -316,6 +321,7 @@ impl Registry {
         let text = doc.template.text.clone();
         let (template, report) = self.gates.build(&doc.rules, variety, &text)?;
         doc.template = template;
+        record_author_checks(&mut doc.rules.author, &report.author);
         if let Some(src) = self.source_of(&doc)? {
             doc.template = telltale_formats::fit(&doc.template, &src);
         }

@@ -897,3 +897,89 @@ async fn registration_from_the_page_is_a_job_with_progress() {
     assert_eq!(d.status, StatusCode::OK);
     assert_eq!(d.json()["title"], "Kestria memo");
 }
+
+/// On the review page an author adds alternative wordings to a phrase,
+/// sees the checks (a changed number is flagged), and removes them; once
+/// copies are issued the form is gone.
+#[tokio::test]
+async fn author_alternatives_from_the_review_page() {
+    let w = world();
+    let r = call(
+        &w,
+        Method::POST,
+        "/api/documents",
+        Some(&w.author),
+        Some(json!({"text": MEMO, "title": "Kestria memo"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let doc = r.json()["id"].as_str().unwrap().to_string();
+    let r = sign_in(&w, "ann", PASSWORD).await;
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    let session = set.split(';').next().unwrap().to_string();
+    let get = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::COOKIE, &session)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let post = |path: &str, body: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();
+    assert!(page.contains("id=\"add-alternative\""));
+    let csrf = csrf_of(&page);
+    let phrase: String = MEMO
+        .split_whitespace()
+        .skip(5)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = format!(
+        "csrf={csrf}&at={}&nth=1&alternatives={}",
+        form_urlencoded::byte_serialize(phrase.as_bytes()).collect::<String>(),
+        form_urlencoded::byte_serialize(b"some 40 people\nthe whole team").collect::<String>()
+    );
+    let r = send(
+        &w.app,
+        post(&format!("/documents/{doc}/alternatives"), body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();
+    assert!(
+        page.contains("id=\"author-slots\"") && page.contains("some 40 people"),
+        "{page}"
+    );
+    assert!(
+        page.contains("changes a number"),
+        "the new number is flagged"
+    );
+    // A phrase that is not in the document is a one-line refusal.
+    let body = format!("csrf={csrf}&at=no+such+words&alternatives=x");
+    let r = send(
+        &w.app,
+        post(&format!("/documents/{doc}/alternatives"), body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("occurs 0 time(s)"));
+    let r = send(
+        &w.app,
+        post(
+            &format!("/documents/{doc}/alternatives/1/remove"),
+            format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();
+    assert!(!page.contains("id=\"author-slots\""));
+}

@@ -141,6 +141,19 @@ pub struct BuildReport {
     pub author: Vec<AuthorCheck>,
 }
 
+/// Record each check's verdict in its author slot (`AuthorSlot::passed`).
+pub fn record_author_checks(slots: &mut [AuthorSlot], checks: &[AuthorCheck]) {
+    for s in slots.iter_mut() {
+        s.passed = (1..s.forms.len())
+            .map(|k| {
+                checks
+                    .iter()
+                    .any(|c| c.start == s.start && c.form == k && c.passed)
+            })
+            .collect();
+    }
+}
+
 /// The verdict on one author alternative: kept whatever it is, because the
 /// author decides, but shown so that they decide knowingly.
 #[derive(Debug, Clone, PartialEq, Serialize)]

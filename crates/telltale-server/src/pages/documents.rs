@@ -173,6 +173,44 @@ pub(super) async fn review(
                     p { "Copies have been issued; the variations can no longer change." }
                 }
             }
+            section.card id="alternatives" {
+                h2 { "Author alternatives" }
+                p.hint { "Words you write yourself carry evidence exactly where a newspaper would quote: give two or three wordings of the sentences most likely to be quoted. Each copy carries one. The checks below are advice; you decide." }
+                @if !doc.rules.author.is_empty() {
+                    table id="author-slots" {
+                        thead { tr { th { "#" } th { "Original" } th { "Alternatives and checks" } th {} } }
+                        tbody { @for (k, a) in doc.rules.author.iter().enumerate() { tr {
+                            td { (k + 1) }
+                            td { "“" (a.forms[0]) "”" }
+                            td { ul { @for (j, f) in a.forms.iter().enumerate().skip(1) {
+                                @let flags = telltale_core::author::flags(&a.forms[0], f);
+                                @let passed = a.passed.get(j - 1).copied();
+                                li {
+                                    "“" (f) "”"
+                                    @if passed == Some(false) { " " span.flag { "reads less naturally than the original" } }
+                                    @for fl in &flags { " " span.flag { (fl.describe()) } }
+                                }
+                            } } }
+                            td { @if issued.is_empty() {
+                                form method="post" action={ "/documents/" (doc.id) "/alternatives/" (k + 1) "/remove" } {
+                                    (csrf(&c)) button type="submit" { "Remove" }
+                                }
+                            } }
+                        } } }
+                    }
+                }
+                @if issued.is_empty() {
+                    form method="post" action={ "/documents/" (doc.id) "/alternatives" } id="add-alternative" {
+                        (csrf(&c))
+                        label { "Exact phrase of the document" input type="text" name="at" id="alt-at" required; }
+                        label { "Which occurrence (from 1)" input type="number" name="nth" min="1" value="1"; }
+                        label { "Alternative wordings, one per line" textarea name="alternatives" id="alt-wordings" rows="3" required {} }
+                        button type="submit" id="add-alt" { "Add alternatives" }
+                    }
+                } @else {
+                    p { "Copies have been issued; to change the wordings, register the revised text as a new document." }
+                }
+            }
             section.card id="distribute" {
                 h2 { "Distribute" }
                 p { (issued.len()) " of " (recipients) " recipients hold a copy." }
@@ -245,6 +283,58 @@ pub(super) async fn set_rules(
     .await
     .map_err(Failure::page)?;
     Ok(Redirect::to(&format!("/documents/{id}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct AlternativeForm {
+    at: String,
+    #[serde(default)]
+    nth: String,
+    alternatives: String,
+}
+
+pub(super) async fn add_alternative(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    UrlForm(f): UrlForm<AlternativeForm>,
+) -> Page {
+    let c = require(&app, &headers, &[Role::Author], true).await?;
+    let nth = match f.nth.trim() {
+        "" => 1,
+        n => n
+            .parse::<usize>()
+            .map_err(|_| Failure::bad("the occurrence is a whole number from 1").page())?,
+    };
+    let alts: Vec<String> = f
+        .alternatives
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    if alts.is_empty() {
+        return Err(Failure::bad("give at least one alternative wording").page());
+    }
+    let id2 = id.clone();
+    app.run(c.actor(), move |r| {
+        r.add_alternative(&id2, &f.at, nth, &alts)
+    })
+    .await
+    .map_err(Failure::page)?;
+    Ok(Redirect::to(&format!("/documents/{id}#alternatives")).into_response())
+}
+
+pub(super) async fn remove_alternative(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+) -> Page {
+    let c = require(&app, &headers, &[Role::Author], true).await?;
+    let id2 = id.clone();
+    app.run(c.actor(), move |r| r.remove_alternative(&id2, n))
+        .await
+        .map_err(Failure::page)?;
+    Ok(Redirect::to(&format!("/documents/{id}#alternatives")).into_response())
 }
 
 #[derive(serde::Deserialize)]

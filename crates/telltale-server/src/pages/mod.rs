@@ -19,8 +19,9 @@ use account::{
     users,
 };
 use documents::{
-    add_document, copies_zip, create_list, distribute, documents, import_recipients, job_page,
-    reading_room, recipients, review, revoke_link, set_rules,
+    add_alternative, add_document, copies_zip, create_list, distribute, documents,
+    import_recipients, job_page, reading_room, recipients, remove_alternative, review, revoke_link,
+    set_rules,
 };
 use traces::{audit, evidence_report, trace, trace_form, trace_page, traces};
 
@@ -41,6 +42,11 @@ pub fn routes() -> Router<App> {
         .route("/documents", get(documents).post(add_document))
         .route("/documents/{id}", get(review))
         .route("/documents/{id}/rules", post(set_rules))
+        .route("/documents/{id}/alternatives", post(add_alternative))
+        .route(
+            "/documents/{id}/alternatives/{n}/remove",
+            post(remove_alternative),
+        )
         .route("/documents/{id}/distribute", post(distribute))
         .route("/documents/{id}/copies.zip", get(copies_zip))
         .route("/jobs/{id}", get(job_page))
