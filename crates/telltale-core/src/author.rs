@@ -21,6 +21,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::word_lists::author::{DATE_WORDS, NEGATIONS, NUMBER_WORDS};
 use crate::Error;
 
 /// Most wordings one author slot may offer.
@@ -151,40 +152,6 @@ impl Flag {
         }
     }
 }
-
-const NUMBER_WORDS: &[&str] = &[
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",
-    "billion", "dozen", "half", "once", "twice", "first", "second", "third",
-];
-const DATE_WORDS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "today",
-    "tomorrow",
-    "yesterday",
-];
-const NEGATIONS: &[&str] = &[
-    "not", "no", "never", "none", "nor", "neither", "nobody", "nothing", "nowhere", "cannot",
-    "without",
-];
 
 fn words(s: &str) -> Vec<&str> {
     s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))

@@ -27,6 +27,7 @@ pub mod fluency;
 pub mod gate;
 pub mod key;
 pub mod ngram;
+pub mod quotable;
 pub mod rules;
 pub mod sample;
 pub mod sim;

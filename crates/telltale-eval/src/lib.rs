@@ -16,6 +16,7 @@
 
 pub mod fluency_fit;
 pub mod plot;
+pub mod quotable_check;
 pub mod sections;
 
 use std::path::{Path, PathBuf};

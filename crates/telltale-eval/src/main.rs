@@ -58,6 +58,19 @@ enum Command {
     /// Fit the fluency gate on the blind-review verdicts with the vendored
     /// language model and judge it on the rounds it was not fitted on.
     Gate(GateArgs),
+    /// Judge the "worth an alternative" ranking against news editors:
+    /// write their items for some documents, or score their picks.
+    Quotable {
+        /// Write items.md and key.json here; or, with --score, read the
+        /// editors' picks-*.tsv from here.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The documents (.txt) to write items for.
+        docs: Vec<PathBuf>,
+        /// Score the picks in --dir instead of writing items.
+        #[arg(long)]
+        score: bool,
+    },
     /// Only the capacity table (slots and bits per class), printed; writes nothing.
     Capacity {
         /// Directory of corpus documents (.txt).
@@ -99,6 +112,19 @@ fn main() {
             language_model,
         }),
         Command::Gate(args) => run_gate(args),
+        Command::Quotable { dir, docs, score } => {
+            if score {
+                telltale_eval::quotable_check::score(&dir).and_then(|md| {
+                    print!("{md}");
+                    let path = dir.join("summary.md");
+                    std::fs::write(&path, md)?;
+                    Ok(path)
+                })
+            } else {
+                telltale_eval::quotable_check::write_items(&docs, &dir)
+                    .map(|_| dir.join("items.md"))
+            }
+        }
         Command::Sample {
             seed,
             out,
