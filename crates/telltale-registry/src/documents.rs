@@ -135,7 +135,7 @@ impl Registry {
         // Checked before anything else reads the text.
         telltale_core::rules::check_input(text)?;
         let variety = detect_variety(text);
-        let rules = RuleSet {
+        let mut rules = RuleSet {
             format,
             profile,
             // Detected again by the engine, which also weighs how clear the
@@ -145,7 +145,6 @@ impl Registry {
             ..RuleSet::default()
         };
         let (mut template, report) = self.gates.build(&rules, variety, text)?;
-        let mut rules = rules;
         record_author_checks(&mut rules.author, &report.author);
         if let Some(src) = source {
             template = telltale_formats::fit(&template, src);

@@ -67,6 +67,8 @@ fn spec(method: &Method, route: &str) -> Spec {
             | "/api/recipients" => (Some(AUTHOR), true),
             "/trace" | "/api/trace" | "/api/trace/file" => (Some(INVESTIGATOR), true),
             "/documents/{id}/rules"
+            | "/documents/{id}/alternatives"
+            | "/documents/{id}/alternatives/{n}/remove"
             | "/documents/{id}/distribute"
             | "/links/{id}/revoke"
             | "/lists"

@@ -4,18 +4,22 @@
 //! range and the forms that may stand there. The engine then
 //!
 //! 1. keeps candidates inside prose only (never in Markdown code, URLs or
-//!    link targets),
+//!    link targets) and off the never-vary spans of `protect.rs`
+//!    (quotations, names, numbers, terms of art),
 //! 2. resolves overlaps, preferring the more robust layer,
-//! 3. passes every visible alternative through the grammar [`Gate`],
+//! 3. passes every visible alternative through the [`Gate`] (the grammar
+//!    checker and, at registration, the language model); the author's own
+//!    alternatives are judged too, but kept whatever the verdict,
 //! 4. applies the style profile: document-wide conventions become one slot
 //!    with many sites, and sites that disagree with the document's own
 //!    majority convention are dropped, so no copy ever mixes conventions the
 //!    original did not mix,
 //! 5. numbers the slots in text order and builds the [`Template`].
 //!
-//! The rule tables (synonyms, compounds, binomials, spelling pairs) are data
-//! files under `data/`, compiled in; their sources and licences are in
-//! `data/SOURCES.md`.
+//! Which rules run in which profile is one table, `RULES`. The rule
+//! tables (synonyms, compounds, binomials, spelling pairs) and the word
+//! lists (`word-lists.txt`) are data files under `data/`, compiled in; their
+//! sources and licences are in `data/SOURCES.md`.
 
 mod ctx;
 mod data;
