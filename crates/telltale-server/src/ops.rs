@@ -200,6 +200,15 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
     }
 }
 
+/// Refuse text that cannot be read, with the same one-line reasons however
+/// it arrives, before any work starts.
+fn check_readable(format: TextFormat, bytes: &[u8]) -> Result<(), Failure> {
+    if matches!(format, TextFormat::Txt | TextFormat::Md) {
+        decode("the text", bytes)?;
+    }
+    Ok(())
+}
+
 pub async fn register(
     app: &App,
     c: &Caller,
@@ -208,10 +217,7 @@ pub async fn register(
     title: Option<String>,
     profile: Profile,
 ) -> Result<telltale_store::DocumentRecord, Failure> {
-    if matches!(format, TextFormat::Txt | TextFormat::Md) {
-        // The same one-line reasons for text however it arrives.
-        decode("the text", &bytes)?;
-    }
+    check_readable(format, &bytes)?;
     app.run(c.actor(), move |r| {
         r.add_document_file(&bytes, format, title.as_deref(), profile)
     })
@@ -309,9 +315,7 @@ pub async fn start_registration(
     title: Option<String>,
     profile: Profile,
 ) -> Result<u64, Failure> {
-    if matches!(format, TextFormat::Txt | TextFormat::Md) {
-        decode("the text", &bytes)?;
-    }
+    check_readable(format, &bytes)?;
     let id = new_job(app, c, JobKind::Registration, String::new(), 0)?;
     let app2 = app.clone();
     let actor = c.actor();

@@ -16,18 +16,9 @@ use common::*;
 #[tokio::test]
 async fn registration_from_the_page_is_a_job_with_progress() {
     let w = world();
-    let r = sign_in(&w, "ann", PASSWORD).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
-    let session = set.split(';').next().unwrap().to_string();
-    let get = |path: &str| {
-        Request::builder()
-            .uri(path)
-            .header(header::COOKIE, &session)
-            .body(Body::empty())
-            .unwrap()
-    };
-    let csrf = csrf_of(&send(&w.app, get("/documents")).await.text());
+    let s = Session::start(&w, "ann", "/documents").await;
+    let (session, csrf) = (&s.cookie, &s.csrf);
+    let get = |path: &str| s.get(path);
     let boundary = "XyZ";
     let form = |text: &[u8]| {
         let mut body = format!(
@@ -41,7 +32,7 @@ async fn registration_from_the_page_is_a_job_with_progress() {
         Request::builder()
             .method(Method::POST)
             .uri("/documents")
-            .header(header::COOKIE, &session)
+            .header(header::COOKIE, session)
             .header(
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
@@ -104,28 +95,10 @@ async fn author_alternatives_from_the_review_page() {
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let doc = r.json()["id"].as_str().unwrap().to_string();
-    let r = sign_in(&w, "ann", PASSWORD).await;
-    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
-    let session = set.split(';').next().unwrap().to_string();
-    let get = |path: &str| {
-        Request::builder()
-            .uri(path)
-            .header(header::COOKIE, &session)
-            .body(Body::empty())
-            .unwrap()
-    };
-    let post = |path: &str, body: String| {
-        Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::COOKIE, &session)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap()
-    };
+    let s = Session::start(&w, "ann", "/documents").await;
+    let get = |path: &str| s.get(path);
     let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();
     assert!(page.contains("id=\"add-alternative\""));
-    let csrf = csrf_of(&page);
     let phrase: String = MEMO
         .split_whitespace()
         .skip(5)
@@ -133,13 +106,13 @@ async fn author_alternatives_from_the_review_page() {
         .collect::<Vec<_>>()
         .join(" ");
     let body = format!(
-        "csrf={csrf}&at={}&nth=1&alternatives={}",
+        "at={}&nth=1&alternatives={}",
         form_urlencoded::byte_serialize(phrase.as_bytes()).collect::<String>(),
         form_urlencoded::byte_serialize(b"some 40 people\nthe whole team").collect::<String>()
     );
     let r = send(
         &w.app,
-        post(&format!("/documents/{doc}/alternatives"), body),
+        s.post(&format!("/documents/{doc}/alternatives"), &body),
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
@@ -153,20 +126,19 @@ async fn author_alternatives_from_the_review_page() {
         "the new number is flagged"
     );
     // A phrase that is not in the document is a one-line refusal.
-    let body = format!("csrf={csrf}&at=no+such+words&alternatives=x");
     let r = send(
         &w.app,
-        post(&format!("/documents/{doc}/alternatives"), body),
+        s.post(
+            &format!("/documents/{doc}/alternatives"),
+            "at=no+such+words&alternatives=x",
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("occurs 0 time(s)"));
     let r = send(
         &w.app,
-        post(
-            &format!("/documents/{doc}/alternatives/1/remove"),
-            format!("csrf={csrf}"),
-        ),
+        s.post(&format!("/documents/{doc}/alternatives/1/remove"), ""),
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

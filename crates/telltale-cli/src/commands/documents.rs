@@ -58,18 +58,10 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut r = open(home)?;
             let mut added = Vec::new();
             for (file, bytes, format) in inputs {
-                let bar = progress_bar(!json, "sentences checked by the language model");
-                let shown = bar.clone();
-                r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
-                    shown.set_length(total as u64);
-                    shown.set_position(done as u64);
-                })));
-                let d = r
-                    .add_document_file_checked(&bytes, format, title.as_deref(), profile)
-                    .with_context(|| format!("registering {}", file.display()));
-                bar.finish_and_clear();
-                r.set_gate_progress(None);
-                let (d, checks) = d?;
+                let (d, checks) = with_gate_progress(&mut r, !json, |r| {
+                    r.add_document_file_checked(&bytes, format, title.as_deref(), profile)
+                })
+                .with_context(|| format!("registering {}", file.display()))?;
                 let cap = d.template.capacity();
                 if !json {
                     println!(
@@ -103,16 +95,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
             let mut r = open(home)?;
             let (d, checks) = match (at, remove) {
                 (Some(at), _) => {
-                    let bar = progress_bar(!json, "sentences checked by the language model");
-                    let shown = bar.clone();
-                    r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
-                        shown.set_length(total as u64);
-                        shown.set_position(done as u64);
-                    })));
-                    let added = r.add_alternative(&id, &at, nth, &alt);
-                    bar.finish_and_clear();
-                    r.set_gate_progress(None);
-                    added?
+                    with_gate_progress(&mut r, !json, |r| r.add_alternative(&id, &at, nth, &alt))?
                 }
                 (None, Some(n)) => (r.remove_alternative(&id, n)?, Vec::new()),
                 (None, None) if list => (r.document(&id)?, Vec::new()),
@@ -466,6 +449,25 @@ fn progress_bar(shown: bool, what: &str) -> indicatif::ProgressBar {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b
+}
+
+/// Run `f` with a progress bar of the sentences the language model checks
+/// (when `show`), and take the bar down after.
+fn with_gate_progress<T>(
+    r: &mut telltale_registry::Registry,
+    show: bool,
+    f: impl FnOnce(&mut telltale_registry::Registry) -> T,
+) -> T {
+    let bar = progress_bar(show, "sentences checked by the language model");
+    let shown = bar.clone();
+    r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
+        shown.set_length(total as u64);
+        shown.set_position(done as u64);
+    })));
+    let out = f(r);
+    bar.finish_and_clear();
+    r.set_gate_progress(None);
+    out
 }
 
 /// What the gates and checks said of each author alternative: kept

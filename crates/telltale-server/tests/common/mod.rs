@@ -171,3 +171,47 @@ pub fn csrf_of(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     page[at..at + 32].to_string()
 }
+
+/// A browser's signed-in session: its cookie and the CSRF token its pages
+/// carry.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    /// Sign `user` in (with the shared test password) and read the CSRF
+    /// token from `page`, a page that user may see.
+    pub async fn start(w: &World, user: &str, page: &str) -> Session {
+        let r = sign_in(w, user, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let set = r.headers[header::SET_COOKIE].to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_string();
+        let mut s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        s.csrf = csrf_of(&send(&w.app, s.get(page)).await.text());
+        s
+    }
+
+    pub fn get(&self, path: &str) -> Request<Body> {
+        Request::builder()
+            .uri(path)
+            .header(header::COOKIE, &self.cookie)
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    /// A form post; `body` is URL-encoded and gets the CSRF token added.
+    pub fn post(&self, path: &str, body: &str) -> Request<Body> {
+        let sep = if body.is_empty() { "" } else { "&" };
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("{body}{sep}csrf={}", self.csrf)))
+            .unwrap()
+    }
+}
