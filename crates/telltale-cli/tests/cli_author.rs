@@ -93,13 +93,7 @@ fn alternatives_on_a_word_original_are_added_listed_and_removed() {
         .unwrap();
     let path = h.at("memo.docx");
     std::fs::write(&path, &docx).unwrap();
-    let doc = h
-        .ok(&["doc", "add", path.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string();
+    let doc = h.add_file(&path);
     // A phrase that is not there, or not that often, is a one-line refusal.
     let e = h.fails(&["doc", "alt", &doc, "--at", "no such phrase", "--alt", "x"]);
     assert!(e.contains("occurs 0 time(s)"), "{e}");

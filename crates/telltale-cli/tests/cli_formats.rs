@@ -17,24 +17,12 @@ fn documents_and_leaks_as_html_docx_and_email() {
         telltale_formats::from_text(MEMO, telltale_formats::Format::Html, "Kestria").unwrap();
     let html_path = h.dir.path().join("memo.html");
     std::fs::write(&html_path, &html).unwrap();
-    let doc_html = h
-        .ok(&["doc", "add", html_path.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string();
+    let doc_html = h.add_file(&html_path);
     let docx = telltale_formats::from_text(&paragraphs(0..12), telltale_formats::Format::Docx, "K")
         .unwrap();
     let docx_path = h.dir.path().join("memo.docx");
     std::fs::write(&docx_path, &docx).unwrap();
-    let doc_docx = h
-        .ok(&["doc", "add", docx_path.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string();
+    let doc_docx = h.add_file(&docx_path);
     assert!(h.ok(&["doc", "list"]).contains(&doc_docx));
 
     // Copies in the original's format.
@@ -236,13 +224,7 @@ fn a_word_copy_stripped_of_invisible_marks_still_names_its_recipient() {
         .unwrap();
     let path = h.dir.path().join("memo.docx");
     std::fs::write(&path, &docx).unwrap();
-    let doc = h
-        .ok(&["doc", "add", path.to_str().unwrap()])
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string();
+    let doc = h.add_file(&path);
     let people = h.file("people.csv", &csv(1000));
     h.ok(&["recipients", "import", people.to_str().unwrap()]);
     let out = h.dir.path().join("out");

@@ -127,8 +127,8 @@ pub struct Shortlist {
 
 /// The shortlist from every recipient's single-leaker score, or `None` when
 /// it would name everyone (the evidence has not narrowed the field).
-pub fn shortlist(scores: &[(String, f64)], confidence: f64) -> Option<Shortlist> {
-    let finite: Vec<&(String, f64)> = scores.iter().filter(|(_, s)| s.is_finite()).collect();
+pub fn shortlist(scores: &[(&str, f64)], confidence: f64) -> Option<Shortlist> {
+    let finite: Vec<&(&str, f64)> = scores.iter().filter(|(_, s)| s.is_finite()).collect();
     if finite.len() != scores.len() || scores.len() < 2 {
         return None;
     }
@@ -139,7 +139,7 @@ pub fn shortlist(scores: &[(String, f64)], confidence: f64) -> Option<Shortlist>
     let total: f64 = finite.iter().map(|(_, s)| (s - top).exp()).sum();
     let mut ranked: Vec<(&str, f64)> = finite
         .iter()
-        .map(|(r, s)| (r.as_str(), (s - top).exp() / total))
+        .map(|(r, s)| (*r, (s - top).exp() / total))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let mut mass = 0.0;
@@ -160,6 +160,14 @@ pub fn shortlist(scores: &[(String, f64)], confidence: f64) -> Option<Shortlist>
         recipients,
         confidence,
     })
+}
+
+/// A recipient's p-value from the smaller of its two tests' tails
+/// (Bonferroni over the two tests), and the bound on accusing any innocent
+/// one of `population` (Bonferroni over recipients).
+fn bounds(population: usize, smaller_tail: f64) -> (f64, f64) {
+    let p_value = (2.0 * smaller_tail).min(1.0);
+    (p_value, (population as f64 * p_value).min(1.0))
 }
 
 struct SlotTerm {
@@ -250,7 +258,6 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         let p2 = null.1.lattice_tail(s2);
         scored.push((r.to_string(), key, s1, s2, p1, p2, matches, n));
     }
-    let single_scores: Vec<(String, f64)> = scored.iter().map(|s| (s.0.clone(), s.2)).collect();
     // Refine the most suspicious with the Chernoff bound too.
     scored.sort_by(|a, b| {
         a.4.min(a.5)
@@ -263,6 +270,17 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         s.4 = s.4.min(null.0.chernoff_tail(s.2));
         s.5 = s.5.min(null.1.chernoff_tail(s.3));
     }
+    // The shortlist reads every recipient's single-leaker score, so it is
+    // made while they are at hand, and only when nobody will be accused.
+    let anyone_accused = scored
+        .iter()
+        .any(|s| bounds(population, s.4.min(s.5)).1 <= params.threshold);
+    let shortlist = if anyone_accused {
+        None
+    } else {
+        let single: Vec<(&str, f64)> = scored.iter().map(|s| (s.0.as_str(), s.2)).collect();
+        shortlist(&single, params.shortlist_confidence)
+    };
     let mut suspects: Vec<Suspect> = scored
         .into_iter()
         .map(|(recipient, _, s1, s2, p1, p2, matches, observed)| {
@@ -271,13 +289,13 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
             } else {
                 (s2, Test::Collusion, p2)
             };
-            let p_value = (2.0 * p).min(1.0);
+            let (p_value, false_accusation) = bounds(population, p);
             Suspect {
                 recipient,
                 score,
                 test,
                 p_value,
-                false_accusation: (population as f64 * p_value).min(1.0),
+                false_accusation,
                 matches,
                 observed,
             }
@@ -295,11 +313,6 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         .map(|s| s.recipient.clone())
         .collect();
     suspects.truncate(params.max_suspects.max(accused.len()));
-    let shortlist = if accused.is_empty() {
-        shortlist(&single_scores, params.shortlist_confidence)
-    } else {
-        None
-    };
     Accusation {
         threshold: params.threshold,
         population,
@@ -314,11 +327,15 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
 mod tests {
     use super::*;
 
-    fn scores(v: &[f64]) -> Vec<(String, f64)> {
-        v.iter()
-            .enumerate()
-            .map(|(i, s)| (format!("r-{i:03}"), *s))
-            .collect()
+    /// The shortlist of recipients r-000, r-001, … with scores `v`.
+    fn shortlist_of(v: &[f64], confidence: f64) -> Option<Shortlist> {
+        let names: Vec<String> = (0..v.len()).map(|i| format!("r-{i:03}")).collect();
+        let scores: Vec<(&str, f64)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(v.iter().copied())
+            .collect();
+        shortlist(&scores, confidence)
     }
 
     #[test]
@@ -326,17 +343,17 @@ mod tests {
         // One recipient far ahead: a shortlist of one.
         let mut v = vec![0.0; 100];
         v[7] = 20.0;
-        let s = shortlist(&scores(&v), 0.99).unwrap();
+        let s = shortlist_of(&v, 0.99).unwrap();
         assert_eq!(s.recipients, ["r-007"]);
         assert!(s.confidence > 0.99 && s.expected_innocents < 0.01);
         // Two tied ahead of the rest: both, in name order.
         v[3] = 20.0;
-        let s = shortlist(&scores(&v), 0.99).unwrap();
+        let s = shortlist_of(&v, 0.99).unwrap();
         assert_eq!(s.recipients, ["r-003", "r-007"]);
         assert!((s.expected_innocents - (2.0 - s.confidence)).abs() < 1e-12);
         // Evidence that has not narrowed the field names nobody.
-        assert_eq!(shortlist(&scores(&[1.5; 50]), 0.99), None);
+        assert_eq!(shortlist_of(&[1.5; 50], 0.99), None);
         // Nor does a score that is not a number.
-        assert_eq!(shortlist(&scores(&[f64::NAN, 3.0, 0.0]), 0.99), None);
+        assert_eq!(shortlist_of(&[f64::NAN, 3.0, 0.0], 0.99), None);
     }
 }

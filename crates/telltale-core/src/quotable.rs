@@ -64,9 +64,13 @@ pub fn rank(t: &Template) -> Vec<Quotable> {
         .max();
     let mut out = Vec::new();
     for r in sentences {
-        let words: Vec<&str> = tokens
+        // Tokens, like sites, are sorted and disjoint: a sentence's are one
+        // run, found by binary search rather than a scan of the document.
+        let first = tokens.partition_point(|tk| tk.start < r.start);
+        let words: Vec<&str> = tokens[first..]
             .iter()
-            .filter(|tk| tk.kind == Kind::Word && tk.start >= r.start && tk.end <= r.end)
+            .take_while(|tk| tk.end <= r.end)
+            .filter(|tk| tk.kind == Kind::Word)
             .map(|tk| tk.text(src))
             .collect();
         if words.len() < MIN_WORDS {
@@ -117,10 +121,10 @@ pub fn rank(t: &Template) -> Vec<Quotable> {
             cues.push("tells the latest news");
         }
         let appeal = cues.len() as f64 + 0.5 * evaluative.saturating_sub(1).min(2) as f64;
-        let bits: f64 = t
-            .sites
+        let first = t.sites.partition_point(|s| s.start < r.start);
+        let bits: f64 = t.sites[first..]
             .iter()
-            .filter(|s| s.start >= r.start && s.end <= r.end)
+            .take_while(|s| s.end <= r.end)
             .filter(|s| t.slots[s.slot as usize].layer() != Layer::Invisible)
             .map(|s| f64::from(t.slots[s.slot as usize].q).log2())
             .sum();

@@ -240,10 +240,6 @@ impl Registry {
         };
         let mut forms = vec![at.to_string()];
         forms.extend(alternatives.iter().cloned());
-        // The same checks as the inline syntax.
-        let mut inline = String::from("{{");
-        inline.push_str(&forms.join("|"));
-        inline.push_str("}}");
         if forms
             .iter()
             .any(|f| f.contains("{{") || f.contains("}}") || f.contains('|'))
@@ -252,11 +248,13 @@ impl Registry {
                 "a wording cannot contain {{, }} or |".into(),
             ));
         }
-        let (_, parsed) = telltale_core::author::parse(&inline)?;
+        // The same checks as the inline syntax: it splits these wordings
+        // back exactly as they are.
+        telltale_core::author::parse(&format!("{{{{{}}}}}", forms.join("|")))?;
         let slot = AuthorSlot {
             start,
             end: start + at.len(),
-            forms: parsed[0].forms.clone(),
+            forms,
             passed: Vec::new(),
         };
         if let Some(k) = doc
@@ -270,12 +268,12 @@ impl Registry {
                 k + 1
             )));
         }
-        doc.rules.author.push(slot);
-        doc.rules.author.sort_by_key(|a| a.start);
         let what = format!(
             "{id}: author slot at byte {start} ({} wordings)",
-            forms.len()
+            slot.forms.len()
         );
+        doc.rules.author.push(slot);
+        doc.rules.author.sort_by_key(|a| a.start);
         self.rebuild(doc, "doc.alt", &what)
     }
 

@@ -14,16 +14,7 @@ use common::*;
 /// Register the memo, import 20 recipients, distribute with links; the
 /// document id and the links (recipient, url).
 async fn distributed(w: &World) -> (String, Vec<(String, String)>) {
-    let r = call(
-        w,
-        Method::POST,
-        "/api/documents",
-        Some(&w.author),
-        Some(json!({"text": MEMO, "title": "Kestria"})),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let doc = r.json()["id"].as_str().unwrap().to_string();
+    let doc = register_memo(w).await;
     let mut csv = String::from("id,name,email\n");
     for i in 1..=20 {
         csv.push_str(&format!("r-{i:02},Person {i},p{i}@example.org\n"));

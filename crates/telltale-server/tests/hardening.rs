@@ -60,19 +60,6 @@ fn with_cookie(method: Method, path: &str, cookie: &str) -> axum::http::request:
         .header(header::COOKIE, cookie)
 }
 
-async fn register_memo(w: &World) -> String {
-    let r = call(
-        w,
-        Method::POST,
-        "/api/documents",
-        Some(&w.author),
-        Some(json!({"text": MEMO, "title": "Kestria"})),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    r.json()["id"].as_str().unwrap().to_string()
-}
-
 async fn add_recipients(w: &World, n: usize) {
     let people: Vec<Value> = (1..=n)
         .map(|i| json!({"id": format!("r-{i}"), "name": format!("Person {i}"), "email": null}))

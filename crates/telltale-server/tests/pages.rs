@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 mod common;
 use common::*;
@@ -85,16 +85,7 @@ async fn registration_from_the_page_is_a_job_with_progress() {
 #[tokio::test]
 async fn author_alternatives_from_the_review_page() {
     let w = world();
-    let r = call(
-        &w,
-        Method::POST,
-        "/api/documents",
-        Some(&w.author),
-        Some(json!({"text": MEMO, "title": "Kestria memo"})),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let doc = r.json()["id"].as_str().unwrap().to_string();
+    let doc = register_memo(&w).await;
     let s = Session::start(&w, "ann", "/documents").await;
     let get = |path: &str| s.get(path);
     let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();

@@ -99,8 +99,12 @@ impl Home {
     }
     /// Add the sample memo (or `text`) as `name`; return the document id.
     pub fn add_doc(&self, name: &str, text: &str) -> String {
-        let f = self.file(name, text);
-        self.ok(&["doc", "add", f.to_str().unwrap()])
+        self.add_file(&self.file(name, text))
+    }
+    /// Register the file at `path`; return the document id (`doc add`
+    /// prints it last).
+    pub fn add_file(&self, path: &Path) -> String {
+        self.ok(&["doc", "add", path.to_str().unwrap()])
             .lines()
             .last()
             .unwrap()

@@ -11,7 +11,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{json, Value};
 use telltale_registry::{Registry, Role};
 use telltale_server::{router, App, Config};
 use tower::ServiceExt;
@@ -214,4 +214,18 @@ impl Session {
             .body(Body::from(format!("{body}{sep}csrf={}", self.csrf)))
             .unwrap()
     }
+}
+
+/// Register the sample memo through the API as the author; its id.
+pub async fn register_memo(w: &World) -> String {
+    let r = call(
+        w,
+        Method::POST,
+        "/api/documents",
+        Some(&w.author),
+        Some(json!({"text": MEMO, "title": "Kestria"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_string()
 }
