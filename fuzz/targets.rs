@@ -28,6 +28,7 @@ pub const ALL: &[(&str, Target)] = &[
     ("document", document),
     ("csv", csv),
     ("authored", authored),
+    ("seal", seal),
 ];
 
 /// HTML text extraction: segments map into the text drawn out.
@@ -187,4 +188,23 @@ fn sample() -> &'static (telltale_core::Template, Codebook) {
         let cb = Codebook::new(&key, "d-fuzz", &t, CodeParams::default()).expect("codebook");
         (t, cb)
     })
+}
+
+/// A signed evidence report's seal and an exported key file, as `report
+/// verify` reads them from strangers: never a panic, and nothing verifies
+/// against a key that did not sign it.
+pub fn seal(data: &[u8]) {
+    let key = telltale_registry::seal::ReportKey::parse(
+        "telltale evidence-report key v1\nregistry 0123456789abcdef\n\
+         ed25519 d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n",
+    );
+    if let Ok(key) = key {
+        assert!(
+            telltale_registry::seal::verify(data, &key).is_err(),
+            "a file verified against a key nobody holds"
+        );
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = telltale_registry::seal::ReportKey::parse(text);
+    }
 }

@@ -50,6 +50,10 @@ enum Command {
     Distribute(DistributeArgs),
     /// Trace any text — a copy, an excerpt, a news article — back to the recipients it came from.
     Trace(TraceArgs),
+    /// Signed evidence reports: make one from a trace, check one, export
+    /// the key that checks them.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Inspect and verify the append-only, hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -337,6 +341,37 @@ pub enum AuditCommand {
     Verify,
 }
 
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Write the evidence report of a trace as a PDF signed with the
+    /// registry's report key (the trace's number is printed by `trace`).
+    Pdf {
+        /// The trace's number.
+        trace: i64,
+        /// Where to write the PDF (default: telltale-evidence-TRACE.pdf).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Check a signed evidence report: whether any byte changed since it was
+    /// signed, which registry signed it and which trace it reports. Without
+    /// --key it checks against this registry's own key.
+    Verify {
+        /// The report (.pdf).
+        file: PathBuf,
+        /// A key file written by `telltale report key`, for checking without
+        /// the registry.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Print (or write) the public key that checks this registry's reports,
+    /// for a third party who must check them without the registry.
+    Key {
+        /// Write the key file here instead of printing it.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
 fn home(cli_home: Option<PathBuf>) -> PathBuf {
     cli_home
         .or_else(|| {
@@ -362,6 +397,7 @@ fn main() {
         Command::Lists(c) => commands::lists(&home, c),
         Command::Distribute(a) => commands::distribute(&home, a),
         Command::Trace(a) => commands::trace(&home, a),
+        Command::Report(c) => commands::report(&home, c),
         Command::Audit(c) => commands::audit(&home, c),
         Command::Backup { dir } => commands::backup(&home, &dir),
         Command::User(c) => commands::user(&home, c),

@@ -14,6 +14,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod attribution;
+pub mod author_check;
 pub mod fluency_fit;
 pub mod plot;
 pub mod quotable_check;
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use telltale_core::author::AuthorSlot;
 use telltale_core::fluency::{FluencyGate, FluencyModel};
 use telltale_core::gate::{Both, HarperGates};
 use telltale_core::rules::{detect_variety, RuleSet};
@@ -60,6 +63,53 @@ pub struct Doc {
     pub words: usize,
 }
 
+/// Builds corpus templates as registration does: the grammar checker for
+/// the text's variety, then (unless asked not to) the language model.
+pub struct Builder {
+    profile: telltale_core::Profile,
+    gates: HarperGates,
+    fluency: Option<FluencyGate<LanguageModel>>,
+}
+
+impl Builder {
+    pub fn new(cfg: &Config) -> Result<Builder> {
+        let fluency = if cfg.language_model {
+            Some(FluencyGate::new(
+                LanguageModel::vendored()?,
+                FluencyModel::builtin().map_err(anyhow::Error::msg)?,
+            ))
+        } else {
+            None
+        };
+        Ok(Builder {
+            profile: cfg.profile,
+            gates: HarperGates::default(),
+            fluency,
+        })
+    }
+
+    /// The template of `text`, with the author's slots in it.
+    pub fn build(&mut self, name: String, text: &str, author: Vec<AuthorSlot>) -> Result<Doc> {
+        let rules = RuleSet {
+            variety: None, // the engine detects it, and how clearly
+            profile: self.profile,
+            author,
+            ..RuleSet::default()
+        };
+        let harper = self.gates.get(detect_variety(text));
+        let template = match self.fluency.as_mut() {
+            Some(lm) => rules.build(text, &mut Both(harper, lm)),
+            None => rules.build(text, harper),
+        }?;
+        let words = template.word_count();
+        Ok(Doc {
+            name,
+            template,
+            words,
+        })
+    }
+}
+
 /// Load and build templates for the corpus (a subset in quick mode).
 pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&cfg.corpus)
@@ -76,43 +126,22 @@ pub fn prepare(cfg: &Config) -> Result<(Vec<Doc>, f64)> {
         let step = (files.len() / n.max(1)).max(1);
         files = files.into_iter().step_by(step).take(n).collect();
     }
-    let mut gates = HarperGates::default();
-    let mut fluency = if cfg.language_model {
-        Some(FluencyGate::new(
-            LanguageModel::vendored()?,
-            FluencyModel::builtin().map_err(anyhow::Error::msg)?,
-        ))
-    } else {
-        None
-    };
+    let mut builder = Builder::new(cfg)?;
     let mut docs = Vec::new();
     let t0 = Instant::now();
     let mut total_words = 0usize;
     for f in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-        let rules = RuleSet {
-            variety: None, // the engine detects it, and how clearly
-            profile: cfg.profile,
-            ..RuleSet::default()
-        };
-        let harper = gates.get(detect_variety(&text));
-        let template = match fluency.as_mut() {
-            Some(lm) => rules.build(&text, &mut Both(harper, lm)),
-            None => rules.build(&text, harper),
-        }
-        .with_context(|| format!("building {}", f.display()))?;
-        let words = template.word_count();
-        total_words += words;
         let name = f
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        docs.push(Doc {
-            name,
-            template,
-            words,
-        });
+        let doc = builder
+            .build(name, &text, Vec::new())
+            .with_context(|| format!("building {}", f.display()))?;
+        total_words += doc.words;
+        docs.push(doc);
     }
     let words_per_sec = total_words as f64 / t0.elapsed().as_secs_f64();
     Ok((docs, words_per_sec))
@@ -223,7 +252,7 @@ pub fn run_all(cfg: &Config) -> Result<PathBuf> {
     let sections: Vec<(&str, Section)> = vec![
         ("capacity", Box::new(sections::capacity)),
         ("naturalness", Box::new(sections::naturalness)),
-        ("attribution", Box::new(sections::attribution)),
+        ("attribution", Box::new(attribution::attribution)),
         ("collusion", Box::new(sections::collusion)),
         ("calibration", Box::new(sections::calibration)),
         (

@@ -71,6 +71,22 @@ enum Command {
         #[arg(long)]
         score: bool,
     },
+    /// What author-written alternatives buy against retyped quotes: the
+    /// corpus built with and without them, the same leaks against both.
+    Author {
+        /// The author slots (doc, phrase, nth, alt1, alt2, review).
+        #[arg(long)]
+        alternatives: Option<PathBuf>,
+        /// Directory of the documents they belong to.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Where to write report.md and results.json.
+        #[arg(long, default_value = "docs/evaluation/author")]
+        out: PathBuf,
+        /// Fewer lengths and trials (a couple of minutes).
+        #[arg(long)]
+        quick: bool,
+    },
     /// Only the capacity table (slots and bits per class), printed; writes nothing.
     Capacity {
         /// Directory of corpus documents (.txt).
@@ -83,6 +99,26 @@ enum Command {
         #[arg(long)]
         max_docs: Option<usize>,
     },
+}
+
+/// Run the author-alternatives evaluation and write its report.
+fn run_author(
+    e: &telltale_eval::author_check::AuthorEval,
+    out: &std::path::Path,
+) -> anyhow::Result<PathBuf> {
+    let (md, numbers) = telltale_eval::author_check::run(e)?;
+    std::fs::create_dir_all(out)?;
+    let command = format!(
+        "\nReproduce: `cargo run --release -p telltale-eval -- author{}`\n",
+        if e.quick { " --quick" } else { "" }
+    );
+    std::fs::write(out.join("report.md"), format!("{md}{command}"))?;
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&numbers)?,
+    )?;
+    print!("{md}");
+    Ok(out.join("report.md"))
 }
 
 /// A profile name as the value parser allows it.
@@ -112,6 +148,22 @@ fn main() {
             language_model,
         }),
         Command::Gate(args) => run_gate(args),
+        Command::Author {
+            alternatives,
+            corpus,
+            out,
+            quick,
+        } => run_author(
+            &telltale_eval::author_check::AuthorEval {
+                alternatives: alternatives
+                    .unwrap_or_else(telltale_eval::author_check::AuthorEval::default_alternatives),
+                corpus: corpus
+                    .unwrap_or_else(|| Config::default_corpus().join("../../corpus-official/docs")),
+                quick,
+                language_model,
+            },
+            &out,
+        ),
         Command::Quotable { dir, docs, score } => {
             if score {
                 telltale_eval::quotable_check::score(&dir).and_then(|md| {

@@ -17,6 +17,7 @@
 //! audit helpers every operation writes through. The operations live in
 //! their own modules, each an `impl Registry` block: `documents`,
 //! `recipients`, `copies` (how a copy is made), `distribute`, `trace`,
+//! `evidence` (the signed report an inquiry files; its seal in `seal`),
 //! `accounts`, `integrity` and `backup`.
 
 // A library answers bad input with an error, never a panic.
@@ -29,6 +30,7 @@ pub mod budget;
 mod copies;
 mod distribute;
 mod documents;
+pub mod evidence;
 pub mod files;
 mod gates;
 pub use gates::GateProgress;
@@ -37,6 +39,7 @@ pub mod integrity;
 pub mod keyfile;
 mod recipients;
 pub mod report;
+pub mod seal;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +55,7 @@ pub use backup::BackupSummary;
 pub use budget::Budget;
 pub use copies::{CopySink, COPY_FORMATS};
 pub use distribute::DistributeReport;
+pub use evidence::{RegistryState, StoredTrace};
 pub use import::{is_unprintable, parse_recipients_csv, ParsedCsv};
 pub use integrity::{Verification, HEAD_FILE};
 pub use recipients::ImportReport;

@@ -27,13 +27,14 @@ type ApiResult = Result<Response, Failure>;
 #[openapi(
     info(title = "telltale", description = "Fingerprinted copies of confidential text, and leaks traced back to their source."),
     paths(
-        whoami, list_documents, add_document, add_document_file, get_document, set_rules, distribute, get_job,
+        whoami, list_documents, add_document, add_document_file, get_document, set_rules,
+        list_alternatives, add_alternative, remove_alternative, distribute, get_job,
         copies, list_links, revoke_link, list_recipients, add_recipients, list_lists, create_list,
         trace, trace_file, list_traces, get_trace, audit, backup, list_users, add_user, update_user, list_tokens,
         create_token, revoke_token, reading, openapi
     ),
     components(schemas(
-        NewDocument, Rules, Distribution, NewList, TraceRequest, NewUser, UserChange, NewToken,
+        NewDocument, Rules, NewAlternative, Distribution, NewList, TraceRequest, NewUser, UserChange, NewToken,
         crate::Job, crate::JobLink
     )),
     modifiers(&BearerAuth),
@@ -62,6 +63,14 @@ pub fn routes() -> Router<App> {
         .route("/api/documents/file", post(add_document_file))
         .route("/api/documents/{id}", get(get_document))
         .route("/api/documents/{id}/rules", post(set_rules))
+        .route(
+            "/api/documents/{id}/alternatives",
+            get(list_alternatives).post(add_alternative),
+        )
+        .route(
+            "/api/documents/{id}/alternatives/{n}/remove",
+            post(remove_alternative),
+        )
         .route("/api/documents/{id}/distribute", post(distribute))
         .route("/api/documents/{id}/copies.zip", get(copies))
         .route("/api/documents/{id}/links", get(list_links))
@@ -292,6 +301,68 @@ async fn set_rules(
     j(
         json!({"id": d.id, "slots": d.template.slots.len(), "disabled_classes": d.rules.disabled.iter().map(|c| c.name()).collect::<Vec<_>>()}),
     )
+}
+
+/// A document's author slots, and what the gates said of new wordings.
+fn alternatives_json(
+    d: &telltale_store::DocumentRecord,
+    checks: &[telltale_core::rules::AuthorCheck],
+) -> Value {
+    json!({"id": d.id, "author_slots": d.rules.author, "checks": checks})
+}
+
+/// The author's alternative wordings of a document (author).
+#[utoipa::path(get, path = "/api/documents/{id}/alternatives", params(("id" = String, Path)), responses((status = 200, description = "the author slots: byte range and wordings, the original first, with the gates' verdicts"), (status = 404, description = "unknown document")))]
+async fn list_alternatives(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let d = app.run(c.actor(), move |r| r.document(&id)).await?;
+    j(alternatives_json(&d, &[]))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewAlternative {
+    /// The exact phrase of the document to vary (inside one sentence).
+    at: String,
+    /// Which occurrence of the phrase (default 1).
+    nth: Option<usize>,
+    /// One or more alternative wordings.
+    alternatives: Vec<String>,
+}
+
+/// Add an author slot; refused once copies of the document were issued (author).
+#[utoipa::path(post, path = "/api/documents/{id}/alternatives", params(("id" = String, Path)), request_body = NewAlternative, responses((status = 201, description = "the author slots, and each new wording's verdicts: passed the grammar checker and the language model, and any number, date, name or negation it changes"), (status = 400, description = "the phrase is not in the document, spans sentences, overlaps a slot, or copies were issued"), (status = 404, description = "unknown document")))]
+async fn add_alternative(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Body(b): Body<NewAlternative>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    params::items("alternatives", &b.alternatives)?;
+    let (d, checks) = app
+        .run(c.actor(), move |r| {
+            r.add_alternative(&id, &b.at, b.nth.unwrap_or(1), &b.alternatives)
+        })
+        .await?;
+    created(alternatives_json(&d, &checks))
+}
+
+/// Remove author slot N (from 1, as listed); refused once copies were issued (author).
+#[utoipa::path(post, path = "/api/documents/{id}/alternatives/{n}/remove", params(("id" = String, Path), ("n" = usize, Path)), responses((status = 200, description = "the remaining author slots"), (status = 400, description = "no such slot, or copies were issued"), (status = 404, description = "unknown document")))]
+async fn remove_alternative(
+    State(app): State<App>,
+    h: HeaderMap,
+    Path((id, n)): Path<(String, usize)>,
+) -> ApiResult {
+    let c = who(&app, &h, &[Role::Author]).await?;
+    let d = app
+        .run(c.actor(), move |r| r.remove_alternative(&id, n))
+        .await?;
+    j(alternatives_json(&d, &[]))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -73,6 +73,8 @@ fn spec(method: &Method, route: &str) -> Spec {
             | "/links/{id}/revoke"
             | "/lists"
             | "/api/documents/{id}/rules"
+            | "/api/documents/{id}/alternatives"
+            | "/api/documents/{id}/alternatives/{n}/remove"
             | "/api/documents/{id}/distribute"
             | "/api/links/{id}/revoke"
             | "/api/lists" => (Some(AUTHOR), false),

@@ -433,27 +433,6 @@ pub struct TraceView {
     pub sharing: Vec<Vec<(usize, Vec<String>)>>,
 }
 
-/// The registry as it stood when a report was made.
-#[derive(Clone)]
-pub struct RegistryState {
-    pub key_fingerprint: String,
-    pub documents: usize,
-    pub issuances: usize,
-    pub audit_entries: usize,
-    pub audit_head: String,
-}
-
-pub fn registry_state(r: &Registry) -> telltale_registry::Result<RegistryState> {
-    let log = r.store().audit_log()?;
-    Ok(RegistryState {
-        key_fingerprint: r.key_fingerprint(),
-        documents: r.store().documents()?.len(),
-        issuances: r.store().issuances(None)?.len(),
-        audit_entries: log.len(),
-        audit_head: log.last().map(|e| e.hash.clone()).unwrap_or_default(),
-    })
-}
-
 fn sharing(
     r: &Registry,
     d: &DocumentReport,
@@ -494,25 +473,25 @@ pub async fn trace(
     app.run(c.actor(), move |r| {
         let (id, report) =
             r.trace_with_layout(&text, &layout, doc.as_deref(), case.as_deref(), params)?;
-        view_of(r, id, text, report)
+        let record = r.stored_trace(id)?.record;
+        view_of(r, record, text, report)
     })
     .await
 }
 
 fn view_of(
     r: &Registry,
-    id: i64,
+    record: telltale_store::TraceRecord,
     input: String,
     report: TraceReport,
 ) -> telltale_registry::Result<TraceView> {
-    let record = trace_record(r, id)?;
     let sharing = report
         .documents
         .iter()
         .map(|d| sharing(r, d))
         .collect::<telltale_registry::Result<_>>()?;
     Ok(TraceView {
-        id,
+        id: record.id,
         at: record.at,
         input,
         input_hash: record.input_hash,
@@ -521,25 +500,11 @@ fn view_of(
     })
 }
 
-fn trace_record(r: &Registry, id: i64) -> telltale_registry::Result<telltale_store::TraceRecord> {
-    Ok(r.store()
-        .trace(id)?
-        .ok_or_else(|| telltale_store::StoreError::NotFound(format!("trace {id}")))?)
-}
-
 /// A stored trace, read back for its page or its evidence report.
 pub async fn stored_trace(app: &App, c: &Caller, id: i64) -> Result<TraceView, Failure> {
     app.run(c.actor(), move |r| {
-        let record = trace_record(r, id)?;
-        // A stored result this build cannot read is the registry's
-        // problem, not the caller's.
-        let report: TraceReport = serde_json::from_value(record.result).map_err(|e| {
-            telltale_store::StoreError::Corrupt(format!(
-                "trace {id} was stored in an older format and cannot be shown: {e}"
-            ))
-        })?;
-        let input = r.store().trace_input(id)?.unwrap_or_default();
-        view_of(r, id, input, report)
+        let t = r.stored_trace(id)?;
+        view_of(r, t.record, t.input, t.report)
     })
     .await
 }

@@ -243,4 +243,4 @@ pub fn verdict(rep: &TraceReport) -> String {
 }
 
 /// What the inquiry file should say about how the result was reached.
-pub const METHOD: &str = "Each recipient's copy of a registered document differs from every other in small, meaning-preserving variations (word choices, spellings, punctuation, invisible marks), chosen by a keyed pseudo-random code. The leaked text was aligned with the registered documents; every variation site it quotes was read, and each recipient's copy was compared with what was read. A recipient is accused only if a score this high would arise for an innocent recipient with probability below the stated threshold, after correcting for the number of recipients compared (the bound is computed exactly from the code's known distribution, not estimated). A result of 'nobody accused' means the evidence is insufficient, not that nobody leaked.";
+pub use telltale_registry::evidence::METHOD;

@@ -178,6 +178,23 @@ async fn the_whole_story_over_the_api() {
     assert!(report.contains(&hash), "the report names the input's hash");
     assert!(report.contains("Method") && report.contains("Person 8"));
     assert!(!report.contains("<script"), "the report is self-contained");
+    // The same report as a PDF for the inquiry file, signed with the key
+    // that the registry exports for third parties.
+    let r = call(
+        &w,
+        Method::GET,
+        &format!("/traces/{id}/report.pdf"),
+        Some(&w.investigator),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    let key = telltale_registry::Registry::open(w.dir.path(), None)
+        .unwrap()
+        .report_key();
+    let facts = telltale_registry::seal::verify(&r.body, &key).unwrap();
+    assert_eq!((facts.trace, facts.input_hash), (id, hash.clone()));
 
     // Everything that changed state or revealed a copy is in the audit log.
     let r = call(&w, Method::GET, "/api/audit", Some(&w.admin), None).await;
@@ -197,6 +214,7 @@ async fn the_whole_story_over_the_api() {
         "link.view",
         "copies.download",
         "trace",
+        "report",
     ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
@@ -367,6 +385,18 @@ async fn every_role_reaches_only_its_own_endpoints() {
             format!("/traces/{trace}/report"),
             None,
             vec![Investigator],
+        ),
+        (
+            Method::GET,
+            format!("/traces/{trace}/report.pdf"),
+            None,
+            vec![Investigator],
+        ),
+        (
+            Method::GET,
+            format!("/api/documents/{doc}/alternatives"),
+            None,
+            vec![Author],
         ),
         (
             Method::GET,
@@ -808,4 +838,91 @@ async fn word_documents_in_and_out_and_leaked_files_traced() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// Author alternatives through the API: listed, added with the gates'
+/// verdicts and flags, removed, and refused once copies are issued.
+#[tokio::test]
+async fn author_alternatives_through_the_api() {
+    let w = world();
+    let doc = register_memo(&w).await;
+    let path = format!("/api/documents/{doc}/alternatives");
+    let r = call(&w, Method::GET, &path, Some(&w.author), None).await;
+    assert_eq!(r.json()["author_slots"], json!([]));
+    let phrase: String = MEMO
+        .split_whitespace()
+        .skip(5)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let r = call(
+        &w,
+        Method::POST,
+        &path,
+        Some(&w.author),
+        Some(json!({"at": phrase, "alternatives": ["some 40 people"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        v["author_slots"][0]["forms"],
+        json!([phrase, "some 40 people"])
+    );
+    assert_eq!(v["checks"][0]["text"], "some 40 people");
+    assert!(
+        v["checks"][0]["flags"].to_string().contains("number"),
+        "{v}"
+    );
+    // A phrase that is not there is a one-line 400, and changes nothing.
+    let r = call(
+        &w,
+        Method::POST,
+        &path,
+        Some(&w.author),
+        Some(json!({"at": "no such words", "alternatives": ["x"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = call(&w, Method::GET, &path, Some(&w.author), None).await;
+    assert_eq!(r.json()["author_slots"].as_array().unwrap().len(), 1);
+    let r = call(
+        &w,
+        Method::POST,
+        &format!("{path}/1/remove"),
+        Some(&w.author),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["author_slots"], json!([]));
+    // Once a copy is out, the wording is fixed.
+    let r = call(
+        &w,
+        Method::POST,
+        "/api/recipients",
+        Some(&w.author),
+        Some(json!([{"id": "r-1", "name": "Ann Holm"}])),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let r = call(
+        &w,
+        Method::POST,
+        &format!("/api/documents/{doc}/distribute"),
+        Some(&w.author),
+        Some(json!({"all": true, "links": false})),
+    )
+    .await;
+    wait_for_job(&w, r.json()["id"].as_u64().unwrap()).await;
+    let r = call(
+        &w,
+        Method::POST,
+        &path,
+        Some(&w.author),
+        Some(json!({"at": phrase, "alternatives": ["the whole team"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains("issued"), "{}", r.text());
 }

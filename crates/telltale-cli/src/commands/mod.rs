@@ -2,10 +2,12 @@
 //! This module holds what every command shares (opening the registry,
 //! reading input files within the limit, printing JSON); the commands
 //! themselves are grouped by what they work on: documents and their
-//! distribution, tracing leaks, and the registry and its server.
+//! distribution, tracing leaks and their signed reports, and the registry
+//! and its server.
 
 mod admin;
 mod documents;
+mod report;
 mod trace;
 
 use std::io::Read;
@@ -18,6 +20,7 @@ use crate::printable::printable;
 
 pub use admin::{audit, backup, init, serve, token, user};
 pub use documents::{distribute, doc, lists, recipients};
+pub use report::report;
 pub use trace::trace;
 
 fn passphrase() -> Option<String> {

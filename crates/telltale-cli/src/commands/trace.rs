@@ -44,7 +44,7 @@ pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
     }
     let (text, layout) = read_leak(&a.file)?;
     let mut r = open(home)?;
-    let (_, rep) = r.trace_with_layout(
+    let (id, rep) = r.trace_with_layout(
         &text,
         &layout,
         a.doc.as_deref(),
@@ -58,6 +58,9 @@ pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
         return print_json(&rep);
     }
     print_trace(&text, &rep);
+    println!(
+        "\nRecorded as trace {id}; `telltale report pdf {id}` writes its signed evidence report."
+    );
     Ok(())
 }
 
@@ -229,22 +232,8 @@ fn verdict(
     holders: usize,
     threshold: f64,
 ) -> String {
-    if holders == 0 {
-        return "No copies of this document have been issued, so there is nobody to compare."
-            .into();
-    }
-    match (accused.first(), suspects.first()) {
-        (Some(a), Some(s)) => format!(
-            "Strong evidence against {}{}: the chance that any innocent recipient's copy would match this well is at most {}.",
-            printable(a),
-            if s.name.is_empty() { String::new() } else { format!(" ({})", printable(&s.display_name())) },
-            odds_in_words(s.false_accusation)
-        ),
-        (None, Some(s)) => format!(
-            "Not enough evidence to accuse anyone: the best match could be an innocent recipient's with probability {} (the threshold is {}).",
-            odds_in_words(s.false_accusation),
-            odds_in_words(threshold)
-        ),
-        _ => "No slot could be read, so nobody can be compared.".into(),
-    }
+    printable(&telltale_registry::evidence::verdict(
+        accused, suspects, holders, threshold,
+    ))
+    .into_owned()
 }

@@ -23,7 +23,9 @@ use documents::{
     import_recipients, job_page, reading_room, recipients, remove_alternative, review, revoke_link,
     set_rules,
 };
-use traces::{audit, evidence_report, trace, trace_form, trace_page, traces};
+use traces::{audit, evidence_pdf, evidence_report, trace, trace_form, trace_page, traces};
+
+use telltale_registry::evidence::utc as when;
 
 use crate::auth::Caller;
 use crate::view::{self, page};
@@ -57,6 +59,7 @@ pub fn routes() -> Router<App> {
         .route("/traces", get(traces))
         .route("/traces/{id}", get(trace_page))
         .route("/traces/{id}/report", get(evidence_report))
+        .route("/traces/{id}/report.pdf", get(evidence_pdf))
         .route("/audit", get(audit))
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/{name}", post(update_user))
@@ -83,39 +86,4 @@ async fn js() -> Response {
         view::JS,
     )
         .into_response()
-}
-
-fn when(at: i64) -> String {
-    // UTC, to the second, without a date library: days since the epoch.
-    let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
-    let (y, m, d) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil conversion.
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::when(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(super::when(1_796_000_000), "2026-11-30 00:53:20 UTC");
-        assert_eq!(super::when(951_782_400), "2000-02-29 00:00:00 UTC");
-    }
 }

@@ -73,7 +73,12 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
         h1 { "Trace " (v.id) }
         p.verdict id="verdict" { (view::verdict(rep)) }
         @if links {
-            p { a href={ "/traces/" (v.id) "/report" } id="evidence-report" download={ "telltale-evidence-" (v.id) ".html" } { "Evidence report (self-contained HTML, printable)" } }
+            p {
+                a href={ "/traces/" (v.id) "/report" } id="evidence-report" download={ "telltale-evidence-" (v.id) ".html" } { "Evidence report (self-contained HTML, printable)" }
+                " · "
+                a href={ "/traces/" (v.id) "/report.pdf" } id="evidence-pdf" download={ "telltale-evidence-" (v.id) ".pdf" } { "Signed PDF for the inquiry file" }
+                " (check it with " code { "telltale report verify" } ")"
+            }
         }
         @for (i, (d, sharing)) in rep.documents.iter().zip(&v.sharing).enumerate() {
             section.card.document {
@@ -152,7 +157,7 @@ pub(super) async fn evidence_report(
     // The registry as it stands now, for the inquiry file (only the report
     // needs it, so the trace page does not read the whole audit log).
     let s = &app
-        .run(c.actor(), |r| ops::registry_state(r))
+        .run(c.actor(), |r| r.state())
         .await
         .map_err(|f| f.with_html(html_caller))?;
     let doc = html! {
@@ -196,6 +201,33 @@ pub(super) async fn evidence_report(
             ),
         ],
         doc.into_string(),
+    )
+        .into_response())
+}
+
+/// The evidence report as a PDF signed with the registry's report key.
+/// Making one is audited, with the hash of the file handed out.
+pub(super) async fn evidence_pdf(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Page {
+    let html_caller = !headers.contains_key(header::AUTHORIZATION);
+    let c = require(&app, &headers, &[Role::Investigator], html_caller).await?;
+    let who = c.user.name.clone();
+    let pdf = app
+        .run(c.actor(), move |r| r.evidence_pdf(id, &who))
+        .await
+        .map_err(|f| f.with_html(html_caller))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"telltale-evidence-{id}.pdf\""),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }

@@ -1,0 +1,72 @@
+//! `report`: the signed evidence report of a trace, its check, and the
+//! public key a third party checks it with.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use telltale_registry::evidence::utc;
+use telltale_registry::seal::{self, ReportKey};
+
+use super::{open, read_bytes, read_text};
+use crate::printable::printable;
+use crate::ReportCommand;
+
+pub fn report(home: &Path, cmd: ReportCommand) -> Result<()> {
+    match cmd {
+        ReportCommand::Pdf { trace, out } => {
+            let mut r = open(home)?;
+            // Who asked, as the system knows them: the report names them.
+            let who = std::env::var("USER")
+                .ok()
+                .filter(|u| !u.is_empty())
+                .map_or_else(
+                    || "a command-line user".to_string(),
+                    |u| format!("{u} (command line)"),
+                );
+            let pdf = r.evidence_pdf(trace, &who)?;
+            let out =
+                out.unwrap_or_else(|| PathBuf::from(format!("telltale-evidence-{trace}.pdf")));
+            std::fs::write(&out, &pdf)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "wrote {} ({} bytes), signed by registry {}",
+                out.display(),
+                pdf.len(),
+                r.key_fingerprint()
+            );
+        }
+        ReportCommand::Verify { file, key } => {
+            let (name, bytes) = read_bytes(&file)?;
+            let trusted = match &key {
+                Some(k) => ReportKey::parse(&read_text(k)?)
+                    .with_context(|| format!("reading {}", k.display()))?,
+                None => open(home)
+                    .context("checking against this registry's key (give --key KEYFILE to check without the registry)")?
+                    .report_key(),
+            };
+            let facts = seal::verify(&bytes, &trusted)
+                .with_context(|| format!("{name} does not verify"))?;
+            println!(
+                "{}: the signature is valid. Signed by registry {} (report key {}), for trace {}, made at {}; traced input BLAKE3 {}.",
+                printable(&name),
+                facts.registry,
+                trusted.fingerprint(),
+                facts.trace,
+                utc(facts.made),
+                facts.input_hash
+            );
+        }
+        ReportCommand::Key { out } => {
+            let key = open(home)?.report_key().to_text();
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, &key)
+                        .with_context(|| format!("cannot write {}", p.display()))?;
+                    println!("wrote {}", p.display());
+                }
+                None => print!("{key}"),
+            }
+        }
+    }
+    Ok(())
+}
