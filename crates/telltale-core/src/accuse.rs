@@ -31,10 +31,11 @@
 //! reaches the confidence asked for (99%), and the expected number of
 //! innocent recipients in it is its size less that mass.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::codebook::ReadPlan;
 use crate::stats::{Null, TwoPoint};
 use crate::{Codebook, Observation};
 
@@ -57,6 +58,9 @@ pub struct AccuseParams {
     pub max_suspects: usize,
     /// Posterior mass the shortlist must hold, when nobody is accused.
     pub shortlist_confidence: f64,
+    /// Threads to score holders on (the caller knows the machine; the
+    /// result does not depend on it).
+    pub threads: usize,
 }
 
 impl Default for AccuseParams {
@@ -66,6 +70,7 @@ impl Default for AccuseParams {
             eta: 0.1,
             max_suspects: 10,
             shortlist_confidence: 0.99,
+            threads: 1,
         }
     }
 }
@@ -209,14 +214,10 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         .collect();
     let observed: usize = slot_terms.iter().map(Vec::len).sum();
 
-    // Which documents each recipient received.
-    let mut received: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-    for (d, e) in evidence.iter().enumerate() {
-        for r in e.recipients {
-            received.entry(r.as_str()).or_default().insert(d);
-        }
-    }
-    let population = received.len();
+    // Who received which documents, as groups of recipients with the same
+    // set (one null distribution per group).
+    let holders = Holders::of(evidence);
+    let population = holders.names.len();
     if observed == 0 || population == 0 {
         return Accusation {
             threshold: params.threshold,
@@ -227,77 +228,147 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
             shortlist: None,
         };
     }
-
-    // One null distribution per distinct set of documents received.
-    let mut nulls: HashMap<Vec<usize>, (Null, Null)> = HashMap::new();
-    let mut scored = Vec::with_capacity(population);
-    for (r, docs) in &received {
-        let key: Vec<usize> = docs.iter().copied().collect();
-        let null = nulls.entry(key.clone()).or_insert_with(|| {
-            let sel = key.iter().flat_map(|&d| slot_terms[d].iter());
-            let (a, b): (Vec<TwoPoint>, Vec<TwoPoint>) = sel.map(|t| (t.single, t.tardos)).unzip();
-            (Null::new(a), Null::new(b))
-        });
-        let (mut s1, mut s2, mut matches, mut n) = (0.0, 0.0, 0usize, 0usize);
-        for &d in &key {
-            let ts = &slot_terms[d];
-            if ts.is_empty() {
-                continue;
-            }
-            let slots: Vec<u32> = ts.iter().map(|t| t.slot).collect();
-            let syms = evidence[d].codebook.symbols_at(r, &slots);
-            for (t, x) in ts.iter().zip(syms) {
-                let hit = x == t.symbol;
-                matches += usize::from(hit);
-                n += 1;
-                s1 += if hit { t.single.hit } else { t.single.miss };
-                s2 += if hit { t.tardos.hit } else { t.tardos.miss };
-            }
-        }
-        let p1 = null.0.lattice_tail(s1);
-        let p2 = null.1.lattice_tail(s2);
-        scored.push((r.to_string(), key, s1, s2, p1, p2, matches, n));
-    }
-    // Refine the most suspicious with the Chernoff bound too.
-    scored.sort_by(|a, b| {
-        a.4.min(a.5)
-            .total_cmp(&b.4.min(b.5))
-            .then(b.2.total_cmp(&a.2))
-    });
-    let refine = scored.len().min(params.max_suspects.max(50));
-    for s in scored.iter_mut().take(refine) {
-        let null = &nulls[&s.1];
-        s.4 = s.4.min(null.0.chernoff_tail(s.2));
-        s.5 = s.5.min(null.1.chernoff_tail(s.3));
-    }
-    // The shortlist reads every recipient's single-leaker score, so it is
-    // made while they are at hand, and only when nobody will be accused.
-    let anyone_accused = scored
+    let plans: Vec<ReadPlan> = slot_terms
         .iter()
-        .any(|s| bounds(population, s.4.min(s.5)).1 <= params.threshold);
+        .zip(evidence)
+        .map(|(ts, e)| {
+            e.codebook
+                .read_plan(&ts.iter().map(|t| t.slot).collect::<Vec<_>>())
+        })
+        .collect();
+    let threads = params.threads.clamp(1, 64);
+    let nulls: Vec<(Null, Null)> = holders
+        .groups
+        .iter()
+        .map(|docs| {
+            let sel = docs.iter().flat_map(|&d| slot_terms[d].iter());
+            let (a, b): (Vec<TwoPoint>, Vec<TwoPoint>) = sel.map(|t| (t.single, t.tardos)).unzip();
+            // The two tests' nulls are independent convolutions.
+            if threads > 1 {
+                std::thread::scope(|scope| {
+                    let second = scope.spawn(move || Null::new(b));
+                    let first = Null::new(a);
+                    (first, join(second))
+                })
+            } else {
+                (Null::new(a), Null::new(b))
+            }
+        })
+        .collect();
+
+    // Both scores of every holder: the one pass over a million holders,
+    // with the read plan made once and no allocation per holder, split
+    // over threads in contiguous chunks (each holder's score is the same
+    // whichever thread computes it).
+    let score_range = |range: std::ops::Range<usize>| -> Vec<Score> {
+        let mut out = Vec::with_capacity(range.len());
+        let (mut blocks, mut symbols) = (Vec::new(), Vec::new());
+        for i in range {
+            let group = holders.group_of(i);
+            let mut sc = Score {
+                who: i,
+                group,
+                s1: 0.0,
+                s2: 0.0,
+                matches: 0,
+                observed: 0,
+            };
+            for &d in &holders.groups[group] {
+                let ts = &slot_terms[d];
+                if ts.is_empty() {
+                    continue;
+                }
+                evidence[d].codebook.symbols_with(
+                    holders.names[i],
+                    &plans[d],
+                    &mut blocks,
+                    &mut symbols,
+                );
+                for (t, &x) in ts.iter().zip(&symbols) {
+                    let hit = x == t.symbol;
+                    sc.matches += usize::from(hit);
+                    sc.observed += 1;
+                    sc.s1 += if hit { t.single.hit } else { t.single.miss };
+                    sc.s2 += if hit { t.tardos.hit } else { t.tardos.miss };
+                }
+            }
+            out.push(sc);
+        }
+        out
+    };
+    // Threads pay off only for many holders.
+    let scores: Vec<Score> = in_chunks(
+        population,
+        threads.min(population / 20_000 + 1),
+        score_range,
+    );
+
+    // p-values only for the holders who can rank among the suspects or be
+    // accused: a p-value falls as its score rises, so within a group nobody
+    // below the k-th best of both scores ranks above those k, and nobody
+    // there is accused while the k-th best's bound is above the threshold.
+    let refine = population.min(params.max_suspects.max(50));
+    let mut k = 2 * refine.max(params.max_suspects);
+    let mut ranked = loop {
+        let (candidates, boundary) = best_of(&scores, &holders, &nulls, k);
+        let outsiders_may_be_accused =
+            boundary.is_some_and(|p| bounds(population, p).1 <= params.threshold);
+        if !outsiders_may_be_accused || k >= population {
+            break candidates;
+        }
+        k *= 4;
+    };
+    // Refine the most suspicious with the Chernoff bound too.
+    ranked.sort_by(|a, b| {
+        a.p1.min(a.p2)
+            .total_cmp(&b.p1.min(b.p2))
+            .then(b.s1.total_cmp(&a.s1))
+    });
+    let refine = refine.min(ranked.len());
+    let tails = in_chunks(refine, threads, |range| {
+        ranked[range]
+            .iter()
+            .map(|r| {
+                let null = &nulls[r.group];
+                (null.0.chernoff_tail(r.s1), null.1.chernoff_tail(r.s2))
+            })
+            .collect()
+    });
+    for (r, (c1, c2)) in ranked.iter_mut().zip(tails) {
+        r.p1 = r.p1.min(c1);
+        r.p2 = r.p2.min(c2);
+    }
+    // The shortlist reads every holder's single-leaker score, and only
+    // when nobody will be accused.
+    let anyone_accused = ranked
+        .iter()
+        .any(|r| bounds(population, r.p1.min(r.p2)).1 <= params.threshold);
     let shortlist = if anyone_accused {
         None
     } else {
-        let single: Vec<(&str, f64)> = scored.iter().map(|s| (s.0.as_str(), s.2)).collect();
+        let single: Vec<(&str, f64)> = scores
+            .iter()
+            .map(|s| (holders.names[s.who], s.s1))
+            .collect();
         shortlist(&single, params.shortlist_confidence)
     };
-    let mut suspects: Vec<Suspect> = scored
+    let mut suspects: Vec<Suspect> = ranked
         .into_iter()
-        .map(|(recipient, _, s1, s2, p1, p2, matches, observed)| {
-            let (score, test, p) = if p1 <= p2 {
-                (s1, Test::SingleLeaker, p1)
+        .map(|r| {
+            let (score, test, p) = if r.p1 <= r.p2 {
+                (r.s1, Test::SingleLeaker, r.p1)
             } else {
-                (s2, Test::Collusion, p2)
+                (r.s2, Test::Collusion, r.p2)
             };
             let (p_value, false_accusation) = bounds(population, p);
             Suspect {
-                recipient,
+                recipient: holders.names[r.who].to_string(),
                 score,
                 test,
                 p_value,
                 false_accusation,
-                matches,
-                observed,
+                matches: r.matches,
+                observed: r.observed,
             }
         })
         .collect();
@@ -323,6 +394,178 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
     }
 }
 
+/// `work` over `0..n` in up to `threads` contiguous chunks, the results
+/// concatenated in order.
+fn in_chunks<T: Send>(
+    n: usize,
+    threads: usize,
+    work: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    if threads <= 1 || n < 2 {
+        return work(0..n);
+    }
+    let chunk = n.div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                scope.spawn(move || work(range))
+            })
+            .collect();
+        parts.into_iter().flat_map(join).collect()
+    })
+}
+
+/// A scoped thread's result; its panic, if it panicked, goes on here.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// Every holder once, with the set of documents they hold.
+struct Holders<'a> {
+    names: Vec<&'a str>,
+    /// Each holder's group; empty when there is one document (group 0).
+    group: Vec<usize>,
+    /// The documents of each group.
+    groups: Vec<Vec<usize>>,
+}
+
+impl<'a> Holders<'a> {
+    fn of(evidence: &[DocumentEvidence<'a>]) -> Holders<'a> {
+        if let [only] = evidence {
+            // The common case, a leak of one document: every holder in one
+            // group, read straight from the list without a map. A list in
+            // strictly increasing order (as a store returns it) has no
+            // repeats; any other is made unique.
+            let sorted = only.recipients.windows(2).all(|w| w[0] < w[1]);
+            let names = if sorted {
+                only.recipients.iter().map(String::as_str).collect()
+            } else {
+                let mut seen = HashSet::with_capacity(only.recipients.len());
+                only.recipients
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|r| seen.insert(*r))
+                    .collect()
+            };
+            return Holders {
+                names,
+                group: Vec::new(),
+                groups: vec![vec![0]],
+            };
+        }
+        let mut held: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (d, e) in evidence.iter().enumerate() {
+            for r in e.recipients {
+                let docs = held.entry(r.as_str()).or_default();
+                if docs.last() != Some(&d) {
+                    docs.push(d);
+                }
+            }
+        }
+        let mut ids: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut groups = Vec::new();
+        let mut names = Vec::with_capacity(held.len());
+        let mut group = Vec::with_capacity(held.len());
+        for (name, docs) in held {
+            let g = *ids.entry(docs.clone()).or_insert_with(|| {
+                groups.push(docs);
+                groups.len() - 1
+            });
+            names.push(name);
+            group.push(g);
+        }
+        Holders {
+            names,
+            group,
+            groups,
+        }
+    }
+
+    fn group_of(&self, holder: usize) -> usize {
+        self.group.get(holder).copied().unwrap_or(0)
+    }
+}
+
+/// One holder's scores, before p-values.
+struct Score {
+    who: usize,
+    group: usize,
+    s1: f64,
+    s2: f64,
+    matches: usize,
+    observed: usize,
+}
+
+/// A holder who may rank among the suspects, with lattice p-values.
+struct Ranked {
+    who: usize,
+    group: usize,
+    s1: f64,
+    s2: f64,
+    p1: f64,
+    p2: f64,
+    matches: usize,
+    observed: usize,
+}
+
+/// Per group, the holders at or above the `k`-th best of either score
+/// (ties included), with their lattice p-values; and the smallest p-value
+/// anyone left out could have (None when nobody was left out).
+fn best_of(
+    scores: &[Score],
+    holders: &Holders,
+    nulls: &[(Null, Null)],
+    k: usize,
+) -> (Vec<Ranked>, Option<f64>) {
+    let mut keep = vec![false; scores.len()];
+    let mut boundary: Option<f64> = None;
+    for (g, null) in nulls.iter().enumerate() {
+        let members: Vec<usize> = (0..scores.len())
+            .filter(|&i| holders.group_of(i) == g)
+            .collect();
+        if members.len() <= k {
+            members.iter().for_each(|&i| keep[i] = true);
+            continue;
+        }
+        let kth = |score: fn(&Score) -> f64| -> f64 {
+            let mut v: Vec<f64> = members.iter().map(|&i| score(&scores[i])).collect();
+            let (_, x, _) = v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            *x
+        };
+        let (v1, v2) = (kth(|s| s.s1), kth(|s| s.s2));
+        for &i in &members {
+            if scores[i].s1 >= v1 || scores[i].s2 >= v2 {
+                keep[i] = true;
+            }
+        }
+        // Whoever is left out scores below both: their p-values are at
+        // least these.
+        let least = null.0.lattice_tail(v1).min(null.1.lattice_tail(v2));
+        boundary = Some(boundary.map_or(least, |b: f64| b.min(least)));
+    }
+    let ranked = scores
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(s, _)| {
+            let null = &nulls[s.group];
+            Ranked {
+                who: s.who,
+                group: s.group,
+                s1: s.s1,
+                s2: s.s2,
+                p1: null.0.lattice_tail(s.s1),
+                p2: null.1.lattice_tail(s.s2),
+                matches: s.matches,
+                observed: s.observed,
+            }
+        })
+        .collect();
+    (ranked, boundary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +579,53 @@ mod tests {
             .zip(v.iter().copied())
             .collect();
         shortlist(&scores, confidence)
+    }
+
+    #[test]
+    fn threads_do_not_change_the_outcome() {
+        use crate::{CodeParams, SecretKey};
+        let qs: Vec<u8> = (0..120).map(|j| 2 + (j % 3) as u8).collect();
+        let cb = Codebook::for_slots(
+            &SecretKey::from_bytes([3; 32]),
+            "d",
+            &qs,
+            CodeParams::default(),
+        )
+        .unwrap();
+        let rs: Vec<String> = (0..45_000).map(|i| format!("r-{i:05}")).collect();
+        let leaker = cb.codeword(&rs[31_337]);
+        // A short reading (nobody accused, a shortlist) and a long one.
+        for n in [6, 120] {
+            let obs: Vec<Observation> = (0..n)
+                .map(|j| Observation {
+                    slot: j as u32,
+                    symbol: leaker[j],
+                    site: j as u32,
+                    leak_span: 0..0,
+                })
+                .collect();
+            let run = |threads| {
+                accuse(
+                    &[DocumentEvidence {
+                        codebook: &cb,
+                        observations: &obs,
+                        recipients: &rs,
+                    }],
+                    AccuseParams {
+                        threads,
+                        ..AccuseParams::default()
+                    },
+                )
+            };
+            let one = run(1);
+            assert_eq!(one, run(3), "{n} slots");
+            assert_eq!(one.population, 45_000);
+            if n == 120 {
+                assert_eq!(one.accused, vec![rs[31_337].clone()]);
+            } else {
+                assert!(one.shortlist.is_some());
+            }
+        }
     }
 
     #[test]

@@ -234,22 +234,153 @@ impl Codebook {
     /// A recipient's symbols at some slots only (what tracing needs).
     /// Reads only the 64-byte output blocks those slots fall in.
     pub fn symbols_at(&self, recipient: &str, slots: &[u32]) -> Vec<u8> {
-        let mut r = self.recipient_stream(recipient);
+        let plan = self.read_plan(slots);
         let mut out = Vec::with_capacity(slots.len());
-        let mut block = [0u8; 64];
-        let mut current = u64::MAX;
-        for &j in slots {
-            let b = u64::from(j) / 8;
-            if b != current {
-                r.set_position(64 * b);
-                r.fill(&mut block);
-                current = b;
-            }
-            let o = (j as usize % 8) * 8;
-            let x = u64::from_le_bytes(block[o..o + 8].try_into().unwrap_or([0; 8]));
-            out.push(self.pick(j as usize, x));
-        }
+        self.symbols_with(recipient, &plan, &mut Vec::new(), &mut out);
         out
+    }
+
+    /// [`Codebook::symbols_at`] for many recipients: the plan is made once,
+    /// and `blocks` and `out` are reused, so that scoring a million
+    /// holders allocates nothing per holder. `out` receives the symbols at
+    /// the plan's slots, in its order.
+    pub fn symbols_with(
+        &self,
+        recipient: &str,
+        plan: &ReadPlan,
+        blocks: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) {
+        let mut r = self.recipient_stream(recipient);
+        blocks.resize(plan.blocks * 64, 0);
+        // One call per run of blocks: BLAKE3 computes the blocks of a run
+        // together (several at once where the CPU has wide vectors).
+        let mut at = 0;
+        for &(first, n) in &plan.runs {
+            r.set_position(64 * first);
+            r.fill(&mut blocks[at..at + 64 * n]);
+            at += 64 * n;
+        }
+        out.clear();
+        if plan.wide {
+            out.extend(plan.offsets.iter().zip(&plan.slots).map(|(&o, &j)| {
+                let x = u64::from_le_bytes(blocks[o..o + 8].try_into().unwrap_or([0; 8]));
+                self.pick(j as usize, x)
+            }));
+            return;
+        }
+        out.extend(plan.offsets.iter().zip(&plan.cuts).map(|(&o, cuts)| {
+            let x = u64::from_le_bytes(blocks[o..o + 8].try_into().unwrap_or([0; 8]));
+            // What `pick` decides, without a branch per alternative: the
+            // symbol is the number of cut points at or below the draw.
+            let m = x >> 11;
+            cuts.iter().map(|&c| u8::from(m >= c)).sum::<u8>()
+        }));
+    }
+
+    /// The plan for reading `slots` of every recipient's codeword (see
+    /// [`ReadPlan`]).
+    pub fn read_plan(&self, slots: &[u32]) -> ReadPlan {
+        let mut plan = ReadPlan::new(slots);
+        plan.wide = slots.iter().any(|&j| {
+            self.biases
+                .get(j as usize)
+                .is_some_and(|p| p.len() > MAX_CUTS + 1)
+        });
+        plan.cuts = slots
+            .iter()
+            .map(|&j| {
+                // `pick` returns the first k with u < Σ_{i≤k} p_i, where
+                // u = m·2⁻⁵³ for the integer m = x >> 11. Scaling by 2⁵³ is
+                // exact, so u < acc exactly when m < ⌈acc·2⁵³⌉: integer cut
+                // points give the same symbol bit for bit.
+                let mut cuts = [u64::MAX; MAX_CUTS];
+                let mut acc = 0.0;
+                let p = self.biases.get(j as usize).map_or(&[][..], Vec::as_slice);
+                for (c, &pk) in cuts
+                    .iter_mut()
+                    .zip(p.iter().take(p.len().saturating_sub(1)))
+                {
+                    acc += pk;
+                    *c = (acc * 9_007_199_254_740_992.0).ceil() as u64;
+                }
+                cuts
+            })
+            .collect();
+        plan
+    }
+}
+
+/// Most alternatives a slot may have, less one: the cut points of a
+/// slot's symbol draw.
+const MAX_CUTS: usize = 7;
+
+/// Where a set of slots' symbols lie in every recipient's output stream:
+/// the runs of 64-byte blocks to compute, and each slot's byte offset in
+/// them. The same for every recipient of a document, so it is made once
+/// per trace.
+#[derive(Debug, Clone, Default)]
+pub struct ReadPlan {
+    slots: Vec<u32>,
+    /// (first block, number of blocks), ascending.
+    runs: Vec<(u64, usize)>,
+    blocks: usize,
+    /// Per slot, in `slots`' order: its 8 bytes' offset in the runs.
+    offsets: Vec<usize>,
+    /// Per slot: the cut points of its symbol draw (unused ones at the
+    /// maximum), from the codebook's biases.
+    cuts: Vec<[u64; MAX_CUTS]>,
+    /// Some slot has more alternatives than cut points: draw by the biases
+    /// themselves.
+    wide: bool,
+}
+
+/// Blocks between two needed ones that are computed anyway, rather than
+/// starting a new run: a run of blocks costs less per block than blocks
+/// one by one.
+const RUN_GAP: u64 = 4;
+
+impl ReadPlan {
+    fn new(slots: &[u32]) -> ReadPlan {
+        let mut needed: Vec<u64> = slots.iter().map(|&j| u64::from(j) / 8).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let mut runs: Vec<(u64, usize)> = Vec::new();
+        for b in needed {
+            match runs.last_mut() {
+                Some((first, n)) if b < *first + *n as u64 + RUN_GAP => {
+                    *n = (b - *first + 1) as usize;
+                }
+                _ => runs.push((b, 1)),
+            }
+        }
+        // Each run's start in the concatenated blocks.
+        let mut starts = Vec::with_capacity(runs.len());
+        let mut total = 0;
+        for &(_, n) in &runs {
+            starts.push(total);
+            total += n;
+        }
+        let offsets = slots
+            .iter()
+            .map(|&j| {
+                let b = u64::from(j) / 8;
+                let r = runs.partition_point(|&(first, _)| first <= b) - 1;
+                (starts[r] + (b - runs[r].0) as usize) * 64 + (j as usize % 8) * 8
+            })
+            .collect();
+        ReadPlan {
+            slots: slots.to_vec(),
+            runs,
+            blocks: total,
+            offsets,
+            cuts: Vec::new(),
+            wide: false,
+        }
+    }
+
+    pub fn slots(&self) -> &[u32] {
+        &self.slots
     }
 }
 
@@ -286,6 +417,38 @@ mod tests {
 
     fn key() -> SecretKey {
         SecretKey::from_bytes([7; 32])
+    }
+
+    #[test]
+    fn reading_by_plan_gives_the_codeword_bit_for_bit() {
+        let qs: Vec<u8> = (0..300).map(|j| 2 + (j % 7) as u8).collect();
+        let cb = Codebook::for_slots(&key(), "doc", &qs, CodeParams::default()).unwrap();
+        let slots: Vec<u32> = (0..300)
+            .filter(|j| j % 3 != 1 && !(100..180).contains(j))
+            .collect();
+        let plan = cb.read_plan(&slots);
+        let (mut blocks, mut out) = (Vec::new(), Vec::new());
+        for r in ["ann", "bo", "r-0000017", ""] {
+            let whole = cb.codeword(r);
+            cb.symbols_with(r, &plan, &mut blocks, &mut out);
+            let expected: Vec<u8> = slots.iter().map(|&j| whole[j as usize]).collect();
+            assert_eq!(out, expected, "{r}");
+            assert_eq!(cb.symbols_at(r, &slots), expected);
+        }
+        // Slots with more alternatives than cut points take the slow path.
+        let cb = Codebook::for_slots(
+            &key(),
+            "doc",
+            &[20, 3],
+            CodeParams {
+                cutoff: 0.01,
+                ..CodeParams::default()
+            },
+        )
+        .unwrap();
+        let plan = cb.read_plan(&[0, 1]);
+        cb.symbols_with("ann", &plan, &mut blocks, &mut out);
+        assert_eq!(out, cb.codeword("ann"));
     }
 
     #[test]

@@ -55,22 +55,51 @@ impl Null {
             .max(terms.len() + 1000);
         let delta = (spread / (points - terms.len()) as f64).max(1e-6);
         let mut min_index = 0i64;
-        let mut pmf = vec![1.0f64];
+        let mut pmf = Vec::with_capacity(points + 1);
+        pmf.push(1.0f64);
+        let mut next: Vec<f64> = Vec::with_capacity(points + 1);
         for t in &terms {
             let (h, m) = (up(t.hit, delta), up(t.miss, delta));
             let lo = h.min(m);
-            let width = (h - m).unsigned_abs() as usize;
-            let mut next = vec![0.0f64; pmf.len() + width];
-            let (ph, pm) = (t.p, 1.0 - t.p);
-            for (k, &v) in pmf.iter().enumerate() {
-                if v == 0.0 {
-                    continue;
+            let w = (h - m).unsigned_abs() as usize;
+            // The lower of the two values keeps a mass where it is, the
+            // higher moves it up by `w`: next[i] = old[i]·p_low +
+            // old[i − w]·p_high, written as whole-slice passes that the
+            // compiler vectorises (the same sums as a convolution into a
+            // fresh array, in the same order).
+            let (p_low, p_high) = if h >= m {
+                (1.0 - t.p, t.p)
+            } else {
+                (t.p, 1.0 - t.p)
+            };
+            let n = pmf.len();
+            next.clear();
+            next.resize(n + w, 0.0);
+            let (low, high) = next.split_at_mut(w.min(n + w));
+            if w == 0 {
+                for (o, &x) in low.iter_mut().chain(high.iter_mut()).zip(&pmf) {
+                    *o = x * p_low + x * p_high;
                 }
-                next[k + (h - lo) as usize] += v * ph;
-                next[k + (m - lo) as usize] += v * pm;
+            } else {
+                // Below w only the kept mass; from w on, both.
+                for (o, &x) in low.iter_mut().zip(&pmf) {
+                    *o = x * p_low;
+                }
+                let both = n.saturating_sub(w);
+                let (mid, top) = high.split_at_mut(both);
+                for ((o, &x), &y) in mid
+                    .iter_mut()
+                    .zip(pmf.get(w..).unwrap_or(&[]))
+                    .zip(&pmf[..both])
+                {
+                    *o = x * p_low + y * p_high;
+                }
+                for (o, &y) in top.iter_mut().zip(&pmf[both..]) {
+                    *o = y * p_high;
+                }
             }
+            std::mem::swap(&mut pmf, &mut next);
             min_index += lo;
-            pmf = next;
         }
         let mut tail = vec![0.0f64; pmf.len() + 1];
         for k in (0..pmf.len()).rev() {
@@ -121,12 +150,19 @@ impl Null {
             .iter()
             .map(|t| t.hit.abs().max(t.miss.abs()))
             .fold(1e-9, f64::max);
+        // The logs of the probabilities do not depend on the exponent.
+        let logs: Vec<(f64, f64, f64, f64)> = self
+            .terms
+            .iter()
+            .map(|t| (t.hit, t.p.ln(), t.miss, (1.0 - t.p).ln()))
+            .collect();
         let log_bound = |l: f64| -> f64 {
             let mut acc = -l * s;
-            for t in &self.terms {
-                let (x, y) = (l * t.hit + t.p.ln(), l * t.miss + (1.0 - t.p).ln());
-                let m = x.max(y);
-                acc += m + ((x - m).exp() + (y - m).exp()).ln();
+            for &(hit, ln_p, miss, ln_q) in &logs {
+                let (x, y) = (l * hit + ln_p, l * miss + ln_q);
+                // exp(max − max) is exactly 1: one exponential per term.
+                let (m, other) = if x >= y { (x, y) } else { (y, x) };
+                acc += m + (1.0 + (other - m).exp()).ln();
             }
             acc
         };

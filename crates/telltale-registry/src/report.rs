@@ -175,6 +175,15 @@ impl Names {
         }
     }
 
+    /// Whether the current name of `recipient` is known.
+    pub fn knows(&self, recipient: &str) -> bool {
+        self.current.contains_key(recipient)
+    }
+
+    pub fn add_current(&mut self, recipient: &str, name: &str) {
+        self.current.insert(recipient.to_string(), name.to_string());
+    }
+
     pub fn add_issued(&mut self, document: &str, recipient: &str, name: &str) {
         self.issued
             .entry(document.to_string())

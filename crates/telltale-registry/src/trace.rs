@@ -67,6 +67,13 @@ impl Registry {
                 )));
             }
         }
+        // Scoring a million holders is worth every core the machine has.
+        let params = AccuseParams {
+            threads: params
+                .threads
+                .max(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            ..params
+        };
         if text.len() > telltale_core::align::MAX_LEAK_BYTES {
             return Err(telltale_core::Error::TooLarge {
                 size: text.len(),
@@ -94,11 +101,9 @@ impl Registry {
         }
         let templates: Vec<&telltale_core::Template> = docs.iter().map(|d| &d.template).collect();
         let traces = locator.trace(&templates, text)?;
-        let mut current: BTreeMap<String, String> = BTreeMap::new();
-        for r in self.store.recipients()? {
-            current.insert(r.id, r.name);
-        }
-        let mut names = report::Names::new(current);
+        // Names only of whom a report names: reading every recipient would
+        // cost more than scoring them.
+        let mut names = report::Names::default();
         let mut report = TraceReport {
             threshold: params.threshold,
             documents: Vec::new(),
@@ -112,13 +117,7 @@ impl Registry {
             self.budget.check()?;
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let mut rs: Vec<String> = Vec::new();
-            for i in self.store.issuances(Some(&d.id))? {
-                if let Some(name) = &i.recipient_name {
-                    names.add_issued(&d.id, &i.recipient_id, name);
-                }
-                rs.push(i.recipient_id);
-            }
+            let rs = self.store.holders(&d.id)?;
             // Line shifts belong to the page the text came from: the best
             // located document.
             let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
@@ -156,6 +155,7 @@ impl Registry {
                 });
             }
             let acc = accuse(&evidence, params);
+            self.name_suspects(&mut names, &acc, &[d.id.as_str()])?;
             let mut dr = DocumentReport::new(d, t, &acc, &names);
             dr.layout_marks = layout_obs.len();
             report.documents.push(dr);
@@ -174,6 +174,8 @@ impl Registry {
                 })
                 .collect();
             let acc = accuse(&ev, params);
+            let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+            self.name_suspects(&mut names, &acc, &ids)?;
             report.combined = Some(report::CombinedReport::new(&acc, &names));
         }
         if let Some(case) = case {
@@ -210,6 +212,31 @@ impl Registry {
     /// Each slot counts once however many leaks show it; a slot read
     /// differently in two leaks is left out (which depends on the leaks
     /// alone, never on anyone's codeword, so the bound holds).
+    /// Fill `names` for everyone `acc` ranks: their name now, and the name
+    /// each of `documents` was issued to them under. A handful of lookups,
+    /// whatever the number of holders.
+    fn name_suspects(
+        &self,
+        names: &mut report::Names,
+        acc: &telltale_core::Accusation,
+        documents: &[&str],
+    ) -> Result<()> {
+        for s in &acc.suspects {
+            let id = s.recipient.as_str();
+            if !names.knows(id) {
+                if let Some(r) = self.store.recipient(id)? {
+                    names.add_current(id, &r.name);
+                }
+            }
+            for d in documents {
+                if let Some(n) = self.store.issued_name(d, id)? {
+                    names.add_issued(d, id, &n);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn running_evidence(
         &self,
         case: &str,
@@ -252,13 +279,7 @@ impl Registry {
             // A document removed since an earlier leak cannot be read any more.
             let Ok(d) = self.document(id) else { continue };
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let mut holders: Vec<String> = Vec::new();
-            for i in self.store.issuances(Some(&d.id))? {
-                if let Some(name) = &i.recipient_name {
-                    names.add_issued(&d.id, &i.recipient_id, name);
-                }
-                holders.push(i.recipient_id);
-            }
+            let holders = self.store.holders(&d.id)?;
             let obs: Vec<telltale_core::Observation> = slots
                 .iter()
                 .filter_map(|(&slot, sym)| {
@@ -295,6 +316,8 @@ impl Registry {
                 ..params
             },
         );
+        let ids: Vec<&str> = readings.keys().map(String::as_str).collect();
+        self.name_suspects(&mut names, &acc, &ids)?;
         let observed = docs.iter().map(|d| d.2.len()).sum();
         Ok(report::RunningReport::new(
             case, leaks, observed, threshold, &acc, &names,

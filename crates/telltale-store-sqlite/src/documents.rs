@@ -209,6 +209,33 @@ pub(crate) fn issuances(conn: &Connection, document_id: Option<&str>) -> Result<
     rows.collect::<std::result::Result<_, _>>().map_err(db)
 }
 
+pub(crate) fn holders(conn: &Connection, document_id: &str) -> Result<Vec<String>> {
+    // The primary key (document_id, recipient_id) covers the query: ids
+    // come straight from the index, in order, one per recipient.
+    let mut st = conn
+        .prepare_cached(
+            "SELECT recipient_id FROM issuances WHERE document_id = ?1 ORDER BY recipient_id",
+        )
+        .map_err(db)?;
+    let rows = st.query_map([document_id], |r| r.get(0)).map_err(db)?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db)
+}
+
+pub(crate) fn issued_name(
+    conn: &Connection,
+    document_id: &str,
+    recipient_id: &str,
+) -> Result<Option<String>> {
+    conn.query_row(
+        "SELECT recipient_name FROM issuances WHERE document_id = ?1 AND recipient_id = ?2",
+        [document_id, recipient_id],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .optional()
+    .map_err(db)
+    .map(Option::flatten)
+}
+
 pub(crate) fn replace_document(
     conn: &mut Connection,
     doc: &DocumentRecord,

@@ -197,6 +197,14 @@ impl Store for SqliteStore {
         documents::issuances(&self.conn, document_id)
     }
 
+    fn holders(&self, document_id: &str) -> Result<Vec<String>> {
+        documents::holders(&self.conn, document_id)
+    }
+
+    fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>> {
+        documents::issued_name(&self.conn, document_id, recipient_id)
+    }
+
     fn record_trace(
         &mut self,
         at: i64,

@@ -582,6 +582,12 @@ pub trait Store {
         complete: &mut dyn FnMut() -> Result<()>,
     ) -> Result<AuditEntry>;
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
+    /// Who holds a document: the recipient ids of its issuances, in id
+    /// order (what a trace scores, without the rest of each row).
+    fn holders(&self, document_id: &str) -> Result<Vec<String>>;
+    /// The name a recipient's copy of a document was issued under, when
+    /// it was recorded.
+    fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>>;
 
     fn record_trace(
         &mut self,
