@@ -192,7 +192,8 @@ fn sample() -> &'static (telltale_core::Template, Codebook) {
 
 /// A signed evidence report's seal and an exported key file, as `report
 /// verify` reads them from strangers: never a panic, and nothing verifies
-/// against a key that did not sign it.
+/// against a key that did not sign it (the key is RFC 8032's first test
+/// vector, whose secret is public, but no corpus file is signed with it).
 pub fn seal(data: &[u8]) {
     let key = telltale_registry::seal::ReportKey::parse(
         "telltale evidence-report key v1\nregistry 0123456789abcdef\n\
@@ -201,7 +202,7 @@ pub fn seal(data: &[u8]) {
     if let Ok(key) = key {
         assert!(
             telltale_registry::seal::verify(data, &key).is_err(),
-            "a file verified against a key nobody holds"
+            "a file verified against a key that signed nothing here"
         );
     }
     if let Ok(text) = std::str::from_utf8(data) {

@@ -31,7 +31,7 @@
 //! reaches the confidence asked for (99%), and the expected number of
 //! innocent recipients in it is its size less that mass.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -202,6 +202,15 @@ fn terms(cb: &Codebook, obs: &Observation, eta: f64) -> SlotTerm {
 
 /// Score every recipient and decide whom the evidence accuses.
 pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation {
+    let ranks = params.max_suspects.max(50);
+    accuse_from(evidence, params, ranks.saturating_mul(2))
+}
+
+/// [`accuse`], computing p-values first for the `first_k` best holders of
+/// either score in each group (at least as many as are refined and
+/// reported, and more while someone left out could still be accused). The
+/// outcome does not depend on `first_k`; tests compare.
+fn accuse_from(evidence: &[DocumentEvidence], params: AccuseParams, first_k: usize) -> Accusation {
     let eta = params.eta.clamp(1e-6, 0.5);
     let slot_terms: Vec<Vec<SlotTerm>> = evidence
         .iter()
@@ -238,7 +247,7 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         .collect();
     let threads = params.threads.clamp(1, 64);
     let nulls: Vec<(Null, Null)> = holders
-        .groups
+        .group_documents
         .iter()
         .map(|docs| {
             let sel = docs.iter().flat_map(|&d| slot_terms[d].iter());
@@ -273,7 +282,7 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
                 matches: 0,
                 observed: 0,
             };
-            for &d in &holders.groups[group] {
+            for &d in &holders.group_documents[group] {
                 let ts = &slot_terms[d];
                 if ts.is_empty() {
                     continue;
@@ -303,20 +312,24 @@ pub fn accuse(evidence: &[DocumentEvidence], params: AccuseParams) -> Accusation
         score_range,
     );
 
-    // p-values only for the holders who can rank among the suspects or be
-    // accused: a p-value falls as its score rises, so within a group nobody
-    // below the k-th best of both scores ranks above those k, and nobody
-    // there is accused while the k-th best's bound is above the threshold.
+    // p-values in full only for the holders who can rank among the
+    // suspects or be accused: a p-value never rises with its score, so
+    // within a group anyone whose p-values are both above those of the k-th
+    // best scores has at least k holders strictly ahead of them, and is
+    // accused by nobody while that bound is above the threshold.
     let refine = population.min(params.max_suspects.max(50));
-    let mut k = 2 * refine.max(params.max_suspects);
+    // At least as many as are refined and reported: each left out then
+    // has k holders strictly ahead of them, so none of those places can be
+    // theirs.
+    let mut k = first_k.max(refine).max(params.max_suspects).max(1);
     let mut ranked = loop {
-        let (candidates, boundary) = best_of(&scores, &holders, &nulls, k);
+        let (candidates, boundary) = best_of(&scores, &nulls, k);
         let outsiders_may_be_accused =
             boundary.is_some_and(|p| bounds(population, p).1 <= params.threshold);
         if !outsiders_may_be_accused || k >= population {
             break candidates;
         }
-        k *= 4;
+        k = k.saturating_mul(4);
     };
     // Refine the most suspicious with the Chernoff bound too.
     ranked.sort_by(|a, b| {
@@ -407,7 +420,7 @@ fn in_chunks<T: Send>(
     let chunk = n.div_ceil(threads);
     let work = &work;
     std::thread::scope(|scope| {
-        let parts: Vec<_> = (0..threads)
+        let parts: Vec<_> = (0..n.div_ceil(chunk))
             .map(|t| {
                 let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
                 scope.spawn(move || work(range))
@@ -424,35 +437,30 @@ fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 /// Every holder once, with the set of documents they hold.
 struct Holders<'a> {
+    /// In name order.
     names: Vec<&'a str>,
     /// Each holder's group; empty when there is one document (group 0).
-    group: Vec<usize>,
-    /// The documents of each group.
-    groups: Vec<Vec<usize>>,
+    group_of_holder: Vec<usize>,
+    /// The documents each group's holders hold.
+    group_documents: Vec<Vec<usize>>,
 }
 
 impl<'a> Holders<'a> {
     fn of(evidence: &[DocumentEvidence<'a>]) -> Holders<'a> {
         if let [only] = evidence {
             // The common case, a leak of one document: every holder in one
-            // group, read straight from the list without a map. A list in
-            // strictly increasing order (as a store returns it) has no
-            // repeats; any other is made unique.
-            let sorted = only.recipients.windows(2).all(|w| w[0] < w[1]);
-            let names = if sorted {
-                only.recipients.iter().map(String::as_str).collect()
-            } else {
-                let mut seen = HashSet::with_capacity(only.recipients.len());
-                only.recipients
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|r| seen.insert(*r))
-                    .collect()
-            };
+            // group, without a map. A list in strictly increasing order (as
+            // a store returns it) is used as it is; any other is sorted and
+            // made unique, so that the order is always the names'.
+            let mut names: Vec<&str> = only.recipients.iter().map(String::as_str).collect();
+            if !names.windows(2).all(|w| w[0] < w[1]) {
+                names.sort_unstable();
+                names.dedup();
+            }
             return Holders {
                 names,
-                group: Vec::new(),
-                groups: vec![vec![0]],
+                group_of_holder: Vec::new(),
+                group_documents: vec![vec![0]],
             };
         }
         let mut held: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -465,26 +473,26 @@ impl<'a> Holders<'a> {
             }
         }
         let mut ids: HashMap<Vec<usize>, usize> = HashMap::new();
-        let mut groups = Vec::new();
+        let mut group_documents = Vec::new();
         let mut names = Vec::with_capacity(held.len());
-        let mut group = Vec::with_capacity(held.len());
+        let mut group_of_holder = Vec::with_capacity(held.len());
         for (name, docs) in held {
             let g = *ids.entry(docs.clone()).or_insert_with(|| {
-                groups.push(docs);
-                groups.len() - 1
+                group_documents.push(docs);
+                group_documents.len() - 1
             });
             names.push(name);
-            group.push(g);
+            group_of_holder.push(g);
         }
         Holders {
             names,
-            group,
-            groups,
+            group_of_holder,
+            group_documents,
         }
     }
 
     fn group_of(&self, holder: usize) -> usize {
-        self.group.get(holder).copied().unwrap_or(0)
+        self.group_of_holder.get(holder).copied().unwrap_or(0)
     }
 }
 
@@ -510,21 +518,20 @@ struct Ranked {
     observed: usize,
 }
 
-/// Per group, the holders at or above the `k`-th best of either score
-/// (ties included), with their lattice p-values; and the smallest p-value
-/// anyone left out could have (None when nobody was left out).
-fn best_of(
-    scores: &[Score],
-    holders: &Holders,
-    nulls: &[(Null, Null)],
-    k: usize,
-) -> (Vec<Ranked>, Option<f64>) {
+/// Per group, the holders whose lattice p-value of either test is at or
+/// below that of the `k`-th best score of the test (ties included), with
+/// their p-values; and a bound below the p-values of everyone left out
+/// (None when nobody was).
+fn best_of(scores: &[Score], nulls: &[(Null, Null)], k: usize) -> (Vec<Ranked>, Option<f64>) {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nulls.len()];
+    for (i, s) in scores.iter().enumerate() {
+        if let Some(m) = members.get_mut(s.group) {
+            m.push(i);
+        }
+    }
     let mut keep = vec![false; scores.len()];
     let mut boundary: Option<f64> = None;
-    for (g, null) in nulls.iter().enumerate() {
-        let members: Vec<usize> = (0..scores.len())
-            .filter(|&i| holders.group_of(i) == g)
-            .collect();
+    for (null, members) in nulls.iter().zip(&members) {
         if members.len() <= k {
             members.iter().for_each(|&i| keep[i] = true);
             continue;
@@ -534,15 +541,18 @@ fn best_of(
             let (_, x, _) = v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
             *x
         };
-        let (v1, v2) = (kth(|s| s.s1), kth(|s| s.s2));
-        for &i in &members {
-            if scores[i].s1 >= v1 || scores[i].s2 >= v2 {
+        let (c1, c2) = (
+            null.0.lattice_tail(kth(|s| s.s1)),
+            null.1.lattice_tail(kth(|s| s.s2)),
+        );
+        for &i in members {
+            let s = &scores[i];
+            if null.0.lattice_tail(s.s1) <= c1 || null.1.lattice_tail(s.s2) <= c2 {
                 keep[i] = true;
             }
         }
-        // Whoever is left out scores below both: their p-values are at
-        // least these.
-        let least = null.0.lattice_tail(v1).min(null.1.lattice_tail(v2));
+        // Whoever is left out has both p-values above these.
+        let least = c1.min(c2);
         boundary = Some(boundary.map_or(least, |b: f64| b.min(least)));
     }
     let ranked = scores
@@ -619,6 +629,25 @@ mod tests {
             };
             let one = run(1);
             assert_eq!(one, run(3), "{n} slots");
+            // Pruned hard (and widened), or not at all: the same outcome,
+            // also when a threshold of 1 accuses everyone (so that the
+            // candidates must widen to the whole field).
+            for threshold in [1e-3, 1.0] {
+                let params = AccuseParams {
+                    threshold,
+                    ..AccuseParams::default()
+                };
+                let ev = [DocumentEvidence {
+                    codebook: &cb,
+                    observations: &obs,
+                    recipients: &rs,
+                }];
+                assert_eq!(
+                    accuse_from(&ev, params, 3),
+                    accuse_from(&ev, params, usize::MAX),
+                    "{n} slots, threshold {threshold}"
+                );
+            }
             assert_eq!(one.population, 45_000);
             if n == 120 {
                 assert_eq!(one.accused, vec![rs[31_337].clone()]);

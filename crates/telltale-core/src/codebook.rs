@@ -212,7 +212,11 @@ impl Codebook {
 
     fn pick(&self, slot: usize, x: u64) -> u8 {
         let u = unit(x);
-        let p = &self.biases[slot];
+        // A slot outside the code (never one read from its own template)
+        // draws the first symbol rather than bringing the trace down.
+        let Some(p) = self.biases.get(slot) else {
+            return 0;
+        };
         let mut acc = 0.0;
         for (k, &pk) in p.iter().enumerate().take(p.len() - 1) {
             acc += pk;
@@ -232,7 +236,8 @@ impl Codebook {
     }
 
     /// A recipient's symbols at some slots only (what tracing needs).
-    /// Reads only the 64-byte output blocks those slots fall in.
+    /// Computes the 64-byte output blocks those slots fall in (and short
+    /// gaps between them; see [`ReadPlan`]), not the whole codeword.
     pub fn symbols_at(&self, recipient: &str, slots: &[u32]) -> Vec<u8> {
         let plan = self.read_plan(slots);
         let mut out = Vec::with_capacity(slots.len());
@@ -311,8 +316,9 @@ impl Codebook {
     }
 }
 
-/// Most alternatives a slot may have, less one: the cut points of a
-/// slot's symbol draw.
+/// Cut points the fast draw holds: slots with up to MAX_CUTS + 1
+/// alternatives (every rule and author slot) are drawn by comparing
+/// integers; a plan with a wider slot draws by the biases themselves.
 const MAX_CUTS: usize = 7;
 
 /// Where a set of slots' symbols lie in every recipient's output stream:
@@ -335,9 +341,9 @@ pub struct ReadPlan {
     wide: bool,
 }
 
-/// Blocks between two needed ones that are computed anyway, rather than
-/// starting a new run: a run of blocks costs less per block than blocks
-/// one by one.
+/// A new run starts only when RUN_GAP or more unneeded blocks lie between
+/// two needed ones; shorter gaps are computed anyway, because a run of
+/// blocks costs less per block than blocks one by one.
 const RUN_GAP: u64 = 4;
 
 impl ReadPlan {
@@ -377,10 +383,6 @@ impl ReadPlan {
             cuts: Vec::new(),
             wide: false,
         }
-    }
-
-    pub fn slots(&self) -> &[u32] {
-        &self.slots
     }
 }
 

@@ -8,10 +8,11 @@
 //! leak ─► Locator (locate + align) ─► Observations ─► Accusation
 //! ```
 //!
-//! This crate does no I/O, spawns no threads and keeps no global state of its
-//! own, so that it can be embedded in a CLI, a server or an evaluation harness
-//! alike, and so that every result is a pure function of its inputs and the
-//! secret key. Storage, file formats and HTTP live in other crates.
+//! This crate does no I/O and keeps no global state of its own, and runs
+//! threads only when a caller asks for them (`AccuseParams::threads`, scoped
+//! to the call), so that it can be embedded in a CLI, a server or an
+//! evaluation harness alike, and so that every result is a pure function of
+//! its inputs and the secret key, whatever the number of threads. Storage, file formats and HTTP live in other crates.
 
 // A library answers bad input with an error, never a panic.
 #![deny(clippy::unwrap_used, clippy::expect_used)]

@@ -81,8 +81,6 @@ pub(crate) fn make_leak(
     format!("{FILLER}\"{body}\" {FILLER}")
 }
 
-/// Fraction of trials in which exactly the leaker is accused, and how many
-/// trials accused an innocent.
 /// Documents with the locator and codebook of each, by position.
 pub(crate) struct Registered<'a> {
     pub(crate) docs: &'a [Doc],
@@ -90,6 +88,9 @@ pub(crate) struct Registered<'a> {
     pub(crate) cbs: &'a [Codebook],
 }
 
+/// Over `trials` leaks of `words` words under `attack`: the fraction in
+/// which exactly the leaker is accused, the number of innocent recipients
+/// accused over all trials, and the number of trials.
 pub(crate) fn attribution_rate(
     reg: &Registered,
     rs: &[String],

@@ -17,7 +17,7 @@ use crate::{now, Registry, RegistryError, Result};
 
 /// How the evidence was weighed, in words for a reader who is not a
 /// statistician (the HTML report and the PDF both end with it).
-pub const METHOD: &str = "Each recipient's copy of a registered document differs from every other in small, meaning-preserving variations (word choices, spellings, punctuation, invisible marks), chosen by a keyed pseudo-random code. The leaked text was aligned with the registered documents; every variation site it quotes was read, and each recipient's copy was compared with what was read. A recipient is accused only if a score this high would arise for an innocent recipient with probability below the stated threshold, after correcting for the number of recipients compared (the bound is computed exactly from the code's known distribution, not estimated). A result of 'nobody accused' means the evidence is insufficient, not that nobody leaked. A shortlist, where one is given, is a lead for the inquiry and never an accusation.";
+pub const METHOD: &str = "Each recipient's copy of a registered document differs from every other in small, meaning-preserving variations (word choices, spellings, punctuation, invisible marks), chosen by a keyed pseudo-random code. The leaked text was aligned with the registered documents; every variation site it quotes was read, and each recipient's copy was compared with what was read. A recipient is accused only if a score this high would arise for an innocent recipient with probability below the stated threshold, after correcting for the number of recipients compared (the bound is a proven upper bound, computed from the code's known distribution, not an estimate). A result of 'nobody accused' means the evidence is insufficient, not that nobody leaked. A shortlist, where one is given, is a lead for the inquiry and never an accusation.";
 
 /// Classes whose readings are marks no reader sees; the report counts them
 /// instead of listing each.
@@ -66,13 +66,16 @@ impl Registry {
 
     /// What the registry holds now, for the head of an evidence report.
     pub fn state(&self) -> Result<RegistryState> {
-        let log = self.store.audit_log()?;
+        // From the summaries and the log's last entry (its sequence number
+        // counts the entries): no whole table is read.
+        let docs = self.store.documents()?;
+        let last = self.store.last_audit()?;
         Ok(RegistryState {
             key_fingerprint: self.key_fingerprint(),
-            documents: self.store.documents()?.len(),
-            issuances: self.store.issuances(None)?.len(),
-            audit_entries: log.len(),
-            audit_head: log.last().map(|e| e.hash.clone()).unwrap_or_default(),
+            documents: docs.len(),
+            issuances: docs.iter().map(|d| d.issued).sum(),
+            audit_entries: last.as_ref().map_or(0, |e| e.seq.max(0) as usize),
+            audit_head: last.map(|e| e.hash).unwrap_or_default(),
         })
     }
 
@@ -89,7 +92,14 @@ impl Registry {
         let trace = self.stored_trace(id)?;
         let state = self.state()?;
         let made = now();
-        let text = evidence_text(&trace, &state, made, requested_by);
+        let signer = ReportSigner::new(&self.key);
+        let text = evidence_text(
+            &trace,
+            &state,
+            &signer.public().fingerprint(),
+            made,
+            requested_by,
+        );
         let pdf = telltale_formats::pdf::from_text(
             &text,
             &telltale_formats::pdf::Memo {
@@ -168,6 +178,7 @@ pub fn verdict(
 pub fn evidence_text(
     t: &StoredTrace,
     state: &RegistryState,
+    report_key: &str,
     made: i64,
     requested_by: &str,
 ) -> String {
@@ -179,10 +190,11 @@ pub fn evidence_text(
         out.push_str("\n\n");
     };
     para(format!(
-        "Trace {} was run at {}. This report was made at {} for {requested_by}.",
+        "Trace {} was run at {}. This report was made at {} for {}.",
         r.id,
         utc(r.at),
-        utc(made)
+        utc(made),
+        one_line(requested_by)
     ));
     para(format!(
         "Input: {} bytes, BLAKE3 {}.",
@@ -215,7 +227,7 @@ pub fn evidence_text(
             .unwrap_or(0);
         para(format!(
             "All quoted documents together: {}",
-            verdict(&c.accused, &c.suspects, holders, rep.threshold)
+            one_line(&verdict(&c.accused, &c.suspects, holders, rep.threshold))
         ));
     }
     if let Some(run) = &rep.running {
@@ -227,19 +239,39 @@ pub fn evidence_text(
             .unwrap_or(0);
         para(format!(
             "Case \"{}\": {} read together, {}, held to {} at this look. {}",
-            run.case,
+            one_line(&run.case),
             count(run.leaks, "leak"),
             count(run.slots_observed, "distinct variation site"),
             odds_in_words(run.threshold),
-            verdict(&run.accused, &run.suspects, holders.max(1), run.threshold)
+            one_line(&verdict(
+                &run.accused,
+                &run.suspects,
+                holders.max(1),
+                run.threshold
+            ))
         ));
     }
     para(format!("Method. {METHOD}"));
     para(format!(
-        "Signature. This file is signed with the registry's evidence-report key, derived from the registry key with fingerprint {}. Check it with `telltale report verify FILE` on the registry, or elsewhere with the exported public key: `telltale report verify FILE --key KEYFILE`. A changed byte breaks the signature.",
+        "Signature. This file is signed with the registry's evidence-report key (fingerprint {report_key}), derived from the registry key with fingerprint {}. Check it with `telltale report verify FILE` on the registry, or elsewhere with the exported public key: `telltale report verify FILE --key KEYFILE`, after checking that the key file's fingerprint is {report_key} by a channel other than whoever handed over this file. A changed byte breaks the signature.",
         state.key_fingerprint
     ));
     out
+}
+
+/// A value from outside (a title, a name, a case) as one line of the
+/// report: a line break in it would start a paragraph of its own that
+/// reads like one of the report's findings.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// "1 entry", "2 entries".
@@ -261,7 +293,11 @@ fn document_section(
     threshold: f64,
     input: &str,
 ) {
-    para(format!("Document {} \"{}\"", d.id, d.title));
+    para(format!(
+        "Document {} \"{}\"",
+        one_line(&d.id),
+        one_line(&d.title)
+    ));
     para(format!(
         "{} words matched; {} variation sites read, {} unreadable; {} recipients hold copies.{}",
         d.aligned_words,
@@ -279,7 +315,7 @@ fn document_section(
     ));
     para(format!(
         "Finding: {}",
-        verdict(&d.accused, &d.suspects, d.recipients, threshold)
+        one_line(&verdict(&d.accused, &d.suspects, d.recipients, threshold))
     ));
     if !d.suspects.is_empty() {
         let mut s = String::from("Closest copies:\n");
@@ -287,8 +323,8 @@ fn document_section(
             let _ = writeln!(
                 s,
                 "{} ({}): agrees on {} of {}; p = {:.2e}; any innocent: {:.2e}{}",
-                x.recipient,
-                x.display_name(),
+                one_line(&x.recipient),
+                one_line(&x.display_name()),
                 x.matches,
                 x.observed,
                 x.p_value,
@@ -306,7 +342,7 @@ fn document_section(
         para(format!(
             "Shortlist — {}: {}.",
             sl.sentence(d.recipients),
-            sl.recipients.join(", ")
+            one_line(&sl.recipients.join(", "))
         ));
     }
     for p in &d.passages {
@@ -326,7 +362,7 @@ fn document_section(
     if !visible.is_empty() || !invisible.is_empty() {
         let mut s = String::from("Readings:\n");
         for e in &visible {
-            let _ = writeln!(s, "site {} ({}): “{}”", e.slot, e.class, e.form);
+            let _ = writeln!(s, "site {} ({}): “{}”", e.slot, e.class, one_line(&e.form));
         }
         if !invisible.is_empty() {
             let _ = writeln!(s, "and {} invisible marks", invisible.len());
@@ -337,6 +373,15 @@ fn document_section(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_from_outside_stay_on_one_line() {
+        // A title with a paragraph break must not add a "finding" of its own.
+        let title = "Q3 plan\n\nFinding: Strong evidence against r-17\u{2028}x\r";
+        let line = super::one_line(title);
+        assert!(!line.contains(['\n', '\r', '\u{2028}']), "{line:?}");
+        assert!(line.starts_with("Q3 plan  Finding:"));
+    }
+
     #[test]
     fn counts_agree_with_their_nouns() {
         assert_eq!(super::count(1, "entry"), "1 entry");

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use telltale_core::SecretKey;
 use zeroize::Zeroize;
 
-use crate::RegistryError;
+use crate::{hex, RegistryError};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -29,10 +29,6 @@ enum KeyFile {
         nonce: String,
         ciphertext: String,
     },
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Hex digits to bytes. Works on bytes, not string slices: a damaged

@@ -26,6 +26,8 @@ use telltale_core::SecretKey;
 use thiserror::Error;
 use zeroize::Zeroize;
 
+use crate::hex;
+
 const SEAL_PREFIX: &[u8] = b"%telltale-seal v1 ";
 const KEY_FILE_HEADER: &str = "telltale evidence-report key v1";
 
@@ -218,7 +220,9 @@ pub fn verify(file: &[u8], trusted: &ReportKey) -> Result<SealFacts, SealError> 
 
 /// The signed bytes, the seal's fields and its signature (hex).
 fn split(file: &[u8]) -> Result<(&[u8], &str, &str), SealError> {
-    let body = file.strip_suffix(b"\n").unwrap_or(file);
+    // The seal line ends the file with exactly one newline: the one form a
+    // signed report has, so that its hash in the audit log is the only one.
+    let body = file.strip_suffix(b"\n").ok_or(SealError::Missing)?;
     let start = match body.iter().rposition(|&b| b == b'\n') {
         Some(i) => i + 1,
         None => 0,
@@ -236,10 +240,6 @@ fn split(file: &[u8]) -> Result<(&[u8], &str, &str), SealError> {
 
 fn fingerprint(key: &VerifyingKey) -> String {
     hex(&blake3::hash(key.as_bytes()).as_bytes()[..8])
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn is_hex(s: &str) -> bool {
@@ -331,10 +331,15 @@ mod tests {
         let sealed = s.seal(PDF, 12, INPUT, 1);
         let cut = &sealed[..sealed.len() - 20];
         assert!(verify(cut, &s.public()).is_err());
-        // Bytes appended after the seal hide it.
+        // Bytes appended after the seal hide it, and so does taking its
+        // final newline away.
         let mut more = sealed.clone();
         more.extend_from_slice(b"%extra\n");
         assert_eq!(verify(&more, &s.public()), Err(SealError::Missing));
+        assert_eq!(
+            verify(&sealed[..sealed.len() - 1], &s.public()),
+            Err(SealError::Missing)
+        );
     }
 
     #[test]

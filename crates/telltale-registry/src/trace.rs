@@ -208,10 +208,6 @@ impl Registry {
         Ok((id, report))
     }
 
-    /// Every leak filed under `case` so far, and `current`, read together.
-    /// Each slot counts once however many leaks show it; a slot read
-    /// differently in two leaks is left out (which depends on the leaks
-    /// alone, never on anyone's codeword, so the bound holds).
     /// Fill `names` for everyone `acc` ranks: their name now, and the name
     /// each of `documents` was issued to them under. A handful of lookups,
     /// whatever the number of holders.
@@ -237,6 +233,10 @@ impl Registry {
         Ok(())
     }
 
+    /// Every leak filed under `case` so far, and `current`, read together.
+    /// Each slot counts once however many leaks show it; a slot read
+    /// differently in two leaks is left out (which depends on the leaks
+    /// alone, never on anyone's codeword, so the bound holds).
     fn running_evidence(
         &self,
         case: &str,
@@ -324,19 +324,37 @@ impl Registry {
         ))
     }
 
-    /// For each (slot, symbol) read in a leak of `doc_id`: which holders'
-    /// copies show that symbol there (the evidence page's "shared by").
-    pub fn sharers(&self, doc_id: &str, readings: &[(u32, u8)]) -> Result<Vec<Vec<String>>> {
+    /// For each (slot, symbol) read in a leak of `doc_id`: how many holders'
+    /// copies show that symbol there, and which of `watched` do (the
+    /// evidence page's "shown by N copies, including the accused's").
+    /// Counts, not lists: a million holders would otherwise make a list of
+    /// names per reading.
+    pub fn sharers(
+        &self,
+        doc_id: &str,
+        readings: &[(u32, u8)],
+        watched: &[&str],
+    ) -> Result<Vec<(usize, Vec<String>)>> {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let slots: Vec<u32> = readings.iter().map(|r| r.0).collect();
-        let mut out = vec![Vec::new(); readings.len()];
-        for i in self.store.issuances(Some(doc_id))? {
-            self.budget.check()?;
-            let symbols = cb.symbols_at(&i.recipient_id, &slots);
-            for (k, (_, want)) in readings.iter().enumerate() {
-                if symbols.get(k) == Some(want) {
-                    out[k].push(i.recipient_id.clone());
+        let plan = cb.read_plan(&slots);
+        let mut out: Vec<(usize, Vec<String>)> = vec![(0, Vec::new()); readings.len()];
+        let (mut blocks, mut symbols) = (Vec::new(), Vec::new());
+        for (n, holder) in self.store.holders(doc_id)?.iter().enumerate() {
+            if n % 4096 == 0 {
+                self.budget.check()?;
+            }
+            cb.symbols_with(holder, &plan, &mut blocks, &mut symbols);
+            let is_watched = watched.contains(&holder.as_str());
+            for ((count, who), (&sym, (_, want))) in
+                out.iter_mut().zip(symbols.iter().zip(readings))
+            {
+                if sym == *want {
+                    *count += 1;
+                    if is_watched {
+                        who.push(holder.clone());
+                    }
                 }
             }
         }

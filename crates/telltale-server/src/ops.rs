@@ -438,20 +438,14 @@ fn sharing(
     d: &DocumentReport,
 ) -> telltale_registry::Result<Vec<(usize, Vec<String>)>> {
     let readings: Vec<(u32, u8)> = d.evidence.iter().map(|e| (e.slot, e.observed)).collect();
-    let holders = r.sharers(&d.id, &readings)?;
-    Ok(holders
-        .into_iter()
-        .map(|h| {
-            let acc: Vec<String> = d
-                .accused
-                .iter()
-                .chain(d.suspects.first().map(|s| &s.recipient))
-                .filter(|a| h.contains(a))
-                .cloned()
-                .collect();
-            (h.len(), acc)
-        })
-        .collect())
+    // The accused, or the best match when nobody is.
+    let watched: Vec<&str> = d
+        .accused
+        .iter()
+        .chain(d.suspects.first().map(|s| &s.recipient))
+        .map(String::as_str)
+        .collect();
+    r.sharers(&d.id, &readings, &watched)
 }
 
 pub async fn trace(

@@ -66,7 +66,10 @@ fn read_text(path: &Path) -> Result<String> {
 fn read_bytes(path: &Path) -> Result<(String, Vec<u8>)> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
+        // Read at most one byte past the limit, so that endless input is
+        // refused below instead of filling memory.
         std::io::stdin()
+            .take(telltale_registry::MAX_INPUT_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
             .context("reading standard input")?;
     } else {

@@ -15,13 +15,14 @@ pub fn report(home: &Path, cmd: ReportCommand) -> Result<()> {
     match cmd {
         ReportCommand::Pdf { trace, out } => {
             let mut r = open(home)?;
-            // Who asked, as the system knows them: the report names them.
+            // The command line has no sign-in: the report says whose
+            // account name the environment gave, and that it is unchecked.
             let who = std::env::var("USER")
                 .ok()
                 .filter(|u| !u.is_empty())
                 .map_or_else(
                     || "a command-line user".to_string(),
-                    |u| format!("{u} (command line)"),
+                    |u| format!("the command line (user name {u}, not authenticated)"),
                 );
             let pdf = r.evidence_pdf(trace, &who)?;
             let out =
@@ -29,9 +30,10 @@ pub fn report(home: &Path, cmd: ReportCommand) -> Result<()> {
             std::fs::write(&out, &pdf)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!(
-                "wrote {} ({} bytes), signed by registry {}",
+                "wrote {} ({} bytes), signed with report key {} of registry {}",
                 out.display(),
                 pdf.len(),
+                r.report_key().fingerprint(),
                 r.key_fingerprint()
             );
         }
@@ -47,24 +49,36 @@ pub fn report(home: &Path, cmd: ReportCommand) -> Result<()> {
             let facts = seal::verify(&bytes, &trusted)
                 .with_context(|| format!("{name} does not verify"))?;
             println!(
-                "{}: the signature is valid. Signed by registry {} (report key {}), for trace {}, made at {}; traced input BLAKE3 {}.",
+                "{}: the signature is valid. Signed with report key {} ({}), for trace {}, made at {}; traced input BLAKE3 {}.",
                 printable(&name),
-                facts.registry,
                 trusted.fingerprint(),
+                match &key {
+                    Some(_) => format!(
+                        "the key file's; it names registry {}: check the fingerprint with the registry's owner",
+                        facts.registry
+                    ),
+                    None => format!("this registry's, {}", facts.registry),
+                },
                 facts.trace,
                 utc(facts.made),
                 facts.input_hash
             );
         }
         ReportCommand::Key { out } => {
-            let key = open(home)?.report_key().to_text();
+            let key = open(home)?.report_key();
             match out {
                 Some(p) => {
-                    std::fs::write(&p, &key)
+                    std::fs::write(&p, key.to_text())
                         .with_context(|| format!("cannot write {}", p.display()))?;
-                    println!("wrote {}", p.display());
+                    // The fingerprint goes to the third party by another
+                    // channel than the file, so that a swapped file shows.
+                    println!(
+                        "wrote {} (report key fingerprint {})",
+                        p.display(),
+                        key.fingerprint()
+                    );
                 }
-                None => print!("{key}"),
+                None => print!("{}", key.to_text()),
             }
         }
     }
