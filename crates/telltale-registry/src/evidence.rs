@@ -19,10 +19,6 @@ use crate::{now, Registry, RegistryError, Result};
 /// statistician (the HTML report and the PDF both end with it).
 pub const METHOD: &str = "Each recipient's copy of a registered document differs from every other in small, meaning-preserving variations (word choices, spellings, punctuation, invisible marks), chosen by a keyed pseudo-random code. The leaked text was aligned with the registered documents; every variation site it quotes was read, and each recipient's copy was compared with what was read. A recipient is accused only if a score this high would arise for an innocent recipient with probability below the stated threshold, after correcting for the number of recipients compared (the bound is a proven upper bound, computed from the code's known distribution, not an estimate). A result of 'nobody accused' means the evidence is insufficient, not that nobody leaked. A shortlist, where one is given, is a lead for the inquiry and never an accusation.";
 
-/// Classes whose readings are marks no reader sees; the report counts them
-/// instead of listing each.
-const INVISIBLE_CLASSES: &[&str] = &["zero-width", "space-variant", "homoglyph"];
-
 /// A trace as it was stored, read back.
 #[derive(Debug, Clone)]
 pub struct StoredTrace {
@@ -43,12 +39,17 @@ pub struct RegistryState {
 }
 
 impl Registry {
-    /// A trace run earlier, with its stored result and input.
-    pub fn stored_trace(&self, id: i64) -> Result<StoredTrace> {
-        let record = self
+    /// The record of a trace run earlier: when, and of what input.
+    pub fn trace_record(&self, id: i64) -> Result<TraceRecord> {
+        Ok(self
             .store
             .trace(id)?
-            .ok_or_else(|| StoreError::NotFound(format!("trace {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("trace {id}")))?)
+    }
+
+    /// A trace run earlier, with its stored result and input.
+    pub fn stored_trace(&self, id: i64) -> Result<StoredTrace> {
+        let record = self.trace_record(id)?;
         // A stored result this build cannot read is the registry's
         // problem, not the caller's.
         let report: TraceReport = serde_json::from_value(record.result.clone()).map_err(|e| {
@@ -218,25 +219,14 @@ pub fn evidence_text(
     for d in &rep.documents {
         document_section(&mut para, d, rep.threshold, &t.input);
     }
+    let holders = rep.most_holders().unwrap_or(0);
     if let Some(c) = &rep.combined {
-        let holders = rep
-            .documents
-            .iter()
-            .map(|d| d.recipients)
-            .max()
-            .unwrap_or(0);
         para(format!(
             "All quoted documents together: {}",
             one_line(&verdict(&c.accused, &c.suspects, holders, rep.threshold))
         ));
     }
     if let Some(run) = &rep.running {
-        let holders = rep
-            .documents
-            .iter()
-            .map(|d| d.recipients)
-            .max()
-            .unwrap_or(0);
         para(format!(
             "Case \"{}\": {} read together, {}, held to {} at this look. {}",
             one_line(&run.case),
@@ -355,10 +345,7 @@ fn document_section(
             p[0], p[1]
         ));
     }
-    let (invisible, visible): (Vec<_>, Vec<_>) = d
-        .evidence
-        .iter()
-        .partition(|e| INVISIBLE_CLASSES.contains(&e.class.as_str()));
+    let (invisible, visible): (Vec<_>, Vec<_>) = d.evidence.iter().partition(|e| e.is_invisible());
     if !visible.is_empty() || !invisible.is_empty() {
         let mut s = String::from("Readings:\n");
         for e in &visible {

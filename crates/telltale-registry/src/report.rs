@@ -47,6 +47,14 @@ pub fn look_share(k: usize) -> f64 {
     6.0 / (std::f64::consts::PI.powi(2) * (k.max(1) as f64).powi(2))
 }
 
+impl TraceReport {
+    /// The most holders of any quoted document: the field a combined or
+    /// running verdict speaks of (None when no document is quoted).
+    pub fn most_holders(&self) -> Option<usize> {
+        self.documents.iter().map(|d| d.recipients).max()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentReport {
     pub id: String,
@@ -103,6 +111,15 @@ pub struct EvidenceItem {
     /// The text of that alternative.
     pub form: String,
     pub leak_span: [usize; 2],
+}
+
+impl EvidenceItem {
+    /// A mark no reader sees (zero-width, space variant, homoglyph): listed
+    /// by count, not one by one.
+    pub fn is_invisible(&self) -> bool {
+        telltale_core::Class::from_name(&self.class)
+            .is_some_and(|c| c.layer() == telltale_core::Layer::Invisible)
+    }
 }
 
 /// A lead for an inquiry: "the source is among these 4 of 1,000 recipients

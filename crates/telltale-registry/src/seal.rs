@@ -165,7 +165,7 @@ impl ReportSigner {
 /// or why it cannot be trusted. Reads untrusted bytes; never panics.
 pub fn verify(file: &[u8], trusted: &ReportKey) -> Result<SealFacts, SealError> {
     let (signed, fields, signature) = split(file)?;
-    let malformed = |why: String| SealError::Malformed(why);
+    let malformed = SealError::Malformed;
     let mut expect = fields.split(' ');
     let mut field = |name: &str| -> Result<&str, SealError> {
         expect

@@ -467,7 +467,7 @@ pub async fn trace(
     app.run(c.actor(), move |r| {
         let (id, report) =
             r.trace_with_layout(&text, &layout, doc.as_deref(), case.as_deref(), params)?;
-        let record = r.stored_trace(id)?.record;
+        let record = r.trace_record(id)?;
         view_of(r, record, text, report)
     })
     .await

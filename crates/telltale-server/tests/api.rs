@@ -849,12 +849,7 @@ async fn author_alternatives_through_the_api() {
     let path = format!("/api/documents/{doc}/alternatives");
     let r = call(&w, Method::GET, &path, Some(&w.author), None).await;
     assert_eq!(r.json()["author_slots"], json!([]));
-    let phrase: String = MEMO
-        .split_whitespace()
-        .skip(5)
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let phrase = memo_phrase();
     let r = call(
         &w,
         Method::POST,

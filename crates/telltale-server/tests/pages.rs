@@ -90,12 +90,7 @@ async fn author_alternatives_from_the_review_page() {
     let get = |path: &str| s.get(path);
     let page = send(&w.app, get(&format!("/documents/{doc}"))).await.text();
     assert!(page.contains("id=\"add-alternative\""));
-    let phrase: String = MEMO
-        .split_whitespace()
-        .skip(5)
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let phrase = memo_phrase();
     let body = format!(
         "at={}&nth=1&alternatives={}",
         form_urlencoded::byte_serialize(phrase.as_bytes()).collect::<String>(),

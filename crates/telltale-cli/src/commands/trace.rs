@@ -145,29 +145,10 @@ fn print_trace(text: &str, rep: &TraceReport) {
         }
         if !d.evidence.is_empty() {
             println!("  evidence:");
-            for e in d
-                .evidence
-                .iter()
-                .filter(|e| {
-                    !matches!(
-                        e.class.as_str(),
-                        "zero-width" | "space-variant" | "homoglyph"
-                    )
-                })
-                .take(30)
-            {
+            for e in d.evidence.iter().filter(|e| !e.is_invisible()).take(30) {
                 println!("    slot {:<5} {:<18} {:?}", e.slot, e.class, e.form);
             }
-            let invisible = d
-                .evidence
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        e.class.as_str(),
-                        "zero-width" | "space-variant" | "homoglyph"
-                    )
-                })
-                .count();
+            let invisible = d.evidence.iter().filter(|e| e.is_invisible()).count();
             if invisible > 0 {
                 println!("    and {invisible} invisible marks");
             }
@@ -175,12 +156,7 @@ fn print_trace(text: &str, rep: &TraceReport) {
     }
     if let Some(c) = &rep.combined {
         println!("\n== all quoted documents together");
-        let n = rep
-            .documents
-            .iter()
-            .map(|d| d.recipients)
-            .max()
-            .unwrap_or(0);
+        let n = rep.most_holders().unwrap_or(0);
         println!("  {}", verdict(&c.accused, &c.suspects, n, rep.threshold));
     }
     print_running(rep);
@@ -200,10 +176,7 @@ fn print_running(rep: &TraceReport) {
         odds_in_words(rep.threshold)
     );
     let n = rep
-        .documents
-        .iter()
-        .map(|d| d.recipients)
-        .max()
+        .most_holders()
         .unwrap_or(usize::from(!run.suspects.is_empty()));
     println!(
         "  {}",

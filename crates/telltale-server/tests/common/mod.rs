@@ -229,3 +229,13 @@ pub async fn register_memo(w: &World) -> String {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     r.json()["id"].as_str().unwrap().to_string()
 }
+
+/// Three words of the memo that occur once in it: a phrase to give
+/// alternatives for.
+pub fn memo_phrase() -> String {
+    MEMO.split_whitespace()
+        .skip(5)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
