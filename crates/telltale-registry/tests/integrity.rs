@@ -6,7 +6,8 @@ use std::path::Path;
 
 use telltale_core::rules::Format;
 use telltale_registry::{Registry, HEAD_FILE};
-use telltale_store::{legacy_entry_hash, Recipient, Store, GENESIS};
+use telltale_store::prelude::*;
+use telltale_store::{legacy_entry_hash, Recipient, GENESIS};
 
 const MEMO: &str = telltale_core::sample::MEMO;
 

@@ -188,6 +188,38 @@ pub(crate) fn record_issuance(
     Ok(e)
 }
 
+/// Keep an issuance as given, without an audit entry.
+pub(crate) fn import_issuance(conn: &Connection, i: &Issuance) -> Result<()> {
+    let n = conn
+        .execute(
+            "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format, recipient_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format, i.recipient_name],
+        )
+        .map_err(db)?;
+    if n == 0 {
+        return Err(StoreError::Conflict(format!(
+            "{} already has a copy of {}",
+            i.recipient_id, i.document_id
+        )));
+    }
+    Ok(())
+}
+
+/// A document's shingles, ascending.
+pub(crate) fn shingles(conn: &Connection, id: &str) -> Result<Vec<u64>> {
+    let mut st = conn
+        .prepare("SELECT hash FROM shingles WHERE document_id = ?1")
+        .map_err(db)?;
+    let rows = st.query_map([id], |r| r.get::<_, i64>(0)).map_err(db)?;
+    let mut v = rows
+        .map(|h| h.map(|h| h as u64))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db)?;
+    v.sort_unstable();
+    Ok(v)
+}
+
 pub(crate) fn issuances(conn: &Connection, document_id: Option<&str>) -> Result<Vec<Issuance>> {
     let sql =
         "SELECT document_id, recipient_id, format, issued_at, path, content_hash, recipient_name FROM issuances

@@ -9,8 +9,9 @@
 //! [`Store`] by handing each method to the module of what it keeps:
 //! `schema` (migrations, opening, snapshots), `documents` (templates,
 //! shingles, sources, issuances, links), `recipients` (and lists),
-//! `traces`, `accounts` (users, sessions, tokens, sign-in attempts) and
-//! `audit` (the append-only log).
+//! `traces`, `accounts` (users, sessions, tokens, sign-in attempts),
+//! `jobs` (background work) and `audit` (the append-only log). There is one
+//! `impl` block per part of the trait.
 
 // A library answers bad input with an error, never a panic.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -20,14 +21,16 @@ mod accounts;
 mod audit;
 mod documents;
 mod files;
+mod jobs;
 mod recipients;
 mod schema;
 mod traces;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use telltale_store::prelude::*;
 use telltale_store::{
-    ApiToken, AuditEntry, ChainKey, DocumentRecord, DocumentSummary, Issuance, Link, Recipient,
-    Reservation, Result, Session, Store, StoreError, TraceRecord, Upsert, User,
+    ApiToken, AuditEntry, ChainKey, DocumentRecord, DocumentSummary, Issuance, JobRecord, Link,
+    Recipient, Reservation, Result, Session, StoreError, TraceRecord, Upsert, User,
 };
 
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
@@ -42,6 +45,37 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Connections to one SQLite file: the embedded default, in the registry
+/// home.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    path: std::path::PathBuf,
+}
+
+impl SqliteBackend {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> SqliteBackend {
+        SqliteBackend { path: path.into() }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn connect(&self, create: bool) -> Result<Box<dyn Store + Send>> {
+        Ok(Box::new(if create {
+            SqliteStore::open(&self.path)?
+        } else {
+            SqliteStore::open_existing(&self.path)?
+        }))
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
 }
 
 /// A registry in a SQLite file.
@@ -138,7 +172,9 @@ impl Store for SqliteStore {
             .map_err(db)?;
         Ok(())
     }
+}
 
+impl DocumentStore for SqliteStore {
     fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
         documents::put_document(&mut self.conn, doc, shingles)
     }
@@ -159,6 +195,24 @@ impl Store for SqliteStore {
         documents::candidate_documents(&self.conn, shingles, limit)
     }
 
+    fn shingles(&self, id: &str) -> Result<Vec<u64>> {
+        documents::shingles(&self.conn, id)
+    }
+
+    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
+        documents::replace_document(&mut self.conn, doc, shingles)
+    }
+
+    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()> {
+        documents::put_source(&self.conn, document_id, bytes)
+    }
+
+    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>> {
+        documents::source(&self.conn, document_id)
+    }
+}
+
+impl RecipientStore for SqliteStore {
     fn upsert_recipient(&mut self, r: &Recipient) -> Result<Upsert> {
         recipients::upsert_recipient(&self.conn, r)
     }
@@ -193,6 +247,10 @@ impl Store for SqliteStore {
         documents::record_issuance(&mut self.conn, key, i, actor, complete)
     }
 
+    fn import_issuance(&mut self, i: &Issuance) -> Result<()> {
+        documents::import_issuance(&self.conn, i)
+    }
+
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>> {
         documents::issuances(&self.conn, document_id)
     }
@@ -205,6 +263,36 @@ impl Store for SqliteStore {
         documents::issued_name(&self.conn, document_id, recipient_id)
     }
 
+    fn put_link(&mut self, l: &Link) -> Result<()> {
+        documents::put_link(&self.conn, l)
+    }
+
+    fn link(&self, id: &str) -> Result<Option<Link>> {
+        documents::link(&self.conn, id)
+    }
+
+    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>> {
+        documents::link_by_token(&self.conn, token_hash)
+    }
+
+    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>> {
+        documents::links(&self.conn, document_id)
+    }
+
+    fn revoke_link(&mut self, id: &str) -> Result<()> {
+        documents::revoke_link(&self.conn, id)
+    }
+
+    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize> {
+        documents::revoke_recipient_links(&self.conn, document_id, recipient_id)
+    }
+
+    fn count_link_view(&mut self, id: &str) -> Result<()> {
+        documents::count_link_view(&self.conn, id)
+    }
+}
+
+impl TraceStore for SqliteStore {
     fn record_trace(
         &mut self,
         at: i64,
@@ -215,14 +303,28 @@ impl Store for SqliteStore {
         traces::record_trace(&self.conn, at, input_hash, input_bytes, result)
     }
 
-    fn trace(&self, id: i64) -> Result<Option<TraceRecord>> {
-        traces::trace(&self.conn, id)
+    fn import_trace(&mut self, t: &TraceRecord) -> Result<()> {
+        traces::import_trace(&self.conn, t)
     }
 
     fn traces(&self) -> Result<Vec<TraceRecord>> {
         traces::traces(&self.conn)
     }
 
+    fn trace(&self, id: i64) -> Result<Option<TraceRecord>> {
+        traces::trace(&self.conn, id)
+    }
+
+    fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()> {
+        traces::put_trace_input(&self.conn, id, input)
+    }
+
+    fn trace_input(&self, id: i64) -> Result<Option<String>> {
+        traces::trace_input(&self.conn, id)
+    }
+}
+
+impl AuditStore for SqliteStore {
     fn append_audit(
         &mut self,
         key: &ChainKey,
@@ -232,6 +334,10 @@ impl Store for SqliteStore {
         detail: &str,
     ) -> Result<AuditEntry> {
         audit::append_audit(&mut self.conn, key, at, actor, action, detail)
+    }
+
+    fn import_audit(&mut self, e: &AuditEntry) -> Result<()> {
+        audit::import_audit(&mut self.conn, e)
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>> {
@@ -249,11 +355,9 @@ impl Store for SqliteStore {
     fn audit_guard_problems(&self) -> Result<Vec<String>> {
         audit::guard_problems(&self.conn)
     }
+}
 
-    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()> {
-        documents::replace_document(&mut self.conn, doc, shingles)
-    }
-
+impl AccountStore for SqliteStore {
     fn put_user(&mut self, u: &User) -> Result<()> {
         accounts::put_user(&self.conn, u)
     }
@@ -315,49 +419,32 @@ impl Store for SqliteStore {
     fn clear_sign_in(&mut self, attempt: i64, key: &str) -> Result<()> {
         accounts::clear_sign_in(&self.conn, attempt, key)
     }
+}
 
-    fn put_link(&mut self, l: &Link) -> Result<()> {
-        documents::put_link(&self.conn, l)
+impl JobStore for SqliteStore {
+    fn put_job(&mut self, j: &JobRecord) -> Result<i64> {
+        jobs::put_job(&self.conn, j)
     }
 
-    fn link(&self, id: &str) -> Result<Option<Link>> {
-        documents::link(&self.conn, id)
+    fn job(&self, id: i64) -> Result<Option<JobRecord>> {
+        jobs::job(&self.conn, id)
     }
 
-    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>> {
-        documents::link_by_token(&self.conn, token_hash)
+    fn claim_stale_job(
+        &mut self,
+        worker: &str,
+        at: i64,
+        stale_before: i64,
+    ) -> Result<Option<JobRecord>> {
+        jobs::claim_stale_job(&mut self.conn, worker, at, stale_before)
     }
 
-    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>> {
-        documents::links(&self.conn, document_id)
+    fn update_job(&mut self, j: &JobRecord) -> Result<bool> {
+        jobs::update_job(&self.conn, j)
     }
 
-    fn revoke_link(&mut self, id: &str) -> Result<()> {
-        documents::revoke_link(&self.conn, id)
-    }
-
-    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize> {
-        documents::revoke_recipient_links(&self.conn, document_id, recipient_id)
-    }
-
-    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()> {
-        documents::put_source(&self.conn, document_id, bytes)
-    }
-
-    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>> {
-        documents::source(&self.conn, document_id)
-    }
-
-    fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()> {
-        traces::put_trace_input(&self.conn, id, input)
-    }
-
-    fn trace_input(&self, id: i64) -> Result<Option<String>> {
-        traces::trace_input(&self.conn, id)
-    }
-
-    fn count_link_view(&mut self, id: &str) -> Result<()> {
-        documents::count_link_view(&self.conn, id)
+    fn forget_jobs(&mut self, before: i64) -> Result<usize> {
+        jobs::forget_jobs(&self.conn, before)
     }
 }
 

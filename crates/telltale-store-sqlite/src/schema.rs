@@ -123,6 +123,24 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sign_in_attempts_key ON sign_in_attempts(key, at);
     CREATE INDEX sign_in_attempts_at ON sign_in_attempts(at);",
+    // 7: background jobs, so that any server process can report on one and
+    // another can finish it if the one running it stops.
+    "CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        document TEXT NOT NULL,
+        request TEXT,
+        output TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        done INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        error TEXT
+    );
+    CREATE INDEX jobs_unfinished ON jobs(finished_at, heartbeat_at);",
 ];
 
 /// The schema version this build writes.
@@ -276,7 +294,7 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_store::Store;
+    use telltale_store::prelude::*;
 
     #[test]
     fn an_older_registry_is_upgraded_and_keeps_its_data() {

@@ -100,3 +100,17 @@ pub(crate) fn trace_input(conn: &Connection, id: i64) -> Result<Option<String>> 
         .map_err(db)?
         .flatten())
 }
+
+/// Keep a trace under its own id.
+pub(crate) fn import_trace(conn: &Connection, t: &TraceRecord) -> Result<()> {
+    let n = conn
+        .execute(
+            "INSERT OR IGNORE INTO traces (id, at, input_hash, input_bytes, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![t.id, t.at, t.input_hash, t.input_bytes as i64, t.result.to_string()],
+        )
+        .map_err(db)?;
+    if n == 0 {
+        return Err(StoreError::Conflict(format!("trace {} exists", t.id)));
+    }
+    Ok(())
+}

@@ -2,7 +2,8 @@
 //! snapshot taken while it is in use holds everything committed, including
 //! what is still only in the write-ahead log.
 
-use telltale_store::{Recipient, Store};
+use telltale_store::prelude::*;
+use telltale_store::Recipient;
 use telltale_store_sqlite::SqliteStore;
 
 #[cfg(unix)]

@@ -1,6 +1,11 @@
 //! Storage for a telltale registry: one trait, [`Store`], with one crate per
-//! backend (`telltale-store-sqlite` now; PostgreSQL for deployments that run
-//! several server instances can follow without touching callers).
+//! backend (`telltale-store-sqlite`, the embedded default, and
+//! `telltale-store-postgres`, for deployments that run several server
+//! processes on one database). [`Store`] is made of one sub-trait per kind
+//! of record ([`DocumentStore`], [`RecipientStore`], [`TraceStore`],
+//! [`AuditStore`], [`AccountStore`], [`JobStore`]); `use
+//! telltale_store::prelude::*` brings them all into scope. A [`Backend`]
+//! opens connections to one database, so that a registry can hold several.
 //!
 //! The trait speaks in records (documents with their templates, recipients,
 //! lists, issuances, traces, audit entries), never in SQL, so the registry
@@ -21,7 +26,10 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod chain;
 pub mod story;
+
+pub use chain::*;
 
 use serde::{Deserialize, Serialize};
 use telltale_core::rules::RuleSet;
@@ -258,285 +266,43 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Hash of the first entry's predecessor.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The action of the entry that starts keyed chaining in a log begun
-/// before it: every entry before it is sealed by the unkeyed hash, every
-/// entry from it on by the chain key.
-pub const AUDIT_KEYED: &str = "audit.keyed";
-
-/// The key that seals audit entries and the log's head. Derived from the
-/// registry's secret key by a domain-separated KDF, so it reveals nothing
-/// about the key that makes copies.
-#[derive(Clone)]
-pub struct ChainKey([u8; 32]);
-
-impl ChainKey {
-    pub fn derive(secret: &telltale_core::SecretKey) -> ChainKey {
-        ChainKey(blake3::derive_key(
-            "telltale audit chain v1",
-            secret.expose_bytes(),
-        ))
-    }
-
-    /// A chain key from raw bytes (tests and other backends' stories).
-    pub fn from_bytes(bytes: [u8; 32]) -> ChainKey {
-        ChainKey(bytes)
-    }
-
-    /// The seal of an entry.
-    pub fn seal(
-        &self,
-        prev_hash: &str,
-        seq: i64,
-        at: i64,
-        actor: &str,
-        action: &str,
-        detail: &str,
-    ) -> String {
-        let mut h = blake3::Hasher::new_keyed(&self.0);
-        feed(&mut h, prev_hash, seq, at, actor, action, detail);
-        hex(h.finalize().as_bytes())
-    }
-
-    /// The seal of a head record (the last entry's sequence number and
-    /// seal), kept outside the store so that cutting entries off the end of
-    /// the log is caught. A different derived key from the entries', so an
-    /// entry's seal can never pass for a head's.
-    pub fn seal_head(&self, seq: i64, hash: &str) -> String {
-        let k = blake3::derive_key("telltale audit head v1", &self.0);
-        let mut h = blake3::Hasher::new_keyed(&k);
-        h.update(&seq.to_le_bytes());
-        h.update(&(hash.len() as u64).to_le_bytes());
-        h.update(hash.as_bytes());
-        hex(h.finalize().as_bytes())
-    }
-
-    /// Whether `e` is sealed by this key.
-    pub fn sealed(&self, e: &AuditEntry) -> bool {
-        self.seal(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail) == e.hash
-    }
-}
-
-impl std::fmt::Debug for ChainKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ChainKey(<redacted>)")
-    }
-}
-
-impl Drop for ChainKey {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
-}
-
-fn feed(
-    h: &mut blake3::Hasher,
-    prev_hash: &str,
-    seq: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    detail: &str,
-) {
-    for part in [
-        prev_hash.as_bytes(),
-        &seq.to_le_bytes(),
-        &at.to_le_bytes(),
-        actor.as_bytes(),
-        action.as_bytes(),
-        detail.as_bytes(),
-    ] {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part);
-    }
-}
-
-/// The unkeyed hash that sealed entries written before keyed chaining.
-/// Anyone can compute it, so it is only accepted before the first keyed
-/// entry, whose seal covers the last of them.
-pub fn legacy_entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    detail: &str,
-) -> String {
-    let mut h = blake3::Hasher::new_derive_key("telltale 2026 audit chain v1");
-    feed(&mut h, prev_hash, seq, at, actor, action, detail);
-    hex(h.finalize().as_bytes())
-}
-
-/// A text as a JSON string: quoted, with quotes, backslashes and control
-/// characters escaped, so that a name cannot forge the rest of a line.
-pub fn quoted(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
-}
-
-/// Read a [`quoted`] text at the start of `s`: the text and what follows.
-pub fn take_quoted(s: &str) -> Option<(String, &str)> {
-    if !s.starts_with('"') {
-        return None;
-    }
-    let mut it = serde_json::Deserializer::from_str(s).into_iter::<String>();
-    let text = it.next()?.ok()?;
-    let rest = s.get(it.byte_offset()..)?;
-    Some((text, rest))
-}
-
-/// The audit detail of an issuance: which document, to whom (and by what
-/// name, as issued), in which format, and the hash of the copy.
-pub fn issuance_detail(i: &Issuance) -> String {
-    match &i.recipient_name {
-        Some(name) => format!(
-            "{} to {} {} as {} (copy {})",
-            i.document_id,
-            i.recipient_id,
-            quoted(name),
-            i.format,
-            i.content_hash
-        ),
-        None => format!(
-            "{} to {} as {} (copy {})",
-            i.document_id, i.recipient_id, i.format, i.content_hash
-        ),
-    }
-}
-
-/// An `issue` entry's detail read back (see [`issuance_detail`]); entries
-/// written before names were recorded have no name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueDetail {
-    pub document_id: String,
-    pub recipient_id: String,
-    pub recipient_name: Option<String>,
-    pub format: String,
-    pub content_hash: String,
-}
-
-pub fn parse_issuance_detail(detail: &str) -> Option<IssueDetail> {
-    let (document_id, rest) = detail.split_once(" to ")?;
-    let (recipient_id, rest) = rest.split_once(' ')?;
-    let (recipient_name, rest) = match take_quoted(rest) {
-        Some((name, rest)) => (Some(name), rest.strip_prefix(' ')?),
-        None => (None, rest),
-    };
-    let rest = rest.strip_prefix("as ")?;
-    let (format, rest) = rest.split_once(" (copy ")?;
-    let content_hash = rest.strip_suffix(')')?;
-    Some(IssueDetail {
-        document_id: document_id.into(),
-        recipient_id: recipient_id.into(),
-        recipient_name,
-        format: format.into(),
-        content_hash: content_hash.into(),
-    })
-}
-
-/// Make the next entry after `last`, sealed by `key`.
-pub fn next_entry(
-    key: &ChainKey,
-    last: Option<&AuditEntry>,
-    at: i64,
-    actor: &str,
-    action: &str,
-    detail: &str,
-) -> AuditEntry {
-    let (seq, prev) = match last {
-        Some(e) => (e.seq + 1, e.hash.clone()),
-        None => (1, GENESIS.to_string()),
-    };
-    let hash = key.seal(&prev, seq, at, actor, action, detail);
-    AuditEntry {
-        seq,
-        at,
-        actor: actor.into(),
-        action: action.into(),
-        detail: detail.into(),
-        prev_hash: prev,
-        hash,
-    }
-}
-
-/// What [`verify_chain`] found in an intact log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChainCheck {
-    pub entries: usize,
-    /// Entries at its start sealed by the unkeyed hash (written before
-    /// keyed chaining).
-    pub legacy: usize,
-}
-
-/// Check the whole chain under `key`. Returns what was checked, or the
-/// first sequence number at which it breaks and why.
-pub fn verify_chain(
-    entries: &[AuditEntry],
-    key: &ChainKey,
-) -> std::result::Result<ChainCheck, (i64, String)> {
-    let mut prev = GENESIS.to_string();
-    let mut legacy = 0;
-    let mut keyed = false;
-    for (i, e) in entries.iter().enumerate() {
-        let want_seq = i as i64 + 1;
-        if e.seq != want_seq {
-            return Err((
-                e.seq,
-                format!("entry {want_seq} is missing or out of order"),
-            ));
-        }
-        if e.prev_hash != prev {
-            return Err((e.seq, "does not follow from the entry before it".into()));
-        }
-        if key.sealed(e) {
-            if !keyed && e.seq > 1 && e.action != AUDIT_KEYED {
-                return Err((
-                    e.seq,
-                    format!("follows unkeyed entries without an {AUDIT_KEYED} entry"),
-                ));
-            }
-            keyed = true;
-        } else if legacy_entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail)
-            == e.hash
-        {
-            if keyed {
-                return Err((
-                    e.seq,
-                    "is not sealed with the registry's key (it was rewritten and chained again)"
-                        .into(),
-                ));
-            }
-            legacy += 1;
-        } else {
-            return Err((
-                e.seq,
-                "its contents were changed after it was written".into(),
-            ));
-        }
-        prev = e.hash.clone();
-    }
-    if let Some(last) = entries.last() {
-        if !keyed {
-            return Err((
-                last.seq,
-                "no entry of the log is sealed with the registry's key".into(),
-            ));
-        }
-    }
-    Ok(ChainCheck {
-        entries: entries.len(),
-        legacy,
-    })
+/// A piece of background work (issuing copies, registering a document)
+/// that any server process on the database can report on, and that
+/// another process can finish if the one running it stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Given by [`JobStore::put_job`]; ignored when putting.
+    pub id: i64,
+    /// The user who started it: only they see it.
+    pub owner: String,
+    /// `distribution` or `registration`.
+    pub kind: String,
+    /// The document it works on (empty until a registration has one).
+    pub document: String,
+    /// What to do, enough for another process to resume it; `None` when
+    /// only the process that started it can do it (a registration, whose
+    /// upload it holds in memory).
+    pub request: Option<serde_json::Value>,
+    /// What it has made so far, kept as it goes (sealed by the caller
+    /// where it holds secrets).
+    pub output: serde_json::Value,
+    /// The process running it.
+    pub worker: String,
+    /// When its worker last said it was alive.
+    pub heartbeat_at: i64,
+    pub done: u64,
+    pub total: u64,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
 }
 
 /// The registry's storage. Every method is one transaction, or part of the
 /// caller's inside [`Store::atomically`].
-pub trait Store {
+pub trait Store:
+    DocumentStore + RecipientStore + TraceStore + AuditStore + AccountStore + JobStore
+{
     /// Schema version of the open registry.
     fn schema_version(&self) -> u32;
 
@@ -550,7 +316,11 @@ pub trait Store {
     /// A value kept once for the whole registry (the key fingerprint).
     fn meta(&self, name: &str) -> Result<Option<String>>;
     fn put_meta(&mut self, name: &str, value: &str) -> Result<()>;
+}
 
+/// Documents: their templates, the shingles that locate them in a leak,
+/// and the files they were registered from.
+pub trait DocumentStore {
     /// Register a document with the shingles that locate it.
     fn put_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
     fn document(&self, id: &str) -> Result<Option<DocumentRecord>>;
@@ -560,7 +330,20 @@ pub trait Store {
     fn remove_document(&mut self, id: &str, force: bool) -> Result<()>;
     /// Documents sharing shingles with a text, most shared first.
     fn candidate_documents(&self, shingles: &[u64], limit: usize) -> Result<Vec<(String, usize)>>;
+    /// A document's shingles, in ascending order (to copy a registry).
+    fn shingles(&self, id: &str) -> Result<Vec<u64>>;
+    /// Replace a document's template and rules (after classes were switched
+    /// off). Refused with `Conflict` once any copy has been issued, since
+    /// issued copies must stay traceable.
+    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
+    /// Keep the file a document was registered from (HTML, DOCX).
+    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()>;
+    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>>;
+}
 
+/// Recipients, their lists, the copies issued to them, and their
+/// reading-room links.
+pub trait RecipientStore {
     fn upsert_recipient(&mut self, r: &Recipient) -> Result<Upsert>;
     fn recipient(&self, id: &str) -> Result<Option<Recipient>>;
     fn recipients(&self) -> Result<Vec<Recipient>>;
@@ -581,6 +364,10 @@ pub trait Store {
         actor: &str,
         complete: &mut dyn FnMut() -> Result<()>,
     ) -> Result<AuditEntry>;
+    /// Keep an issuance exactly as given, without an audit entry (copying
+    /// a registry, whose log is copied as it is). `Conflict` if the
+    /// recipient already holds the document.
+    fn import_issuance(&mut self, issuance: &Issuance) -> Result<()>;
     fn issuances(&self, document_id: Option<&str>) -> Result<Vec<Issuance>>;
     /// Who holds a document: the recipient ids of its issuances, in id
     /// order (what a trace scores, without the rest of each row).
@@ -589,6 +376,20 @@ pub trait Store {
     /// it was recorded.
     fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>>;
 
+    fn put_link(&mut self, link: &Link) -> Result<()>;
+    fn link(&self, id: &str) -> Result<Option<Link>>;
+    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>>;
+    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>>;
+    /// `NotFound` if there is no such link.
+    fn revoke_link(&mut self, id: &str) -> Result<()>;
+    /// Revoke every link of `recipient_id` to `document_id`; how many were
+    /// live.
+    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize>;
+    fn count_link_view(&mut self, id: &str) -> Result<()>;
+}
+
+/// Traces: what was traced (its hash, size and text) and what was found.
+pub trait TraceStore {
     fn record_trace(
         &mut self,
         at: i64,
@@ -596,16 +397,20 @@ pub trait Store {
         input_bytes: usize,
         result: &serde_json::Value,
     ) -> Result<i64>;
+    /// Keep a trace exactly as given, under its own id (copying a
+    /// registry). `Conflict` if the id is taken.
+    fn import_trace(&mut self, trace: &TraceRecord) -> Result<()>;
     fn traces(&self) -> Result<Vec<TraceRecord>>;
     /// One trace by id.
     fn trace(&self, id: i64) -> Result<Option<TraceRecord>>;
-    /// Keep the file a document was registered from (HTML, DOCX).
-    fn put_source(&mut self, document_id: &str, bytes: &[u8]) -> Result<()>;
-    fn source(&self, document_id: &str) -> Result<Option<Vec<u8>>>;
     /// Keep the text that was traced, for the evidence report.
     fn put_trace_input(&mut self, id: i64, input: &str) -> Result<()>;
     fn trace_input(&self, id: i64) -> Result<Option<String>>;
+}
 
+/// The append-only audit log, chained and sealed (see [`ChainKey`] and
+/// [`verify_chain`]).
+pub trait AuditStore {
     /// Append to the audit log, sealed by `key`.
     fn append_audit(
         &mut self,
@@ -615,18 +420,23 @@ pub trait Store {
         action: &str,
         detail: &str,
     ) -> Result<AuditEntry>;
+    /// Append an entry exactly as given (copying a registry). `Conflict`
+    /// unless it follows the last entry: the next sequence number, and
+    /// the last entry's hash as its `prev_hash` (1 and [`GENESIS`] on an
+    /// empty log). Its seal is not checked here: the copy is verified as
+    /// a whole afterwards.
+    fn import_audit(&mut self, entry: &AuditEntry) -> Result<()>;
     fn audit_log(&self) -> Result<Vec<AuditEntry>>;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>;
     fn last_audit(&self) -> Result<Option<AuditEntry>>;
     /// What is wrong with the guards that make the audit log append-only
     /// (missing or altered), one line each; empty when they are intact.
     fn audit_guard_problems(&self) -> Result<Vec<String>>;
+}
 
-    /// Replace a document's template and rules (after classes were switched
-    /// off). Refused with `Conflict` once any copy has been issued, since
-    /// issued copies must stay traceable.
-    fn replace_document(&mut self, doc: &DocumentRecord, shingles: &[u64]) -> Result<()>;
-
+/// Users of the server, their sessions and API tokens, and the sign-in
+/// attempts that rate-limit them.
+pub trait AccountStore {
     /// Add a user; `Conflict` if the name is taken.
     fn put_user(&mut self, user: &User) -> Result<()>;
     /// Change a user's role, password or status; `NotFound` if absent.
@@ -664,169 +474,45 @@ pub trait Store {
     /// Forget the reserved `attempt` and every attempt under `key` (after a
     /// successful sign-in).
     fn clear_sign_in(&mut self, attempt: i64, key: &str) -> Result<()>;
-
-    fn put_link(&mut self, link: &Link) -> Result<()>;
-    fn link(&self, id: &str) -> Result<Option<Link>>;
-    fn link_by_token(&self, token_hash: &str) -> Result<Option<Link>>;
-    fn links(&self, document_id: Option<&str>) -> Result<Vec<Link>>;
-    /// `NotFound` if there is no such link.
-    fn revoke_link(&mut self, id: &str) -> Result<()>;
-    /// Revoke every link of `recipient_id` to `document_id`; how many were
-    /// live.
-    fn revoke_recipient_links(&mut self, document_id: &str, recipient_id: &str) -> Result<usize>;
-    fn count_link_view(&mut self, id: &str) -> Result<()>;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Background jobs, shared by every server process on the database.
+pub trait JobStore {
+    /// Keep a new job (its `id` is ignored); its id.
+    fn put_job(&mut self, job: &JobRecord) -> Result<i64>;
+    fn job(&self, id: i64) -> Result<Option<JobRecord>>;
+    /// Take over one unfinished job whose worker has not said it was alive
+    /// since `stale_before`, the oldest first: it becomes `worker`'s, alive
+    /// at `at`. Two processes calling this at once never get the same job.
+    fn claim_stale_job(
+        &mut self,
+        worker: &str,
+        at: i64,
+        stale_before: i64,
+    ) -> Result<Option<JobRecord>>;
+    /// Write a job's progress (`document`, `output`, `done`, `total`,
+    /// `heartbeat_at`, `finished_at`, `error`), if it is still
+    /// `job.worker`'s; false (and nothing written) if another process has
+    /// taken it over or it is gone.
+    fn update_job(&mut self, job: &JobRecord) -> Result<bool>;
+    /// Forget jobs finished before `before`; how many.
+    fn forget_jobs(&mut self, before: i64) -> Result<usize>;
+}
 
-    fn key() -> ChainKey {
-        ChainKey::from_bytes([7; 32])
-    }
+/// Opens connections to one database.
+pub trait Backend: Send + Sync {
+    /// A new connection. With `create`, an empty database gets the schema;
+    /// without it, a database with no registry in it is refused (never a
+    /// new registry beside an existing key).
+    fn connect(&self, create: bool) -> Result<Box<dyn Store + Send>>;
+    /// Where the database is, for messages (never with a password).
+    fn describe(&self) -> String;
+}
 
-    fn log(n: i64) -> Vec<AuditEntry> {
-        let mut log: Vec<AuditEntry> = Vec::new();
-        for i in 0..n {
-            let e = next_entry(
-                &key(),
-                log.last(),
-                100 + i,
-                "cli",
-                "doc.add",
-                &format!("d-{i}"),
-            );
-            log.push(e);
-        }
-        log
-    }
-
-    /// Seal `e` again with the unkeyed hash, as anyone could.
-    fn rehash_unkeyed(e: &mut AuditEntry) {
-        e.hash = legacy_entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.detail);
-    }
-
-    /// Chain `entries` after `prev` again, unkeyed, as a forger would.
-    fn rechain_unkeyed(entries: &mut [AuditEntry], mut prev: String) {
-        for e in entries {
-            e.prev_hash = prev;
-            rehash_unkeyed(e);
-            prev = e.hash.clone();
-        }
-    }
-
-    #[test]
-    fn any_change_breaks_the_chain() {
-        let log = log(5);
-        assert_eq!(
-            verify_chain(&log, &key()),
-            Ok(ChainCheck {
-                entries: 5,
-                legacy: 0
-            })
-        );
-        let mut changed = log.clone();
-        changed[2].detail = "d-x".into();
-        assert_eq!(verify_chain(&changed, &key()).unwrap_err().0, 3);
-        let mut removed = log.clone();
-        removed.remove(1);
-        assert!(verify_chain(&removed, &key()).is_err());
-        let mut resealed = log.clone();
-        resealed[2].detail = "d-x".into();
-        resealed[2].hash = key().seal(
-            &resealed[2].prev_hash,
-            3,
-            resealed[2].at,
-            "cli",
-            "doc.add",
-            "d-x",
-        );
-        assert_eq!(
-            verify_chain(&resealed, &key()).unwrap_err().0,
-            4,
-            "a rewritten entry breaks its successor"
-        );
-        assert!(
-            verify_chain(&log, &ChainKey::from_bytes([8; 32])).is_err(),
-            "another key does not verify"
-        );
-    }
-
-    #[test]
-    fn a_log_rewritten_and_chained_again_without_the_key_fails() {
-        let mut forged = log(5);
-        forged[2].detail = "d-x".into();
-        let prev = forged[1].hash.clone();
-        rechain_unkeyed(&mut forged[2..], prev);
-        let (seq, why) = verify_chain(&forged, &key()).unwrap_err();
-        assert_eq!(seq, 3, "{why}");
-        // All of it rewritten: nothing is sealed by the key any more.
-        let mut all = log(3);
-        rechain_unkeyed(&mut all, GENESIS.to_string());
-        assert!(verify_chain(&all, &key())
-            .unwrap_err()
-            .1
-            .contains("no entry"));
-    }
-
-    #[test]
-    fn a_legacy_log_verifies_up_to_its_keyed_cut_over() {
-        let mut old: Vec<AuditEntry> = Vec::new();
-        for i in 0..3 {
-            let mut e = next_entry(&key(), old.last(), i, "cli", "doc.add", "x");
-            rehash_unkeyed(&mut e);
-            old.push(e);
-        }
-        let mut without = old.clone();
-        let e = next_entry(&key(), without.last(), 9, "cli", "doc.add", "y");
-        without.push(e);
-        assert_eq!(verify_chain(&without, &key()).unwrap_err().0, 4);
-        let e = next_entry(&key(), old.last(), 9, "cli", AUDIT_KEYED, "from here");
-        old.push(e);
-        assert_eq!(
-            verify_chain(&old, &key()),
-            Ok(ChainCheck {
-                entries: 4,
-                legacy: 3
-            })
-        );
-        // The keyed entry's seal covers the unkeyed ones before it.
-        let mut changed = old.clone();
-        changed[1].detail = "z".into();
-        rehash_unkeyed(&mut changed[1]);
-        changed[2].prev_hash = changed[1].hash.clone();
-        rehash_unkeyed(&mut changed[2]);
-        assert_eq!(verify_chain(&changed, &key()).unwrap_err().0, 4);
-    }
-
-    #[test]
-    fn issuance_details_read_back_with_and_without_names() {
-        let mut i = Issuance {
-            document_id: "d-1".into(),
-            recipient_id: "r-1".into(),
-            format: "txt".into(),
-            issued_at: 1,
-            path: None,
-            content_hash: "ab".into(),
-            recipient_name: Some("Ann \"Nan\" Holm as ) to".into()),
-        };
-        let d = parse_issuance_detail(&issuance_detail(&i)).unwrap();
-        assert_eq!(d.recipient_name, i.recipient_name);
-        assert_eq!(
-            (d.document_id.as_str(), d.recipient_id.as_str()),
-            ("d-1", "r-1")
-        );
-        assert_eq!((d.format.as_str(), d.content_hash.as_str()), ("txt", "ab"));
-        i.recipient_name = None;
-        let d = parse_issuance_detail(&issuance_detail(&i)).unwrap();
-        assert_eq!(d.recipient_name, None);
-        assert_eq!(d.content_hash, "ab");
-        assert_eq!(
-            parse_issuance_detail("d-1 to r-1 as txt (copy ab)")
-                .unwrap()
-                .format,
-            "txt"
-        );
-        assert_eq!(quoted("a\nb").lines().count(), 1);
-    }
+/// Every part of [`Store`], to call its methods.
+pub mod prelude {
+    pub use crate::{
+        AccountStore, AuditStore, Backend, DocumentStore, JobStore, RecipientStore, Store,
+        TraceStore,
+    };
 }

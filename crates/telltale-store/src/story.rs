@@ -12,8 +12,8 @@ use telltale_core::rules::RuleSet;
 use telltale_core::CodeParams;
 
 use crate::{
-    verify_chain, ApiToken, ChainKey, DocumentRecord, Issuance, Link, Recipient, Reservation, Role,
-    Session, Store, StoreError, Upsert, User,
+    verify_chain, ApiToken, AuditEntry, ChainKey, DocumentRecord, Issuance, JobRecord, Link,
+    Recipient, Reservation, Role, Session, Store, StoreError, TraceRecord, Upsert, User,
 };
 
 fn doc(id: &str, text: &str) -> DocumentRecord {
@@ -58,6 +58,8 @@ pub fn run(store: &mut dyn Store) {
         ["d-a", "d-b"]
     );
     assert_eq!(list[0].slots, a.template.slots.len());
+    assert_eq!(store.shingles("d-a").unwrap(), [1, 2, 3]);
+    assert!(store.shingles("nope").unwrap().is_empty());
     let cands = store.candidate_documents(&[3, 4, 9], 10).unwrap();
     assert_eq!(cands, vec![("d-b".to_string(), 2), ("d-a".to_string(), 1)]);
 
@@ -128,7 +130,21 @@ pub fn run(store: &mut dyn Store) {
             .is_err(),
         "one issuance per recipient and document"
     );
-    assert_eq!(store.documents().unwrap()[0].issued, 1);
+    // Copying a registry keeps an issuance as it was, without a new entry.
+    let entries = store.audit_log().unwrap().len();
+    let imported = Issuance {
+        issued_at: 1_600_000_000,
+        ..iss("r-2")
+    };
+    store.import_issuance(&imported).unwrap();
+    assert!(matches!(
+        store.import_issuance(&imported),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.issuances(Some("d-a")).unwrap()[1], imported);
+    assert_eq!(store.audit_log().unwrap().len(), entries);
+    assert_eq!(store.holders("d-a").unwrap(), ["r-1", "r-2"]);
+    assert_eq!(store.documents().unwrap()[0].issued, 2);
 
     // A template can be replaced until the first copy is issued.
     let mut b2 = b.clone();
@@ -243,7 +259,7 @@ pub fn run(store: &mut dyn Store) {
         .record_issuance(&key, &iss("r-3"), "story", &mut || Ok(()))
         .is_ok());
     assert_eq!(
-        store.issuances(Some("d-a")).unwrap()[1]
+        store.issuances(Some("d-a")).unwrap()[2]
             .recipient_name
             .as_deref(),
         Some("Name of r-3"),
@@ -413,4 +429,135 @@ pub fn run(store: &mut dyn Store) {
         ),
         "cleared"
     );
+
+    jobs(store);
+    imports(store, &key);
+}
+
+/// Background jobs: kept, read back, progress written only by their
+/// worker, and taken over when their worker has gone quiet.
+fn jobs(store: &mut dyn Store) {
+    let job = JobRecord {
+        id: 0,
+        owner: "ann".into(),
+        kind: "distribution".into(),
+        document: "d-a".into(),
+        request: Some(serde_json::json!({"to": ["r-1", "r-2"]})),
+        output: serde_json::json!([]),
+        worker: "w-1".into(),
+        heartbeat_at: 1000,
+        done: 0,
+        total: 2,
+        created_at: 1000,
+        finished_at: None,
+        error: None,
+    };
+    let id = store.put_job(&job).unwrap();
+    let second = store
+        .put_job(&JobRecord {
+            heartbeat_at: 1005,
+            ..job.clone()
+        })
+        .unwrap();
+    assert_ne!(id, second);
+    let mut stored = store.job(id).unwrap().unwrap();
+    assert_eq!(stored, JobRecord { id, ..job.clone() });
+    assert!(store.job(id + 1000).unwrap().is_none());
+
+    stored.done = 1;
+    stored.heartbeat_at = 1010;
+    stored.output = serde_json::json!(["sealed"]);
+    assert!(store.update_job(&stored).unwrap());
+    assert_eq!(store.job(id).unwrap().unwrap(), stored);
+    assert!(
+        !store
+            .update_job(&JobRecord {
+                worker: "w-9".into(),
+                ..stored.clone()
+            })
+            .unwrap(),
+        "only its worker writes a job's progress"
+    );
+
+    // Nothing quiet since 1005: the second job (alive at 1005) is not
+    // stale before 1005, nor the first (alive at 1010).
+    assert!(store.claim_stale_job("w-2", 1020, 1005).unwrap().is_none());
+    let taken = store.claim_stale_job("w-2", 1030, 1008).unwrap().unwrap();
+    assert_eq!(
+        (taken.id, taken.worker.as_str(), taken.heartbeat_at),
+        (second, "w-2", 1030)
+    );
+    assert!(store.claim_stale_job("w-3", 1030, 1008).unwrap().is_none());
+    let taken = store.claim_stale_job("w-3", 1040, 1020).unwrap().unwrap();
+    assert_eq!(
+        (taken.id, taken.done, taken.output.clone()),
+        (id, 1, serde_json::json!(["sealed"]))
+    );
+    assert!(
+        !store.update_job(&stored).unwrap(),
+        "the old worker has lost it"
+    );
+
+    let finished = JobRecord {
+        done: 2,
+        finished_at: Some(1050),
+        heartbeat_at: 1050,
+        error: Some("nobody left".into()),
+        ..taken
+    };
+    assert!(store.update_job(&finished).unwrap());
+    assert!(
+        store
+            .claim_stale_job("w-4", 5000, 5000)
+            .unwrap()
+            .map(|j| j.id)
+            == Some(second),
+        "a finished job is never taken over"
+    );
+    assert_eq!(store.forget_jobs(1050).unwrap(), 0);
+    assert_eq!(store.forget_jobs(1051).unwrap(), 1);
+    assert!(store.job(id).unwrap().is_none());
+    assert!(store.job(second).unwrap().is_some());
+}
+
+/// Copying a registry: traces under their own ids, and audit entries
+/// exactly as they were, only in order.
+fn imports(store: &mut dyn Store, key: &ChainKey) {
+    let trace = TraceRecord {
+        id: 900,
+        at: 1_600_000_000,
+        input_hash: "beef".into(),
+        input_bytes: 12,
+        result: serde_json::json!({"documents": []}),
+    };
+    store.import_trace(&trace).unwrap();
+    assert_eq!(store.trace(900).unwrap().unwrap(), trace);
+    assert!(matches!(
+        store.import_trace(&trace),
+        Err(StoreError::Conflict(_))
+    ));
+
+    let log = store.audit_log().unwrap();
+    let last = log.last().unwrap().clone();
+    let next = crate::next_entry(key, Some(&last), last.at + 1, "copy", "story.copy", "");
+    let skipped = AuditEntry {
+        seq: next.seq + 1,
+        ..next.clone()
+    };
+    assert!(matches!(
+        store.import_audit(&skipped),
+        Err(StoreError::Conflict(_))
+    ));
+    let forked = AuditEntry {
+        prev_hash: crate::GENESIS.into(),
+        ..next.clone()
+    };
+    assert!(matches!(
+        store.import_audit(&forked),
+        Err(StoreError::Conflict(_))
+    ));
+    store.import_audit(&next).unwrap();
+    assert_eq!(store.last_audit().unwrap().unwrap(), next);
+    let log = store.audit_log().unwrap();
+    assert_eq!(verify_chain(&log, key).map(|c| c.entries), Ok(log.len()));
 }
