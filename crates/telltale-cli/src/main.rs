@@ -15,13 +15,19 @@ use clap::{Args, Parser, Subcommand};
 /// reader does not notice. When text leaks, `telltale trace` finds the quoted
 /// passages and names the copy they came from — or says the evidence is not
 /// enough. The registry (key, documents, recipients, issuances, audit log)
-/// lives in $TELLTALE_HOME, or ./telltale-data, or --home.
+/// lives in $TELLTALE_HOME, or ./telltale-data, or --home; its records can
+/// instead be kept in PostgreSQL with --database.
 #[derive(Parser)]
 #[command(name = "telltale", version, about, long_about)]
 struct Cli {
     /// Registry directory (default: $TELLTALE_HOME, else ./telltale-data).
     #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
+    /// Keep the registry's records in this PostgreSQL database (a
+    /// postgres:// URL; default: $TELLTALE_DATABASE_URL, else SQLite in the
+    /// home). The key file stays in the home.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,6 +75,18 @@ enum Command {
     Backup {
         /// Where to write the backup: a new or empty directory.
         dir: PathBuf,
+    },
+    /// Copy the registry's records into an empty PostgreSQL database, and
+    /// verify the copy there as `audit verify` would.
+    ///
+    /// Everything that lasts is copied as it is, the audit log entry for
+    /// entry; sessions are not (users sign in again). The registry here
+    /// stays as it was; afterwards run the servers and commands with
+    /// --database URL (or TELLTALE_DATABASE_URL) and the same home.
+    MigrateStore {
+        /// The PostgreSQL database to copy into (postgres://...).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// People who sign in to the server, with their roles.
     #[command(subcommand)]
@@ -270,6 +288,11 @@ pub struct ServeArgs {
     /// each in a new directory; without it the server takes no backups.
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Take over a background job (a distribution) from another server
+    /// process on the same database once it has said nothing for this many
+    /// seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub job_quiet_secs: u64,
 }
 
 #[derive(Args)]
@@ -384,25 +407,26 @@ fn home(cli_home: Option<PathBuf>) -> PathBuf {
 
 fn main() {
     let cli = Cli::parse();
-    let home = home(cli.home);
+    let home = &commands::Place::new(home(cli.home), cli.database);
     let result = match cli.command {
         Command::Demo {
             recipients,
             quote_words,
             json,
         } => demo::run(recipients, quote_words, json),
-        Command::Init => commands::init(&home),
-        Command::Doc(c) => commands::doc(&home, c),
-        Command::Recipients(c) => commands::recipients(&home, c),
-        Command::Lists(c) => commands::lists(&home, c),
-        Command::Distribute(a) => commands::distribute(&home, a),
-        Command::Trace(a) => commands::trace(&home, a),
-        Command::Report(c) => commands::report(&home, c),
-        Command::Audit(c) => commands::audit(&home, c),
-        Command::Backup { dir } => commands::backup(&home, &dir),
-        Command::User(c) => commands::user(&home, c),
-        Command::Token(c) => commands::token(&home, c),
-        Command::Serve(a) => commands::serve(&home, a),
+        Command::Init => commands::init(home),
+        Command::Doc(c) => commands::doc(home, c),
+        Command::Recipients(c) => commands::recipients(home, c),
+        Command::Lists(c) => commands::lists(home, c),
+        Command::Distribute(a) => commands::distribute(home, a),
+        Command::Trace(a) => commands::trace(home, a),
+        Command::Report(c) => commands::report(home, c),
+        Command::Audit(c) => commands::audit(home, c),
+        Command::Backup { dir } => commands::backup(home, &dir),
+        Command::MigrateStore { to } => commands::migrate_store(home, &to),
+        Command::User(c) => commands::user(home, c),
+        Command::Token(c) => commands::token(home, c),
+        Command::Serve(a) => commands::serve(home, a),
     };
     if let Err(e) = result {
         let msg = format!("{e:#}").replace('\n', " ");

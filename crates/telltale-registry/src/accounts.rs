@@ -333,6 +333,45 @@ impl Registry {
         self.audit("token.revoke", id)
     }
 
+    /// The API tokens `who` may see: their own, or everyone's for an
+    /// admin.
+    pub fn api_tokens_for(&self, who: &User) -> Result<Vec<ApiToken>> {
+        Ok(self
+            .store
+            .api_tokens()?
+            .into_iter()
+            .filter(|t| who.role == Role::Admin || t.user == who.name)
+            .collect())
+    }
+
+    /// Revoke a token `who` may see (see [`Registry::api_tokens_for`]);
+    /// any other is `NotFound`, so that nobody learns another's token ids.
+    pub fn revoke_api_token_for(&mut self, who: &User, id: &str) -> Result<()> {
+        if !self.api_tokens_for(who)?.iter().any(|t| t.id == id) {
+            return Err(StoreError::NotFound(format!("API token {id}")).into());
+        }
+        self.revoke_api_token(id)
+    }
+
+    /// [`Registry::update_user`] asked by `who`, an admin: nobody removes
+    /// their own admin role or disables themself, so that an admin always
+    /// remains.
+    pub fn update_user_for(
+        &mut self,
+        who: &User,
+        name: &str,
+        role: Option<Role>,
+        password: Option<&str>,
+        disabled: Option<bool>,
+    ) -> Result<User> {
+        if name == who.name && (role.is_some_and(|r| r != Role::Admin) || disabled == Some(true)) {
+            return Err(RegistryError::Invalid(
+                "you cannot remove your own admin role or disable yourself".into(),
+            ));
+        }
+        self.update_user(name, role, password, disabled)
+    }
+
     /// Give each recipient, who must already hold a copy, a new personal
     /// link to it. Returns each link with its secret, shown once.
     pub fn create_links(

@@ -7,13 +7,16 @@
 //! copy of every other file the home declares ([`crate::HOME_FILES`]). The
 //! backup directory is a registry home: it is checked with the same checks
 //! as `audit verify` before the backup is reported done, and restoring is
-//! copying it back as the home.
+//! copying it back as the home. A registry whose database is elsewhere
+//! (PostgreSQL) is backed up the same way, its records copied into the
+//! backup's SQLite file; `migrate-store` takes them back.
 
 use std::path::{Path, PathBuf};
 
-use telltale_store_sqlite::SqliteStore;
+use telltale_store::Backend;
+use telltale_store_sqlite::{SqliteBackend, SqliteStore};
 
-use crate::{files, Registry, RegistryError, Result, DB_FILE, HOME_FILES, KEY_FILE};
+use crate::{files, Location, Registry, RegistryError, Result, DB_FILE, HOME_FILES, KEY_FILE};
 
 /// What a backup wrote, and what its verification found.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -70,7 +73,13 @@ impl Registry {
             written.push((name, bytes.len() as u64));
         }
         let db = dir.join(DB_FILE);
-        SqliteStore::open(&self.home.join(DB_FILE))?.snapshot(&db)?;
+        if self.embedded {
+            SqliteStore::open(&self.home.join(DB_FILE))?.snapshot(&db)?;
+        } else {
+            // Another database: its records copied into SQLite, in one
+            // read transaction of its own (see `migrate`).
+            self.copy_records(&SqliteBackend::new(&db))?;
+        }
         written.push((
             DB_FILE.to_string(),
             std::fs::metadata(&db)
@@ -80,8 +89,11 @@ impl Registry {
         sync_dir(dir)?;
 
         let (audit_entries, issuances) = {
-            let store = SqliteStore::open_existing(&db)?;
-            let copy = Registry::with(dir, Box::new(store), self.key.clone());
+            let copy = Registry::with(
+                &Location::embedded(dir),
+                SqliteBackend::new(&db).connect(false)?,
+                self.key.clone(),
+            );
             let entries = copy.verify_audit()?.map_err(|(seq, why)| {
                 RegistryError::Invalid(format!(
                     "the backup in {} does not verify: entry {seq} {why}",

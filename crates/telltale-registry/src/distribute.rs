@@ -108,7 +108,7 @@ impl Registry {
 
     /// Each recipient with their name now, the name their copy is issued
     /// under; `NotFound` for any unknown one.
-    fn names_of(&self, recipients: &[String]) -> Result<Vec<(String, String)>> {
+    pub(crate) fn names_of(&self, recipients: &[String]) -> Result<Vec<(String, String)>> {
         recipients
             .iter()
             .map(|r| match self.store.recipient(r)? {

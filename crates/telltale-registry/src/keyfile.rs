@@ -34,7 +34,7 @@ enum KeyFile {
 /// Hex digits to bytes. Works on bytes, not string slices: a damaged
 /// file may hold any characters, and slicing text between the two halves
 /// of a multi-byte character would panic.
-fn unhex(s: &str) -> Result<Vec<u8>, RegistryError> {
+pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, RegistryError> {
     let damaged = || RegistryError::Key("the key file is damaged".into());
     let digit = |b: u8| (b as char).to_digit(16).ok_or_else(damaged);
     let bytes = s.as_bytes();

@@ -13,12 +13,20 @@
 //!   audit.head     the audit log's last entry, sealed (see `integrity`)
 //! ```
 //!
+//! The database can instead be elsewhere, behind any [`Backend`] (a
+//! PostgreSQL server shared by several server processes): a [`Location`]
+//! names the home and the database. The key file and the audit head stay
+//! in a home beside each process, never in the database.
+//!
 //! This file holds [`Registry`] itself: opening and creating a home, and the
 //! audit helpers every operation writes through. The operations live in
 //! their own modules, each an `impl Registry` block: `documents`,
 //! `recipients`, `copies` (how a copy is made), `distribute`, `trace`,
 //! `evidence` (the signed report an inquiry files; its seal in `seal`),
-//! `accounts`, `integrity` and `backup`.
+//! `accounts`, `integrity`, `backup`, `migrate` (a registry copied to
+//! another database), `jobs` (background work any process can finish) and
+//! `listings` (what callers list). The CLI and the server call these
+//! methods, never the store: [`Registry::store`] is for tests and tools.
 
 // A library answers bad input with an error, never a panic.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -36,19 +44,24 @@ mod gates;
 pub use gates::GateProgress;
 mod import;
 pub mod integrity;
+pub mod jobs;
 pub mod keyfile;
+mod listings;
+mod migrate;
 mod recipients;
 pub mod report;
 pub mod seal;
 mod trace;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use telltale_core::SecretKey;
+pub use telltale_store::Backend;
 use telltale_store::{ChainKey, Store, StoreError};
-pub use telltale_store::{Link, Role, User};
-use telltale_store_sqlite::SqliteStore;
+pub use telltale_store::{JobRecord, Link, Role, User};
+use telltale_store_sqlite::SqliteBackend;
 use thiserror::Error;
 
 pub use backup::BackupSummary;
@@ -58,6 +71,9 @@ pub use distribute::DistributeReport;
 pub use evidence::{RegistryState, StoredTrace};
 pub use import::{is_unprintable, parse_recipients_csv, ParsedCsv};
 pub use integrity::{Verification, HEAD_FILE};
+pub use jobs::{DistributionRequest, MadeLink};
+pub use listings::Audience;
+pub use migrate::MigrateSummary;
 pub use recipients::ImportReport;
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
 
@@ -140,9 +156,59 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Where a registry is: its home (the key file and the audit head) and
+/// its database.
+#[derive(Clone)]
+pub struct Location {
+    home: PathBuf,
+    database: Arc<dyn Backend>,
+    /// The database is SQLite's `registry.db` in the home.
+    embedded: bool,
+}
+
+impl Location {
+    /// The default: the home, with SQLite's `registry.db` in it.
+    pub fn embedded(home: &Path) -> Location {
+        Location {
+            home: home.to_path_buf(),
+            database: Arc::new(SqliteBackend::new(home.join(DB_FILE))),
+            embedded: true,
+        }
+    }
+
+    /// The home, with the database behind `database`.
+    pub fn new(home: &Path, database: Arc<dyn Backend>) -> Location {
+        Location {
+            home: home.to_path_buf(),
+            database,
+            embedded: false,
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Where the registry is.
+    pub fn location(&self) -> Location {
+        Location {
+            home: self.home.clone(),
+            database: self.database.clone(),
+            embedded: self.embedded,
+        }
+    }
+
+    /// Where the database is, for messages.
+    pub fn describe_database(&self) -> String {
+        self.database.describe()
+    }
+}
+
 /// An open registry.
 pub struct Registry {
     home: PathBuf,
+    database: Arc<dyn Backend>,
+    embedded: bool,
     store: Box<dyn Store + Send>,
     key: SecretKey,
     /// Seals the audit log (derived from `key`).
@@ -160,16 +226,28 @@ pub struct Registry {
 impl Registry {
     /// Create a registry in `home` with a new secret key.
     pub fn init(home: &Path, passphrase: Option<&str>) -> Result<Registry> {
+        Registry::init_at(&Location::embedded(home), passphrase)
+    }
+
+    /// Create a registry with a new secret key in `at`'s home, and its
+    /// records in `at`'s database, which must hold no registry yet.
+    pub fn init_at(at: &Location, passphrase: Option<&str>) -> Result<Registry> {
+        let home = at.home();
         let key_path = home.join(KEY_FILE);
-        let db_path = home.join(DB_FILE);
-        if key_path.exists() || db_path.exists() {
+        if key_path.exists() || (at.embedded && home.join(DB_FILE).exists()) {
             return Err(RegistryError::Exists(home.to_path_buf()));
         }
         files::create_private_dir(home)?;
         let warnings = tighten_home(home)?;
+        let store = at.database.connect(true)?;
+        if store.meta(integrity::FINGERPRINT)?.is_some() || store.last_audit()?.is_some() {
+            return Err(RegistryError::Invalid(format!(
+                "there is already a registry in the database {}",
+                at.describe_database()
+            )));
+        }
         let key = keyfile::create(&key_path, passphrase)?;
-        let store = SqliteStore::open(&db_path)?;
-        let mut r = Registry::with(home, Box::new(store), key);
+        let mut r = Registry::with(at, store, key);
         r.warnings = warnings;
         let fingerprint = r.key.fingerprint();
         r.audited(&mut |s, chain, actor| {
@@ -188,9 +266,16 @@ impl Registry {
 
     /// Open the registry in `home`.
     pub fn open(home: &Path, passphrase: Option<&str>) -> Result<Registry> {
+        Registry::open_at(&Location::embedded(home), passphrase)
+    }
+
+    /// Open the registry whose key is in `at`'s home and whose records are
+    /// in `at`'s database.
+    pub fn open_at(at: &Location, passphrase: Option<&str>) -> Result<Registry> {
+        let home = at.home();
         let key_path = home.join(KEY_FILE);
-        let db_path = home.join(DB_FILE);
-        if !key_path.exists() || !db_path.exists() {
+        if at.embedded {
+            let db_path = home.join(DB_FILE);
             if key_path.exists() != db_path.exists() {
                 return Err(RegistryError::Invalid(format!(
                     "the registry in {} is incomplete: {} is missing",
@@ -198,14 +283,16 @@ impl Registry {
                     if key_path.exists() { DB_FILE } else { KEY_FILE }
                 )));
             }
+        }
+        if !key_path.exists() {
             return Err(RegistryError::Missing(home.to_path_buf()));
         }
         let warnings = tighten_home(home)?;
         let key = keyfile::load(&key_path, passphrase)?;
         // Never a new registry beside an existing key: an empty database
         // is refused, not started afresh.
-        let store = SqliteStore::open_existing(&db_path)?;
-        let mut r = Registry::with(home, Box::new(store), key);
+        let store = at.database.connect(false)?;
+        let mut r = Registry::with(at, store, key);
         r.warnings = warnings;
         let fingerprint = r.key.fingerprint();
         let expected = match r.store.meta(integrity::FINGERPRINT)? {
@@ -234,9 +321,11 @@ impl Registry {
         Ok(r)
     }
 
-    fn with(home: &Path, store: Box<dyn Store + Send>, key: SecretKey) -> Registry {
+    fn with(at: &Location, store: Box<dyn Store + Send>, key: SecretKey) -> Registry {
         Registry {
-            home: home.to_path_buf(),
+            home: at.home.clone(),
+            database: at.database.clone(),
+            embedded: at.embedded,
             store,
             chain: ChainKey::derive(&key),
             key,
@@ -255,14 +344,17 @@ impl Registry {
 
     /// A second handle on the same registry, with its own database
     /// connection and the key already loaded (no passphrase needed), so
-    /// that a server can work on several requests at once. SQLite's WAL
-    /// lets the handles read side by side; writes take turns, and the audit
-    /// chain is extended inside each write's own transaction.
+    /// that a server can work on several requests at once. The handles
+    /// read side by side (SQLite's WAL, PostgreSQL's snapshots); writes
+    /// take turns under the store's write lock, and the audit chain is
+    /// extended inside each write's own transaction.
     pub fn reopen(&self) -> Result<Registry> {
-        let store = SqliteStore::open_existing(&self.home.join(DB_FILE))?;
+        let store = self.database.connect(false)?;
         Ok(Registry {
             home: self.home.clone(),
-            store: Box::new(store),
+            database: self.database.clone(),
+            embedded: self.embedded,
+            store,
             key: self.key.clone(),
             chain: self.chain.clone(),
             actor: self.actor.clone(),
@@ -288,6 +380,8 @@ impl Registry {
         &self.home
     }
 
+    /// The store itself, read-only, for tests and tools; the CLI and the
+    /// server go through the registry's methods.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }

@@ -14,12 +14,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use telltale_core::{Class, Layer};
 use telltale_registry::accounts::LinkRefusal;
-use telltale_registry::Role;
+use telltale_registry::{Audience, Role};
 use telltale_store::Recipient;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{require, Caller};
-use crate::{ops, params, App, Failure};
+use crate::{jobs, ops, params, App, Failure};
 
 type ApiResult = Result<Response, Failure>;
 
@@ -144,7 +144,7 @@ pub struct NewDocument {
 #[utoipa::path(get, path = "/api/documents", responses((status = 200, description = "documents"), (status = 403, description = "not an author")))]
 async fn list_documents(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
-    let docs = app.run(c.actor(), |r| Ok(r.store().documents()?)).await?;
+    let docs = app.run(c.actor(), |r| r.documents()).await?;
     j(json!(docs))
 }
 
@@ -241,12 +241,12 @@ async fn get_document(
     let (d, issued, est, n) = app
         .run(c.actor(), move |r| {
             let d = r.document(&id)?;
-            let issued = r.store().issuances(Some(&id))?.len();
+            let issued = r.issuances(Some(&id))?.len();
             let n = asked
                 .unwrap_or(if issued > 0 {
                     issued
                 } else {
-                    r.store().recipients()?.len()
+                    r.recipients()?.len()
                 })
                 .clamp(2, params::MAX_ESTIMATE_RECIPIENTS);
             let est = r.estimate_quote(&d, n, 1e-3)?;
@@ -395,23 +395,29 @@ async fn distribute(
         return Err(Failure::bad("expires_days must be from 1 to 3650"));
     }
     let id2 = id.clone();
-    let (all, list, to) = (b.all, b.list.clone(), b.recipients.clone());
+    let audience = if b.all {
+        Audience::Everyone
+    } else if let Some(l) = b.list.clone() {
+        Audience::List(l)
+    } else {
+        Audience::These(b.recipients.clone())
+    };
     let who = app
         .run(c.actor(), move |r| {
             r.document(&id2)?;
-            ops::resolve_recipients(r, all, list.as_deref(), &to)
+            r.audience(&audience)
         })
         .await?;
-    let job =
-        ops::start_distribution(&app, &c, id, who, b.links.unwrap_or(true), b.expires_days).await?;
-    Ok((StatusCode::ACCEPTED, Json(ops::job(&app, &c, job)?)).into_response())
+    let job = jobs::start_distribution(&app, &c, id, who, b.links.unwrap_or(true), b.expires_days)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(jobs::job(&app, &c, job).await?)).into_response())
 }
 
 /// A distribution's progress; when finished, the links made (shown to its author only).
-#[utoipa::path(get, path = "/api/jobs/{id}", params(("id" = u64, Path)), responses((status = 200, body = crate::Job), (status = 404, description = "no such job of yours")))]
-async fn get_job(State(app): State<App>, h: HeaderMap, Path(id): Path<u64>) -> ApiResult {
+#[utoipa::path(get, path = "/api/jobs/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::Job), (status = 404, description = "no such job of yours")))]
+async fn get_job(State(app): State<App>, h: HeaderMap, Path(id): Path<i64>) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
-    Ok(Json(ops::job(&app, &c, id)?).into_response())
+    Ok(Json(jobs::job(&app, &c, id).await?).into_response())
 }
 
 /// Why a zip of copies could not be made.
@@ -451,7 +457,7 @@ impl From<ZipFailure> for Failure {
 pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Failure> {
     app.run_with(c.actor(), move |r| {
         use std::io::Write;
-        let issued = r.store().issuances(Some(&id))?;
+        let issued = r.issuances(Some(&id))?;
         if issued.is_empty() {
             r.document(&id)?;
             return Err(ZipFailure::NoneIssued(id));
@@ -504,7 +510,7 @@ async fn list_links(State(app): State<App>, h: HeaderMap, Path(id): Path<String>
     let links = app
         .run(c.actor(), move |r| {
             r.document(&id)?;
-            Ok(r.store().links(Some(&id))?)
+            r.links(Some(&id))
         })
         .await?;
     j(json!(links.iter().map(|l| json!({"id": l.id, "recipient": l.recipient_id, "created_at": l.created_at, "expires_at": l.expires_at, "revoked": l.revoked, "views": l.views})).collect::<Vec<_>>()))
@@ -523,9 +529,7 @@ async fn revoke_link(State(app): State<App>, h: HeaderMap, Path(id): Path<String
 #[utoipa::path(get, path = "/api/recipients", responses((status = 200, description = "recipients")))]
 async fn list_recipients(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
-    j(json!(
-        app.run(c.actor(), |r| Ok(r.store().recipients()?)).await?
-    ))
+    j(json!(app.run(c.actor(), |r| r.recipients()).await?))
 }
 
 /// Add recipients: a CSV body (`text/csv`, header id,name[,email]; bad rows are listed, good ones kept) or a JSON array of {id, name, email} (author).
@@ -578,7 +582,7 @@ pub struct NewList {
 #[utoipa::path(get, path = "/api/lists", responses((status = 200, description = "lists with member counts")))]
 async fn list_lists(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
-    let lists = app.run(c.actor(), |r| Ok(r.store().lists()?)).await?;
+    let lists = app.run(c.actor(), |r| r.lists()).await?;
     j(json!(lists
         .iter()
         .map(|(n, k)| json!({"name": n, "members": k}))
@@ -650,9 +654,7 @@ async fn trace_file(
 #[utoipa::path(get, path = "/api/traces", responses((status = 200, description = "traces")))]
 async fn list_traces(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Investigator]).await?;
-    j(json!(
-        app.run(c.actor(), |r| Ok(r.store().traces()?)).await?
-    ))
+    j(json!(app.run(c.actor(), |r| r.traces()).await?))
 }
 
 /// One trace with its input (investigator). Its evidence report is at /traces/{id}/report.
@@ -670,9 +672,7 @@ async fn get_trace(State(app): State<App>, h: HeaderMap, Path(id): Path<i64>) ->
 async fn audit(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Admin, Role::Investigator]).await?;
     let (log, ok) = app
-        .run(c.actor(), |r| {
-            Ok((r.store().audit_log()?, r.verify_audit()?))
-        })
+        .run(c.actor(), |r| Ok((r.audit_log()?, r.verify_audit()?)))
         .await?;
     let verified = match ok {
         Ok(n) => json!({"intact": true, "entries": n}),
@@ -733,7 +733,7 @@ async fn backup(State(app): State<App>, h: HeaderMap) -> ApiResult {
 #[utoipa::path(get, path = "/api/users", responses((status = 200, description = "users")))]
 async fn list_users(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &[Role::Admin]).await?;
-    let users = app.run(c.actor(), |r| Ok(r.store().users()?)).await?;
+    let users = app.run(c.actor(), |r| r.users()).await?;
     j(json!(users.iter().map(|u| json!({"name": u.name, "role": u.role, "created_at": u.created_at, "disabled": u.disabled})).collect::<Vec<_>>()))
 }
 
@@ -758,14 +758,10 @@ async fn update_user(
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Admin]).await?;
     let ro = b.role.as_deref().map(role).transpose()?;
-    if name == c.user.name && (ro.is_some_and(|r| r != Role::Admin) || b.disabled == Some(true)) {
-        return Err(Failure::bad(
-            "you cannot remove your own admin role or disable yourself",
-        ));
-    }
+    let me = c.user.clone();
     let u = app
         .run(c.actor(), move |r| {
-            r.update_user(&name, ro, b.password.as_deref(), b.disabled)
+            r.update_user_for(&me, &name, ro, b.password.as_deref(), b.disabled)
         })
         .await?;
     j(json!({"name": u.name, "role": u.role, "disabled": u.disabled}))
@@ -781,8 +777,8 @@ pub struct NewToken {
 async fn list_tokens(State(app): State<App>, h: HeaderMap) -> ApiResult {
     let c = who(&app, &h, &Role::ALL).await?;
     let me = c.user.clone();
-    let ts = app.run(c.actor(), |r| Ok(r.store().api_tokens()?)).await?;
-    j(json!(ts.iter().filter(|t| me.role == Role::Admin || t.user == me.name)
+    let ts = app.run(c.actor(), move |r| r.api_tokens_for(&me)).await?;
+    j(json!(ts.iter()
         .map(|t| json!({"id": t.id, "user": t.user, "label": t.label, "created_at": t.created_at, "revoked": t.revoked})).collect::<Vec<_>>()))
 }
 
@@ -803,18 +799,8 @@ async fn revoke_token(State(app): State<App>, h: HeaderMap, Path(id): Path<Strin
     let c = who(&app, &h, &Role::ALL).await?;
     let me = c.user.clone();
     let id2 = id.clone();
-    app.run(c.actor(), move |r| {
-        match r
-            .store()
-            .api_tokens()?
-            .into_iter()
-            .find(|t| t.id == id2 && (me.role == Role::Admin || t.user == me.name))
-        {
-            Some(t) => r.revoke_api_token(&t.id),
-            None => Err(telltale_store::StoreError::NotFound(format!("API token {id2}")).into()),
-        }
-    })
-    .await?;
+    app.run(c.actor(), move |r| r.revoke_api_token_for(&me, &id2))
+        .await?;
     j(json!({"revoked": id}))
 }
 

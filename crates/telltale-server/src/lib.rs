@@ -31,6 +31,7 @@ mod api;
 mod auth;
 mod guard;
 mod headers;
+mod jobs;
 mod listener;
 mod logs;
 mod ops;
@@ -38,7 +39,6 @@ mod pages;
 mod params;
 mod view;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -83,6 +83,9 @@ pub struct Config {
     /// directory named by its time); without it, backups are refused.
     /// Chosen by whoever starts the server, never by a request.
     pub backup_dir: Option<std::path::PathBuf>,
+    /// A background job whose process has said nothing for this long is
+    /// taken over by another process on the same database.
+    pub job_quiet: Duration,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             max_uploads: 4,
             max_connections: 256,
             backup_dir: None,
+            job_quiet: Duration::from_secs(60),
         }
     }
 }
@@ -130,14 +134,8 @@ pub enum JobKind {
 /// progress bar.
 #[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct Job {
-    pub id: u64,
+    pub id: i64,
     pub kind: JobKind,
-    #[serde(skip)]
-    owner: String,
-    /// When it finished; finished jobs (and the link secrets they hold)
-    /// are forgotten an hour later.
-    #[serde(skip)]
-    finished_at: Option<std::time::Instant>,
     /// The document distributed; for a registration, the new document's
     /// id once it is registered (empty until then).
     pub document: String,
@@ -145,7 +143,8 @@ pub struct Job {
     pub total: usize,
     pub finished: bool,
     pub error: Option<String>,
-    /// The reading-room links made, shown once to the author who started the job.
+    /// The reading-room links made, shown to the author who started the
+    /// job until it is forgotten, an hour after it finished.
     pub links: Vec<JobLink>,
 }
 
@@ -164,8 +163,8 @@ pub(crate) struct Inner {
     config: Config,
     /// Slots for uploads in progress (see `guard.rs`).
     uploads: Arc<tokio::sync::Semaphore>,
-    jobs: Mutex<HashMap<u64, Job>>,
-    next_job: Mutex<u64>,
+    /// This process, as the worker of the jobs it runs.
+    worker: String,
 }
 
 /// The shared state of every handler.
@@ -192,14 +191,18 @@ impl App {
             registries,
             next: std::sync::atomic::AtomicUsize::new(0),
             uploads: guard::upload_slots(config.max_uploads),
-            jobs: Mutex::new(HashMap::new()),
-            next_job: Mutex::new(1),
+            worker: worker_id(),
             config,
         }))
     }
 
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// This process, as the worker of the jobs it runs.
+    pub fn worker(&self) -> &str {
+        &self.0.worker
     }
 
     /// Run `f` on the registry on a blocking thread, as `actor`.
@@ -256,6 +259,15 @@ impl App {
     }
 }
 
+/// A name for this process among those on the database: its process id
+/// and a random part (process ids repeat across machines and restarts).
+fn worker_id() -> String {
+    let mut b = [0u8; 6];
+    let _ = getrandom::fill(&mut b);
+    let random: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{random}", std::process::id())
+}
+
 /// Raises a work's cancel flag when the request that waits for it is
 /// dropped.
 struct CancelOnDrop(Arc<AtomicBool>);
@@ -308,7 +320,13 @@ pub async fn serve(
     eprintln!("telltale: serving on http://{local} (Ctrl-C stops)");
     // `tap_io` only so that axum hands the handlers the client's address.
     let listener = LimitedListener::new(listener, config.max_connections).tap_io(|_| {});
-    let app = router(App::new(registry, config));
+    // Opening the further handles may block (a database's driver runs its
+    // own runtime), which an async thread must not.
+    let app = tokio::task::spawn_blocking(move || App::new(registry, config))
+        .await
+        .map_err(|e| std::io::Error::other(format!("opening the registry's handles: {e}")))?;
+    tokio::spawn(jobs::watch_stale_jobs(app.clone()));
+    let app = router(app);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

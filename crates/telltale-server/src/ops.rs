@@ -1,6 +1,6 @@
-//! What the pages and the API both do: read uploaded text, register a
-//! document, run a distribution in the background, trace a leak and gather
-//! what its result page shows.
+//! What the pages and the API both do: read uploaded text, check it can
+//! be registered, trace a leak and gather what its result page shows.
+//! (Background jobs are in `jobs`.)
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use telltale_registry::{DocumentReport, Registry, TraceReport, MAX_INPUT_BYTES};
 
 use crate::auth::Caller;
 use crate::view::EvidenceView;
-use crate::{App, Failure, Job, JobKind, JobLink};
+use crate::{App, Failure};
 
 /// A multipart form: text fields, and uploaded files with their names.
 #[derive(Default)]
@@ -202,7 +202,7 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
 
 /// Refuse text that cannot be read, with the same one-line reasons however
 /// it arrives, before any work starts.
-fn check_readable(format: TextFormat, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn check_readable(format: TextFormat, bytes: &[u8]) -> Result<(), Failure> {
     if matches!(format, TextFormat::Txt | TextFormat::Md) {
         decode("the text", bytes)?;
     }
@@ -222,203 +222,6 @@ pub async fn register(
         r.add_document_file(&bytes, format, title.as_deref(), profile)
     })
     .await
-}
-
-/// Who a distribution goes to: everyone, a list, or named recipients.
-pub fn resolve_recipients(
-    r: &Registry,
-    all: bool,
-    list: Option<&str>,
-    to: &[String],
-) -> telltale_registry::Result<Vec<String>> {
-    let who: Vec<String> = if all {
-        r.store().recipients()?.into_iter().map(|x| x.id).collect()
-    } else if let Some(l) = list {
-        r.list_members(l)?
-    } else {
-        to.to_vec()
-    };
-    if who.is_empty() {
-        return Err(telltale_registry::RegistryError::Invalid(
-            "there is nobody to send copies to: choose recipients, a list, or everyone (import recipients first)".into(),
-        ));
-    }
-    Ok(who)
-}
-
-/// Record a new job of `c`'s, forgetting jobs finished over an hour ago.
-/// Returns its id.
-fn new_job(
-    app: &App,
-    c: &Caller,
-    kind: JobKind,
-    document: String,
-    total: usize,
-) -> Result<u64, Failure> {
-    let id = {
-        let mut n = app
-            .0
-            .next_job
-            .lock()
-            .map_err(|_| Failure::internal("job lock"))?;
-        *n += 1;
-        *n
-    };
-    let job = Job {
-        id,
-        kind,
-        owner: c.user.name.clone(),
-        document,
-        total,
-        ..Job::default()
-    };
-    let mut jobs = app
-        .0
-        .jobs
-        .lock()
-        .map_err(|_| Failure::internal("job lock"))?;
-    jobs.retain(|_, j| {
-        j.finished_at
-            .is_none_or(|t| t.elapsed() < std::time::Duration::from_secs(3600))
-    });
-    jobs.insert(id, job);
-    Ok(id)
-}
-
-/// Change job `id`, if it is still known.
-fn update_job(app: &App, id: u64, f: impl FnOnce(&mut Job)) {
-    if let Ok(mut jobs) = app.0.jobs.lock() {
-        if let Some(j) = jobs.get_mut(&id) {
-            f(j);
-        }
-    }
-}
-
-/// Mark job `id` finished, with its error if it failed.
-fn finish_job(app: &App, id: u64, error: Option<String>) {
-    update_job(app, id, |j| {
-        j.finished = true;
-        j.finished_at = Some(std::time::Instant::now());
-        j.error = error;
-    });
-}
-
-/// Register a document in the background, reporting the language model's
-/// progress through the sentences: a long document takes a while, and a
-/// browser's request should not hang on it. Input that cannot be read is
-/// refused at once, before a job starts. Returns the job's id.
-pub async fn start_registration(
-    app: &App,
-    c: &Caller,
-    bytes: Vec<u8>,
-    format: TextFormat,
-    title: Option<String>,
-    profile: Profile,
-) -> Result<u64, Failure> {
-    check_readable(format, &bytes)?;
-    let id = new_job(app, c, JobKind::Registration, String::new(), 0)?;
-    let app2 = app.clone();
-    let actor = c.actor();
-    tokio::spawn(async move {
-        let progress_app = app2.clone();
-        let res = app2
-            .run(actor, move |r| {
-                r.set_gate_progress(Some(std::sync::Arc::new(move |done, total| {
-                    update_job(&progress_app, id, |j| {
-                        j.done = done;
-                        j.total = total;
-                    });
-                })));
-                let added = r.add_document_file(&bytes, format, title.as_deref(), profile);
-                r.set_gate_progress(None);
-                added
-            })
-            .await;
-        match res {
-            Ok(d) => {
-                update_job(&app2, id, |j| j.document = d.id);
-                finish_job(&app2, id, None);
-            }
-            Err(f) => finish_job(&app2, id, Some(f.message)),
-        }
-    });
-    Ok(id)
-}
-
-/// Issue copies and make reading-room links in the background, in batches
-/// so that other requests are served in between. Returns the job's id.
-pub async fn start_distribution(
-    app: &App,
-    c: &Caller,
-    doc: String,
-    who: Vec<String>,
-    links: bool,
-    expires_days: Option<u32>,
-) -> Result<u64, Failure> {
-    let id = new_job(app, c, JobKind::Distribution, doc.clone(), who.len())?;
-    let app2 = app.clone();
-    let actor = c.actor();
-    tokio::spawn(async move {
-        let base = app2.config().base_url.trim_end_matches('/').to_string();
-        let expires = expires_days.map(|d| telltale_registry::now() + i64::from(d) * 86_400);
-        let mut failed = None;
-        let mut made = Vec::new();
-        for chunk in who.chunks(25) {
-            let chunk = chunk.to_vec();
-            let d = doc.clone();
-            let res = app2
-                .run(actor.clone(), move |r| {
-                    r.issue(&d, &chunk, &mut |_, _| {})?;
-                    let names: HashMap<String, String> = r
-                        .store()
-                        .recipients()?
-                        .into_iter()
-                        .filter(|x| chunk.contains(&x.id))
-                        .map(|x| (x.id, x.name))
-                        .collect();
-                    let ls = if links {
-                        r.create_links(&d, &chunk, expires)?
-                    } else {
-                        Vec::new()
-                    };
-                    Ok((chunk.len(), ls, names))
-                })
-                .await;
-            match res {
-                Ok((n, ls, names)) => {
-                    for (l, secret) in ls {
-                        made.push(JobLink {
-                            name: names.get(&l.recipient_id).cloned().unwrap_or_default(),
-                            recipient: l.recipient_id,
-                            link: l.id,
-                            url: format!("{base}/r/{secret}"),
-                        });
-                    }
-                    update_job(&app2, id, |j| j.done += n);
-                }
-                Err(f) => {
-                    failed = Some(f.message);
-                    break;
-                }
-            }
-        }
-        update_job(&app2, id, |j| j.links = made);
-        finish_job(&app2, id, failed);
-    });
-    Ok(id)
-}
-
-/// A job, if it is the caller's.
-pub fn job(app: &App, c: &Caller, id: u64) -> Result<Job, Failure> {
-    let jobs = app
-        .0
-        .jobs
-        .lock()
-        .map_err(|_| Failure::internal("job lock"))?;
-    match jobs.get(&id) {
-        Some(j) if j.owner == c.user.name => Ok(j.clone()),
-        _ => Err(Failure::not_found(format!("job {id} not found"))),
-    }
 }
 
 /// A finished trace with everything its page shows.

@@ -141,6 +141,28 @@ pub(crate) fn guard_problems(conn: &Connection) -> Result<Vec<String>> {
     Ok(problems)
 }
 
+/// Append an entry exactly as given, if it follows the last one.
+pub(crate) fn import_audit(conn: &mut Connection, e: &AuditEntry) -> Result<()> {
+    let tx = begin(conn, TransactionBehavior::Immediate)?;
+    let last = last_entry(&tx)?;
+    let (seq, prev) = last
+        .as_ref()
+        .map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
+    if e.seq != seq || e.prev_hash != prev {
+        return Err(StoreError::Conflict(format!(
+            "audit entry {} does not follow the log's last entry ({})",
+            e.seq,
+            seq - 1
+        )));
+    }
+    tx.execute(
+        "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
+    )
+    .map_err(db)?;
+    tx.commit()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,26 +199,4 @@ mod tests {
         assert!(problems[0].contains("audit_no_update") && problems[0].contains("missing"));
         assert!(problems[1].contains("audit_no_delete") && problems[1].contains("altered"));
     }
-}
-
-/// Append an entry exactly as given, if it follows the last one.
-pub(crate) fn import_audit(conn: &mut Connection, e: &AuditEntry) -> Result<()> {
-    let tx = begin(conn, TransactionBehavior::Immediate)?;
-    let last = last_entry(&tx)?;
-    let (seq, prev) = last
-        .as_ref()
-        .map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
-    if e.seq != seq || e.prev_hash != prev {
-        return Err(StoreError::Conflict(format!(
-            "audit entry {} does not follow the log's last entry ({})",
-            e.seq,
-            seq - 1
-        )));
-    }
-    tx.execute(
-        "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],
-    )
-    .map_err(db)?;
-    tx.commit()
 }

@@ -8,14 +8,22 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use telltale_registry::Registry;
 
-use super::{open, passphrase, print_json, warn};
+use super::{open, passphrase, print_json, warn, Place};
 use crate::printable::printable;
 use crate::{AuditCommand, ServeArgs, TokenCommand, UserCommand};
 
-pub fn init(home: &Path) -> Result<()> {
-    let r = Registry::init(home, passphrase().as_deref())?;
+pub fn init(at: &Place) -> Result<()> {
+    let location = at.location()?;
+    let r = Registry::init_at(&location, passphrase().as_deref())?;
     warn(&r);
+    let home = at.home();
     println!("created a registry in {}", home.display());
+    if at.database.is_some() {
+        println!(
+            "its records are in {}",
+            printable(&location.describe_database())
+        );
+    }
     println!(
         "secret key: {} (fingerprint {}){}",
         home.join(telltale_registry::KEY_FILE).display(),
@@ -30,7 +38,7 @@ pub fn init(home: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn backup(home: &Path, dir: &Path) -> Result<()> {
+pub fn backup(home: &Place, dir: &Path) -> Result<()> {
     let mut r = open(home)?;
     let b = r.backup(dir)?;
     for (name, bytes) in &b.files {
@@ -42,18 +50,45 @@ pub fn backup(home: &Path, dir: &Path) -> Result<()> {
         b.issuances,
         b.audit_entries
     );
-    println!(
-        "restore: stop the server, copy {} as the registry home, then run `telltale --home DIR audit verify`",
-        printable(&b.dir.display().to_string())
-    );
+    if home.database.is_some() {
+        println!(
+            "restore: into an empty database, `telltale --home {} migrate-store --to URL`",
+            printable(&b.dir.display().to_string())
+        );
+    } else {
+        println!(
+            "restore: stop the server, copy {} as the registry home, then run `telltale --home DIR audit verify`",
+            printable(&b.dir.display().to_string())
+        );
+    }
     Ok(())
 }
 
-pub fn audit(home: &Path, cmd: AuditCommand) -> Result<()> {
+pub fn migrate_store(at: &Place, to: &str) -> Result<()> {
+    let mut r = open(at)?;
+    let m = r.migrate_to(super::database(to)?)?;
+    println!(
+        "copied the registry to {}: {} documents, {} recipients, {} issuances, {} traces, {} users",
+        printable(&m.database),
+        m.documents,
+        m.recipients,
+        m.issuances,
+        m.traces,
+        m.users
+    );
+    println!(
+        "verified there: audit log intact, {} entries, chained from the first",
+        m.audit_entries
+    );
+    println!("from now on run telltale and its servers with --database URL (or TELLTALE_DATABASE_URL) and this home");
+    Ok(())
+}
+
+pub fn audit(home: &Place, cmd: AuditCommand) -> Result<()> {
     let r = open(home)?;
     match cmd {
         AuditCommand::Log { json } => {
-            let log = r.store().audit_log()?;
+            let log = r.audit_log()?;
             if json {
                 return print_json(&log);
             }
@@ -125,7 +160,7 @@ fn role(name: &str) -> Result<telltale_registry::Role> {
         .with_context(|| format!("unknown role {name}; choose admin, author or investigator"))
 }
 
-pub fn user(home: &Path, cmd: UserCommand) -> Result<()> {
+pub fn user(home: &Place, cmd: UserCommand) -> Result<()> {
     let mut r = open(home)?;
     match cmd {
         UserCommand::Add { name, role: ro } => {
@@ -134,7 +169,7 @@ pub fn user(home: &Path, cmd: UserCommand) -> Result<()> {
             println!("added {} as {}", u.name, u.role.name());
         }
         UserCommand::List { json } => {
-            let users = r.store().users()?;
+            let users = r.users()?;
             if json {
                 let v: Vec<serde_json::Value> = users
                     .iter()
@@ -191,7 +226,7 @@ pub fn user(home: &Path, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn token(home: &Path, cmd: TokenCommand) -> Result<()> {
+pub fn token(home: &Place, cmd: TokenCommand) -> Result<()> {
     let mut r = open(home)?;
     match cmd {
         TokenCommand::Create { user, label } => {
@@ -203,7 +238,7 @@ pub fn token(home: &Path, cmd: TokenCommand) -> Result<()> {
             println!("{secret}");
         }
         TokenCommand::List { json } => {
-            let ts = r.store().api_tokens()?;
+            let ts = r.api_tokens()?;
             if json {
                 let v: Vec<serde_json::Value> = ts
                     .iter()
@@ -229,7 +264,7 @@ pub fn token(home: &Path, cmd: TokenCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn serve(home: &Path, a: ServeArgs) -> Result<()> {
+pub fn serve(home: &Place, a: ServeArgs) -> Result<()> {
     // Structured logs on standard error; RUST_LOG overrides the level,
     // TELLTALE_LOG_JSON=1 writes one JSON object per line.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -252,6 +287,7 @@ pub fn serve(home: &Path, a: ServeArgs) -> Result<()> {
         base_url: a.base_url.unwrap_or_else(|| format!("http://{addr}")),
         secure_cookies: !a.insecure_cookies,
         backup_dir: a.backup_dir,
+        job_quiet: std::time::Duration::from_secs(a.job_quiet_secs),
         ..telltale_server::Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -7,13 +7,14 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use telltale_core::Layer;
+use telltale_registry::Audience;
 use telltale_store::Recipient;
 
-use super::{extension, open, print_json, read_bytes, read_text};
+use super::{extension, open, print_json, read_bytes, read_text, Place};
 use crate::printable::printable;
 use crate::{DistributeArgs, DocCommand, ListsCommand, RecipientsCommand};
 
-pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
+pub fn doc(home: &Place, cmd: DocCommand) -> Result<()> {
     match cmd {
         DocCommand::Add {
             files,
@@ -125,7 +126,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
         }
         DocCommand::List { json } => {
             let r = open(home)?;
-            let docs = r.store().documents()?;
+            let docs = r.documents()?;
             if json {
                 return print_json(&docs);
             }
@@ -247,7 +248,7 @@ pub fn doc(home: &Path, cmd: DocCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
+pub fn recipients(home: &Place, cmd: RecipientsCommand) -> Result<()> {
     match cmd {
         RecipientsCommand::Import { csv, json } => {
             let text = read_text(&csv)?;
@@ -278,7 +279,7 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
         }
         RecipientsCommand::List { json } => {
             let r = open(home)?;
-            let rs = r.store().recipients()?;
+            let rs = r.recipients()?;
             if json {
                 return print_json(&rs);
             }
@@ -297,7 +298,7 @@ pub fn recipients(home: &Path, cmd: RecipientsCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
+pub fn lists(home: &Place, cmd: ListsCommand) -> Result<()> {
     match cmd {
         ListsCommand::Create { name, members } => {
             let mut r = open(home)?;
@@ -306,7 +307,7 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
         }
         ListsCommand::List { json } => {
             let r = open(home)?;
-            let ls = r.store().lists()?;
+            let ls = r.lists()?;
             if json {
                 return print_json(
                     &ls.iter()
@@ -332,21 +333,19 @@ pub fn lists(home: &Path, cmd: ListsCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn distribute(home: &Path, a: DistributeArgs) -> Result<()> {
+pub fn distribute(home: &Place, a: DistributeArgs) -> Result<()> {
     let mode = telltale_registry::files::parse_mode(&a.mode)?;
     let mut r = open(home)?;
-    let who: Vec<String> = if a.all {
-        r.store().recipients()?.into_iter().map(|x| x.id).collect()
+    let audience = if a.all {
+        Audience::Everyone
     } else if let Some(l) = &a.list {
-        r.list_members(l)?
+        Audience::List(l.clone())
     } else if !a.to.is_empty() {
-        a.to.clone()
+        Audience::These(a.to.clone())
     } else {
         bail!("say who receives copies: --all, --to ID,ID or --list NAME");
     };
-    if who.is_empty() {
-        bail!("there is nobody to send copies to (import recipients first)");
-    }
+    let who = r.audience(&audience)?;
     let unique = telltale_registry::unique_ids(&who);
     if unique.len() < who.len() {
         let mut seen = std::collections::HashSet::new();

@@ -11,14 +11,15 @@ mod report;
 mod trace;
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use telltale_registry::Registry;
+use telltale_registry::{Backend, Location, Registry};
 
 use crate::printable::printable;
 
-pub use admin::{audit, backup, init, serve, token, user};
+pub use admin::{audit, backup, init, migrate_store, serve, token, user};
 pub use documents::{distribute, doc, lists, recipients};
 pub use report::report;
 pub use trace::trace;
@@ -29,8 +30,49 @@ fn passphrase() -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
-fn open(home: &Path) -> Result<Registry> {
-    let r = Registry::open(home, passphrase().as_deref())?;
+/// Where the registry is, as the command line and the environment say:
+/// the home, and the database if it is not SQLite in the home.
+pub struct Place {
+    home: PathBuf,
+    database: Option<String>,
+}
+
+impl Place {
+    /// `database` from --database, else $TELLTALE_DATABASE_URL.
+    pub fn new(home: PathBuf, database: Option<String>) -> Place {
+        let database = database.or_else(|| {
+            std::env::var("TELLTALE_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+        });
+        Place { home, database }
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    fn location(&self) -> Result<Location> {
+        Ok(match &self.database {
+            None => Location::embedded(&self.home),
+            Some(url) => Location::new(&self.home, database(url)?),
+        })
+    }
+}
+
+/// The database a URL names: PostgreSQL is the one kind there is besides
+/// the default.
+fn database(url: &str) -> Result<Arc<dyn Backend>> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!("the database must be a postgres:// URL (without --database the registry keeps its records in SQLite in its home)");
+    }
+    Ok(Arc::new(telltale_store_postgres::PostgresBackend::new(
+        url,
+    )?))
+}
+
+fn open(at: &Place) -> Result<Registry> {
+    let r = Registry::open_at(&at.location()?, passphrase().as_deref())?;
     warn(&r);
     Ok(r)
 }

@@ -1,17 +1,17 @@
 //! `report`: the signed evidence report of a trace, its check, and the
 //! public key a third party checks it with.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use telltale_registry::evidence::utc;
 use telltale_registry::seal::{self, ReportKey};
 
-use super::{open, read_bytes, read_text};
+use super::{open, read_bytes, read_text, Place};
 use crate::printable::printable;
 use crate::ReportCommand;
 
-pub fn report(home: &Path, cmd: ReportCommand) -> Result<()> {
+pub fn report(home: &Place, cmd: ReportCommand) -> Result<()> {
     match cmd {
         ReportCommand::Pdf { trace, out } => {
             let mut r = open(home)?;

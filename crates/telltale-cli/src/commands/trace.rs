@@ -10,7 +10,7 @@ use telltale_core::AccuseParams;
 use telltale_registry::report::odds_in_words;
 use telltale_registry::TraceReport;
 
-use super::{extension, open, print_json, read_bytes, read_text};
+use super::{extension, open, print_json, read_bytes, read_text, Place};
 use crate::printable::printable;
 use crate::TraceArgs;
 
@@ -35,7 +35,7 @@ fn read_leak(path: &Path) -> Result<(String, Vec<(u32, u8)>)> {
     }
 }
 
-pub fn trace(home: &Path, a: TraceArgs) -> Result<()> {
+pub fn trace(home: &Place, a: TraceArgs) -> Result<()> {
     if !(a.threshold > 0.0 && a.threshold < 1.0) {
         bail!(
             "--threshold must be a probability between 0 and 1, not {}",

@@ -18,6 +18,9 @@ pub const MEMO: &str = include_str!("../../../telltale-core/data/sample/memo.txt
 /// their working directory.
 pub struct Home {
     pub dir: tempfile::TempDir,
+    /// The registry's database when it is not SQLite in the home (a
+    /// postgres:// URL), given to every command.
+    pub database: Option<String>,
 }
 
 impl Home {
@@ -25,6 +28,15 @@ impl Home {
     pub fn new() -> Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
+            database: None,
+        }
+    }
+    /// An empty directory, with the registry's records to be kept in the
+    /// database at `url`.
+    pub fn on_database(url: &str) -> Home {
+        Home {
+            database: Some(url.to_string()),
+            ..Home::new()
         }
     }
     /// A directory with an initialised registry.
@@ -49,7 +61,11 @@ impl Home {
         c.args(args)
             .env("TELLTALE_HOME", self.path())
             .env_remove("TELLTALE_PASSPHRASE")
+            .env_remove("TELLTALE_DATABASE_URL")
             .current_dir(self.dir.path());
+        if let Some(url) = &self.database {
+            c.env("TELLTALE_DATABASE_URL", url);
+        }
         c
     }
     pub fn run(&self, args: &[&str]) -> Output {
@@ -162,18 +178,22 @@ pub struct Server {
 impl Server {
     /// Start serving `home` and wait until it accepts connections.
     pub fn start(home: &Home) -> Server {
+        Server::start_with(home, &[])
+    }
+
+    /// [`Server::start`], with more arguments for the command line
+    /// (--database, --job-quiet-secs).
+    pub fn start_with(home: &Home, more: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut args = vec!["serve", "--addr", &addr, "--insecure-cookies"];
+        args.extend_from_slice(more);
         let child = home
-            .cmd(&[
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--insecure-cookies",
-            ])
+            .cmd(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -223,13 +243,29 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String) {
+    let (status, _, body) = http_full(port, method, path, headers, body);
+    (status, body)
+}
+
+/// [`http`], with the answer's head too: (status, head, body). A body is
+/// sent as JSON unless `headers` give its Content-Type.
+pub fn http_full(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
-    if !body.is_empty() {
+    let typed = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
         req.push_str("Content-Type: application/json\r\n");
     }
     for (k, v) in headers {
@@ -241,9 +277,6 @@ pub fn http(
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let status = out[9..12].parse().unwrap();
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|x| x.1.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (status, head.to_string(), body.to_string())
 }

@@ -165,7 +165,7 @@ pub(super) async fn logout(State(app): State<App>, headers: HeaderMap) -> Page {
 pub(super) async fn users(State(app): State<App>, headers: HeaderMap) -> Page {
     let c = require(&app, &headers, &[Role::Admin], true).await?;
     let list = app
-        .run(c.actor(), |r| Ok(r.store().users()?))
+        .run(c.actor(), |r| r.users())
         .await
         .map_err(Failure::page)?;
     ok(
@@ -240,14 +240,11 @@ pub(super) async fn update_user(
     let c = require(&app, &headers, &[Role::Admin], true).await?;
     let role = Role::from_name(&f.role)
         .ok_or_else(|| Failure::bad(format!("unknown role {}", f.role)).page())?;
-    if name == c.user.name && (role != Role::Admin || f.state == "disabled") {
-        return Err(
-            Failure::bad("you cannot remove your own admin role or disable yourself").page(),
-        );
-    }
     let pw = (!f.password.is_empty()).then_some(f.password);
+    let me = c.user.clone();
     app.run(c.actor(), move |r| {
-        r.update_user(
+        r.update_user_for(
+            &me,
             &name,
             Some(role),
             pw.as_deref(),
@@ -269,13 +266,7 @@ pub(super) async fn tokens(State(app): State<App>, headers: HeaderMap) -> Page {
 async fn tokens_page(app: &App, c: &Caller, new: Option<String>) -> Page {
     let me = c.user.clone();
     let list = app
-        .run(c.actor(), move |r| {
-            Ok(r.store()
-                .api_tokens()?
-                .into_iter()
-                .filter(|t| me.role == Role::Admin || t.user == me.name)
-                .collect::<Vec<_>>())
-        })
+        .run(c.actor(), move |r| r.api_tokens_for(&me))
         .await
         .map_err(Failure::page)?;
     ok(
@@ -331,18 +322,8 @@ pub(super) async fn revoke_token(
 ) -> Page {
     let c = require(&app, &headers, &Role::ALL, true).await?;
     let me = c.user.clone();
-    app.run(c.actor(), move |r| {
-        let t = r
-            .store()
-            .api_tokens()?
-            .into_iter()
-            .find(|t| t.id == id && (me.role == Role::Admin || t.user == me.name));
-        match t {
-            Some(t) => r.revoke_api_token(&t.id),
-            None => Err(telltale_store::StoreError::NotFound(format!("API token {id}")).into()),
-        }
-    })
-    .await
-    .map_err(Failure::page)?;
+    app.run(c.actor(), move |r| r.revoke_api_token_for(&me, &id))
+        .await
+        .map_err(Failure::page)?;
     Ok(Redirect::to("/tokens").into_response())
 }

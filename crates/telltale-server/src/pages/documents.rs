@@ -10,20 +10,20 @@ use axum::Form as UrlForm;
 use maud::html;
 use telltale_core::{Class, Layer};
 use telltale_registry::accounts::LinkRefusal;
-use telltale_registry::Role;
+use telltale_registry::{Audience, Role};
 
 use super::{ok, when, Page};
 use crate::auth::{require, Caller};
 use crate::ops::{self, Form};
 use crate::view::{self, csrf, page};
-use crate::{params, App, Failure, Job, JobKind};
+use crate::{jobs, params, App, Failure, Job, JobKind};
 
 // ---- authors: documents ----
 
 pub(super) async fn documents(State(app): State<App>, headers: HeaderMap) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
     let docs = app
-        .run(c.actor(), |r| Ok(r.store().documents()?))
+        .run(c.actor(), |r| r.documents())
         .await
         .map_err(Failure::page)?;
     ok(
@@ -68,7 +68,7 @@ pub(super) async fn add_document(
     let form = Form::read(mp).await.map_err(Failure::page)?;
     let (bytes, format) = form.document("file", "text").map_err(Failure::page)?;
     let profile = ops::profile(form.field("profile")).map_err(Failure::page)?;
-    let job = ops::start_registration(
+    let job = jobs::start_registration(
         &app,
         &c,
         bytes,
@@ -97,10 +97,10 @@ pub(super) async fn review(
     let (doc, issued, links, lists, recipients, estimate) = app
         .run(c.actor(), move |r| {
             let doc = r.document(&id)?;
-            let issued = r.store().issuances(Some(&id))?;
-            let links = r.store().links(Some(&id))?;
-            let lists = r.store().lists()?;
-            let recipients = r.store().recipients()?.len();
+            let issued = r.issuances(Some(&id))?;
+            let links = r.links(Some(&id))?;
+            let lists = r.lists()?;
+            let recipients = r.recipients()?.len();
             // Asked for, else those who hold it, else those who could, else
             // a typical distribution.
             let n = asked
@@ -360,19 +360,19 @@ pub(super) async fn distribute(
                 .ok_or_else(|| Failure::bad("days must be a whole number from 1 to 3650").page())?,
         ),
     };
-    let (all, list) = match f.to.strip_prefix("list:") {
-        Some(l) => (false, Some(l.to_string())),
-        None => (true, None),
+    let audience = match f.to.strip_prefix("list:") {
+        Some(l) => Audience::List(l.to_string()),
+        None => Audience::Everyone,
     };
     let id2 = id.clone();
     let who = app
         .run(c.actor(), move |r| {
             r.document(&id2)?;
-            ops::resolve_recipients(r, all, list.as_deref(), &[])
+            r.audience(&audience)
         })
         .await
         .map_err(Failure::page)?;
-    let job = ops::start_distribution(&app, &c, id, who, true, expires)
+    let job = jobs::start_distribution(&app, &c, id, who, true, expires)
         .await
         .map_err(Failure::page)?;
     Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
@@ -381,10 +381,10 @@ pub(super) async fn distribute(
 pub(super) async fn job_page(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(id): Path<u64>,
+    Path(id): Path<i64>,
 ) -> Page {
     let c = require(&app, &headers, &[Role::Author], true).await?;
-    let j = ops::job(&app, &c, id).map_err(Failure::page)?;
+    let j = jobs::job(&app, &c, id).await.map_err(Failure::page)?;
     if j.kind == JobKind::Registration {
         return registration_page(&c, &j);
     }
@@ -469,10 +469,7 @@ pub(super) async fn revoke_link(
     let c = require(&app, &headers, &[Role::Author], true).await?;
     let doc = app
         .run(c.actor(), move |r| {
-            let l = r
-                .store()
-                .link(&id)?
-                .ok_or_else(|| telltale_store::StoreError::NotFound(format!("link {id}")))?;
+            let l = r.link(&id)?;
             r.revoke_link(&id)?;
             Ok(l.document_id)
         })
@@ -494,9 +491,7 @@ async fn recipients_page(
     report: Option<telltale_registry::ImportReport>,
 ) -> Page {
     let (people, lists) = app
-        .run(c.actor(), |r| {
-            Ok((r.store().recipients()?, r.store().lists()?))
-        })
+        .run(c.actor(), |r| Ok((r.recipients()?, r.lists()?)))
         .await
         .map_err(Failure::page)?;
     ok(

@@ -119,7 +119,7 @@ pub fn trace_body(v: &ops::TraceView, links: bool) -> Markup {
 pub(super) async fn traces(State(app): State<App>, headers: HeaderMap) -> Page {
     let c = require(&app, &headers, &[Role::Investigator], true).await?;
     let list = app
-        .run(c.actor(), |r| Ok(r.store().traces()?))
+        .run(c.actor(), |r| r.traces())
         .await
         .map_err(Failure::page)?;
     ok(
@@ -235,9 +235,7 @@ pub(super) async fn evidence_pdf(
 pub(super) async fn audit(State(app): State<App>, headers: HeaderMap) -> Page {
     let c = require(&app, &headers, &[Role::Admin, Role::Investigator], true).await?;
     let (log, verified) = app
-        .run(c.actor(), |r| {
-            Ok((r.store().audit_log()?, r.verify_audit()?))
-        })
+        .run(c.actor(), |r| Ok((r.audit_log()?, r.verify_audit()?)))
         .await
         .map_err(Failure::page)?;
     ok(
