@@ -1,24 +1,29 @@
-//! Tracing among many registered documents: N documents registered (each
-//! four paragraphs of the evaluation corpus, so that they share words and
-//! phrases as real prose does), one of them issued to 10,000 recipients,
-//! and a 1,000-word article quoting 300 words of one copy traced through
-//! the registry (candidate lookup among all N by their shingles, template
-//! and holders read, locate, read, score, record), p50 of five runs.
+//! Tracing among many registered documents: N documents (each twelve
+//! sentences of the evaluation corpus, walked in a scrambled order, so
+//! that they share sentences and phrases as real prose does but no two
+//! are alike), one more, of forty sentences of its own, issued to R
+//! recipients, and a 1,000-word article
+//! quoting 300 words of one copy traced through the registry (candidate
+//! lookup among all of them by their shingles, templates and holders
+//! read, locate, read, score, record), p50 of five runs.
 //!
-//! Documents are registered one by one through `Registry::add_document`,
-//! as `doc add` does, with the grammar checker and without the language
-//! model; copies are issued through `Registry::issue`, each audited. The
-//! database is SQLite in a temporary home, or PostgreSQL with
-//! `TELLTALE_BENCH_DATABASE=postgres://...` (an empty database).
+//! The N documents are registered in bulk: templates built by the rules
+//! alone (no grammar checker, no language model) on every core, and
+//! written straight into the SQLite database in one transaction, without
+//! audit entries, so the registry it leaves does not pass `audit verify`.
+//! The document that leaks is registered and issued the ordinary way.
 //!
 //! `cargo run --release -p telltale-registry --example doc_scale [DOCUMENTS] [RECIPIENTS]`
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use telltale_core::rules::Format;
-use telltale_registry::{Backend, Location, Registry};
-use telltale_store::Recipient;
+use telltale_core::gate::NoGate;
+use telltale_core::rules::{Format, RuleSet};
+use telltale_core::{align, CodeParams};
+use telltale_registry::{Registry, TraceRequest, DB_FILE};
+use telltale_store::prelude::*;
+use telltale_store::{DocumentRecord, Recipient};
+use telltale_store_sqlite::SqliteStore;
 
 const FILLER: &str = "Officials declined to comment on the record. The committee will meet again next month to consider the matter, a spokesperson said. ";
 
@@ -28,64 +33,94 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let recipients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     std::env::set_var("TELLTALE_MODEL", "none");
     let dir = tempfile::tempdir()?;
-    let at = match std::env::var("TELLTALE_BENCH_DATABASE") {
-        Ok(url) => {
-            let db: Arc<dyn Backend> =
-                Arc::new(telltale_store_postgres::PostgresBackend::new(&url)?);
-            Location::new(dir.path(), db)
-        }
-        Err(_) => Location::embedded(dir.path()),
-    };
-    println!("database: {}", at.describe_database());
-    let mut r = Registry::init_at(&at, None)?;
+    let mut r = Registry::init(dir.path(), None)?;
 
     let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../telltale-eval/corpus/docs");
     let mut names: Vec<_> = std::fs::read_dir(corpus)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     names.sort();
-    let mut paragraphs = Vec::new();
+    let mut sentences = Vec::new();
     for p in &names {
         let text = std::fs::read_to_string(p)?;
-        paragraphs.extend(
-            text.split("\n\n")
-                .map(str::trim)
-                .filter(|p| p.split_whitespace().count() >= 40)
-                .map(str::to_string),
-        );
-    }
-    let n = paragraphs.len();
-    println!("{n} paragraphs from {} corpus files", names.len());
-
-    let t0 = Instant::now();
-    let mut ids = Vec::with_capacity(documents);
-    for i in 0..documents {
-        let text: Vec<&str> = (0..4)
-            .map(|k| paragraphs[(i * 7919 + k * 104_729 + k) % n].as_str())
-            .collect();
-        let d = r.add_document(
-            &text.join("\n\n"),
-            Some(&format!("Document {i}")),
-            Format::Plain,
-            "txt",
-        )?;
-        ids.push(d.id);
-        if (i + 1) % 1000 == 0 {
-            println!(
-                "  {} registered, {:.0} s",
-                i + 1,
-                t0.elapsed().as_secs_f64()
-            );
+        for s in text.split_inclusive(". ") {
+            let s = s.trim();
+            if s.split_whitespace().count() >= 8 {
+                sentences.push(s.to_string());
+            }
         }
     }
+    // The leaked document's sentences are its own; the others share
+    // theirs among themselves.
+    let reserved = sentences.split_off(sentences.len() - 40);
+    let n = sentences.len();
+    println!(
+        "{} sentences from {} corpus files",
+        n + reserved.len(),
+        names.len()
+    );
+    let text_of = |i: usize| -> String {
+        (0..12)
+            .map(|k| sentences[(i.wrapping_mul(7919) + k * 104_729 + k * k * 31) % n].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+
+    let t0 = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let built: Vec<Vec<(DocumentRecord, Vec<u64>)>> = std::thread::scope(|s| {
+        let work: Vec<_> = (0..threads)
+            .map(|t| {
+                let text_of = &text_of;
+                s.spawn(move || {
+                    (t..documents)
+                        .step_by(threads)
+                        .filter_map(|i| {
+                            let rules = RuleSet::default();
+                            let template = rules.build(&text_of(i), &mut NoGate).ok()?;
+                            let shingles = align::template_shingles(&template);
+                            let doc = DocumentRecord {
+                                id: format!("d-bulk{i:06}"),
+                                title: format!("Document {i}"),
+                                created_at: 0,
+                                source_format: "txt".into(),
+                                template,
+                                code_params: CodeParams::default(),
+                                rules,
+                            };
+                            Some((doc, shingles))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        work.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    let built_in = t0.elapsed().as_secs_f64();
+    let mut store = SqliteStore::open_existing(&dir.path().join(DB_FILE))?;
+    let mut written = 0;
+    store.atomically(&mut |s| {
+        for (doc, shingles) in built.iter().flatten() {
+            s.put_document(doc, shingles)?;
+            written += 1;
+        }
+        Ok(())
+    })?;
+    drop(store);
     let registering = t0.elapsed().as_secs_f64();
     println!(
-        "registered {documents} documents in {registering:.0} s ({:.1} ms each)",
-        registering * 1e3 / documents as f64
+        "registered {written} documents in bulk in {registering:.0} s (templates {built_in:.0} s on {threads} threads, then one transaction)"
     );
 
-    // The document that leaks: the last registered, issued to everyone.
-    let target = ids[documents - 1].clone();
+    let leaked = reserved.join(" ");
+    let t0 = Instant::now();
+    let target = r
+        .add_document(&leaked, Some("The leaked one"), Format::Plain, "txt")?
+        .id;
+    println!(
+        "registered the leaked document the ordinary way in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     let t0 = Instant::now();
     let people: Vec<String> = (0..recipients).map(|i| format!("r-{i:06}")).collect();
     for id in &people {
@@ -107,17 +142,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let article = format!("{}\"{quote}\" {}", FILLER.repeat(16), FILLER.repeat(16));
 
     let mut times = Vec::new();
+    let mut located = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let (_, rep) = r.trace_with_layout(&article, &[], None, None, Default::default())?;
+        let (_, rep) = r.trace(&TraceRequest::new(&article))?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
-        assert_eq!(rep.documents[0].id, target);
-        assert_eq!(rep.documents[0].accused, vec![leaker.clone()]);
+        let found = rep
+            .documents
+            .iter()
+            .find(|d| d.id == target)
+            .ok_or("the leaked document was not found")?;
+        assert_eq!(found.accused, vec![leaker.clone()]);
+        located = rep.documents.len();
     }
     times.sort_by(f64::total_cmp);
+    // Where the time goes: the index lookup, then loading the candidates'
+    // templates, both as the trace does them.
+    let t = Instant::now();
+    let candidates: Vec<String> = r
+        .store()
+        .candidate_documents(&align::text_shingles(&article), 64)?
+        .into_iter()
+        .filter(|(_, shared)| *shared >= 2)
+        .map(|(d, _)| d)
+        .collect();
+    let lookup = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let docs = candidates
+        .iter()
+        .map(|id| r.document(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let loading = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let mut locator = telltale_core::Locator::new();
+    for d in &docs {
+        locator.add(&d.template);
+    }
+    let indexing = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let templates: Vec<_> = docs.iter().map(|d| &d.template).collect();
+    locator.trace(&templates, &article)?;
+    let locating = t.elapsed().as_secs_f64() * 1e3;
     println!(
-        "trace p50 with {documents} documents and {recipients} recipients: {:.0} ms (min {:.0}, max {:.0})",
-        times[2], times[0], times[4]
+        "of which: candidate lookup {lookup:.0} ms ({} candidates), loading their templates {loading:.0} ms, indexing them {indexing:.0} ms, locating the quote {locating:.0} ms; {located} documents located and scored",
+        candidates.len()
+    );
+    println!(
+        "trace p50 with {} documents and {recipients} recipients: {:.0} ms (min {:.0}, max {:.0})",
+        written + 1,
+        times[2],
+        times[0],
+        times[4]
     );
     Ok(())
 }

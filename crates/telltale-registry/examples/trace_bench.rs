@@ -14,7 +14,7 @@
 use std::time::Instant;
 
 use telltale_core::rules::Format;
-use telltale_registry::Registry;
+use telltale_registry::{Registry, TraceRequest};
 use telltale_store::Recipient;
 
 const FILLER: &str = "Officials declined to comment on the record. The committee will meet again next month to consider the matter, a spokesperson said. ";
@@ -97,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let (_, rep) = r.trace_with_layout(&article, &[], None, None, Default::default())?;
+            let (_, rep) = r.trace(&TraceRequest::new(&article))?;
             times.push(t.elapsed().as_secs_f64() * 1e3);
             assert_eq!(rep.documents[0].accused, vec![leaker.clone()]);
         }

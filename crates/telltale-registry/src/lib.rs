@@ -76,6 +76,7 @@ pub use listings::Audience;
 pub use migrate::MigrateSummary;
 pub use recipients::ImportReport;
 pub use report::{DocumentReport, EvidenceItem, RunningReport, SuspectReport, TraceReport};
+pub use trace::TraceRequest;
 
 pub const KEY_FILE: &str = "secret.key";
 pub const DB_FILE: &str = "registry.db";

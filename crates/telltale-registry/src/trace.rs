@@ -11,55 +11,45 @@ use telltale_store::DocumentRecord;
 use crate::report::{self, DocumentReport, TraceReport};
 use crate::{hex, now, Registry, RegistryError, Result};
 
+/// What to trace, and how: the leaked text, and what else is known of it.
+#[derive(Debug, Clone, Default)]
+pub struct TraceRequest<'a> {
+    /// The leak as text (what a reader sees of a file).
+    pub text: &'a str,
+    /// The line-shift readings of a leaked page image or PDF (`(layout
+    /// slot, bit)`, see `telltale_formats::pdf`): read as evidence for the
+    /// document the text locates best, together with its text slots.
+    pub layout: &'a [(u32, u8)],
+    /// Consider this document only.
+    pub only: Option<&'a str>,
+    /// File the leak under this case: the report then also reads every
+    /// earlier leak of the case together with this one.
+    pub case: Option<&'a str>,
+    pub params: AccuseParams,
+}
+
+impl<'a> TraceRequest<'a> {
+    /// Trace `text` against every document, with the default threshold.
+    pub fn new(text: &'a str) -> TraceRequest<'a> {
+        TraceRequest {
+            text,
+            ..TraceRequest::default()
+        }
+    }
+}
+
 impl Registry {
-    /// Trace any text against the registry (or one document), record the
-    /// trace, and report in the `trace --json` shape.
-    pub fn trace(
-        &mut self,
-        text: &str,
-        only: Option<&str>,
-        params: AccuseParams,
-    ) -> Result<TraceReport> {
-        self.trace_case(text, only, None, params)
-    }
-
-    /// As [`Registry::trace`], filing the leak under `case`: the report then
-    /// also reads every earlier leak of that case together with this one
-    /// (see [`report::RunningReport`]).
-    pub fn trace_case(
-        &mut self,
-        text: &str,
-        only: Option<&str>,
-        case: Option<&str>,
-        params: AccuseParams,
-    ) -> Result<TraceReport> {
-        Ok(self.trace_recorded(text, only, case, params)?.1)
-    }
-
-    /// As [`Registry::trace_case`], also returning the id under which the
-    /// trace and its input were kept.
-    pub fn trace_recorded(
-        &mut self,
-        text: &str,
-        only: Option<&str>,
-        case: Option<&str>,
-        params: AccuseParams,
-    ) -> Result<(i64, TraceReport)> {
-        self.trace_with_layout(text, &[], only, case, params)
-    }
-
-    /// As [`Registry::trace_recorded`], with the line-shift readings of a
-    /// leaked page image or PDF (`(layout slot, bit)`, see
-    /// `telltale_formats::pdf`): they are read as evidence for the document
-    /// the text locates best, together with its text slots.
-    pub fn trace_with_layout(
-        &mut self,
-        text: &str,
-        layout: &[(u32, u8)],
-        only: Option<&str>,
-        case: Option<&str>,
-        params: AccuseParams,
-    ) -> Result<(i64, TraceReport)> {
+    /// Trace a leak against the registry (or one document), record the
+    /// trace with its input, and report in the `trace --json` shape; the
+    /// id the trace was recorded under, for its evidence report.
+    pub fn trace(&mut self, req: &TraceRequest) -> Result<(i64, TraceReport)> {
+        let TraceRequest {
+            text,
+            layout,
+            only,
+            case,
+            params,
+        } = req.clone();
         if let Some(c) = case {
             if c.trim().is_empty() || c.len() > 128 || c.contains(char::is_control) {
                 return Err(RegistryError::Invalid(format!(

@@ -2,8 +2,7 @@
 //! that verify and trace after a restore.
 
 use telltale_core::rules::Format;
-use telltale_core::AccuseParams;
-use telltale_registry::{Registry, AUDIT_HEAD_FILE, DB_FILE, KEY_FILE};
+use telltale_registry::{Registry, TraceRequest, AUDIT_HEAD_FILE, DB_FILE, KEY_FILE};
 
 #[cfg(unix)]
 fn mode(p: &std::path::Path) -> u32 {
@@ -123,9 +122,7 @@ fn a_backup_taken_while_another_handle_distributes_verifies_and_traces() {
     assert_eq!(issued.len(), summary.issuances);
     let leaker = issued.last().unwrap().recipient_id.clone();
     let copy = std::fs::read_to_string(out.join(format!("{leaker}.txt"))).unwrap();
-    let t = restored
-        .trace(&copy, None, AccuseParams::default())
-        .unwrap();
+    let (_, t) = restored.trace(&TraceRequest::new(&copy)).unwrap();
     assert_eq!(t.documents[0].accused, vec![leaker]);
     // The live registry noted the backup.
     let log = r.store().audit_log().unwrap();

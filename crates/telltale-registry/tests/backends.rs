@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use telltale_core::rules::Format;
-use telltale_registry::{Backend, Location, Registry, Role};
+use telltale_registry::{Backend, Location, Registry, Role, TraceRequest};
 use telltale_store::Recipient;
 use telltale_store_postgres::scratch::ScratchDatabase;
 use telltale_store_postgres::PostgresBackend;
@@ -38,9 +38,7 @@ fn story(at: &Location) -> Registry {
         .unwrap();
     let copy = std::fs::read_to_string(out.join("r-3.txt")).unwrap();
     let leak: String = copy.chars().skip(100).take(1500).collect();
-    let (trace, rep) = r
-        .trace_with_layout(&leak, &[], None, None, Default::default())
-        .unwrap();
+    let (trace, rep) = r.trace(&TraceRequest::new(&leak)).unwrap();
     assert_eq!(rep.documents[0].accused, ["r-3"]);
     r.add_user("ada", Role::Investigator, "a long passphrase here")
         .unwrap();

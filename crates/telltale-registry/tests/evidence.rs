@@ -4,7 +4,7 @@
 
 use telltale_core::rules::Format;
 use telltale_registry::seal::{self, ReportKey, SealError};
-use telltale_registry::Registry;
+use telltale_registry::{Registry, TraceRequest};
 use telltale_store::Recipient;
 
 const MEMO: &str = telltale_core::sample::MEMO;
@@ -28,9 +28,7 @@ fn traced(home: &std::path::Path) -> (Registry, i64) {
         .unwrap();
     let copy = std::fs::read_to_string(out.join("r-05.txt")).unwrap();
     let leak: String = copy.chars().skip(200).take(1200).collect();
-    let (id, rep) = r
-        .trace_with_layout(&leak, &[], None, None, Default::default())
-        .unwrap();
+    let (id, rep) = r.trace(&TraceRequest::new(&leak)).unwrap();
     assert_eq!(rep.documents[0].accused, vec!["r-05".to_string()]);
     (r, id)
 }

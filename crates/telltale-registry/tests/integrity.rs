@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use telltale_core::rules::Format;
-use telltale_registry::{Registry, HEAD_FILE};
+use telltale_registry::{Registry, TraceRequest, HEAD_FILE};
 use telltale_store::prelude::*;
 use telltale_store::{legacy_entry_hash, Recipient, GENESIS};
 
@@ -506,7 +506,7 @@ fn a_rename_is_audited_and_traces_name_the_copy_as_issued() {
     assert!(v.intact(), "{:?}", v.problems);
 
     let copy = std::fs::read_to_string(dir.path().join("out/r-1.txt")).unwrap();
-    let rep = r.trace(&copy, None, Default::default()).unwrap();
+    let (_, rep) = r.trace(&TraceRequest::new(&copy)).unwrap();
     let d = &rep.documents[0];
     assert_eq!(d.accused, ["r-1"]);
     let s = &d.suspects[0];

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::Multipart;
 use telltale_core::{AccuseParams, Profile};
 pub use telltale_formats::Format as TextFormat;
-use telltale_registry::{DocumentReport, Registry, TraceReport, MAX_INPUT_BYTES};
+use telltale_registry::{DocumentReport, Registry, TraceReport, TraceRequest, MAX_INPUT_BYTES};
 
 use crate::auth::Caller;
 use crate::view::EvidenceView;
@@ -268,8 +268,13 @@ pub async fn trace(
         params.threshold = t;
     }
     app.run(c.actor(), move |r| {
-        let (id, report) =
-            r.trace_with_layout(&text, &layout, doc.as_deref(), case.as_deref(), params)?;
+        let (id, report) = r.trace(&TraceRequest {
+            text: &text,
+            layout: &layout,
+            only: doc.as_deref(),
+            case: case.as_deref(),
+            params,
+        })?;
         let record = r.trace_record(id)?;
         view_of(r, record, text, report)
     })

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use telltale_core::AccuseParams;
 use telltale_registry::report::odds_in_words;
-use telltale_registry::TraceReport;
+use telltale_registry::{TraceReport, TraceRequest};
 
 use super::{extension, open, print_json, read_bytes, read_text, Place};
 use crate::printable::printable;
@@ -44,16 +44,16 @@ pub fn trace(home: &Place, a: TraceArgs) -> Result<()> {
     }
     let (text, layout) = read_leak(&a.file)?;
     let mut r = open(home)?;
-    let (id, rep) = r.trace_with_layout(
-        &text,
-        &layout,
-        a.doc.as_deref(),
-        a.case.as_deref(),
-        AccuseParams {
+    let (id, rep) = r.trace(&TraceRequest {
+        text: &text,
+        layout: &layout,
+        only: a.doc.as_deref(),
+        case: a.case.as_deref(),
+        params: AccuseParams {
             threshold: a.threshold,
             ..AccuseParams::default()
         },
-    )?;
+    })?;
     if a.json {
         return print_json(&rep);
     }

@@ -239,3 +239,19 @@ pub fn memo_phrase() -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The routes a router's source declares: each path, and whether it takes
+/// POSTs. Reads `.route("PATH", HANDLERS)` however rustfmt wrapped it.
+pub fn routes_in(src: &str) -> Vec<(String, bool)> {
+    src.split(".route(")
+        .skip(1)
+        .filter_map(|call| {
+            // The call's arguments end at the next route, or at the end of
+            // the function that builds the router.
+            let call = call.split("\n}").next()?.trim_start();
+            let rest = call.strip_prefix('"')?;
+            let path = rest.split('"').next()?.to_string();
+            Some((path, call.contains("post(")))
+        })
+        .collect()
+}
