@@ -11,7 +11,7 @@
 //! schema 1 wrote.
 
 use postgres::Row;
-use telltale_store::{next_entry, AuditEntry, AuditStore, ChainKey, Result, StoreError, GENESIS};
+use telltale_store::{check_follows, next_entry, AuditEntry, AuditStore, ChainKey, Result};
 
 use crate::{col, Conn, PostgresStore};
 
@@ -179,17 +179,7 @@ impl AuditStore for PostgresStore {
 
     fn import_audit(&mut self, e: &AuditEntry) -> Result<()> {
         self.write(|c| {
-            let last = last_entry(c)?;
-            let (seq, prev) = last
-                .as_ref()
-                .map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
-            if e.seq != seq || e.prev_hash != prev {
-                return Err(StoreError::Conflict(format!(
-                    "audit entry {} does not follow the log's last entry ({})",
-                    e.seq,
-                    seq - 1
-                )));
-            }
+            check_follows(last_entry(c)?.as_ref(), e)?;
             insert(c, e)
         })
     }

@@ -5,7 +5,7 @@
 //! otherwise pass.
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use telltale_store::{next_entry, AuditEntry, ChainKey, Result, StoreError, GENESIS};
+use telltale_store::{check_follows, next_entry, AuditEntry, ChainKey, Result};
 
 use crate::{begin, db};
 
@@ -144,17 +144,7 @@ pub(crate) fn guard_problems(conn: &Connection) -> Result<Vec<String>> {
 /// Append an entry exactly as given, if it follows the last one.
 pub(crate) fn import_audit(conn: &mut Connection, e: &AuditEntry) -> Result<()> {
     let tx = begin(conn, TransactionBehavior::Immediate)?;
-    let last = last_entry(&tx)?;
-    let (seq, prev) = last
-        .as_ref()
-        .map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
-    if e.seq != seq || e.prev_hash != prev {
-        return Err(StoreError::Conflict(format!(
-            "audit entry {} does not follow the log's last entry ({})",
-            e.seq,
-            seq - 1
-        )));
-    }
+    check_follows(last_entry(&tx)?.as_ref(), e)?;
     tx.execute(
         "INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![e.seq, e.at, e.actor, e.action, e.detail, e.prev_hash, e.hash],

@@ -169,26 +169,16 @@ pub(crate) fn record_issuance(
     complete: &mut dyn FnMut() -> Result<()>,
 ) -> Result<AuditEntry> {
     let tx = begin(conn, TransactionBehavior::Immediate)?;
-    let n = tx
-        .execute(
-            "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format, recipient_name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format, i.recipient_name],
-        )
-        .map_err(db)?;
-    if n == 0 {
-        return Err(StoreError::Conflict(format!(
-            "{} already has a copy of {}",
-            i.recipient_id, i.document_id
-        )));
-    }
+    import_issuance(&tx, i)?;
     let e = append_audit_in(&tx, key, i.issued_at, actor, "issue", &issuance_detail(i))?;
     complete()?;
     tx.commit()?;
     Ok(e)
 }
 
-/// Keep an issuance as given, without an audit entry.
+/// Keep an issuance as given, without an audit entry (inside the caller's
+/// transaction when recording one with its entry); `Conflict` if the
+/// recipient already holds the document.
 pub(crate) fn import_issuance(conn: &Connection, i: &Issuance) -> Result<()> {
     let n = conn
         .execute(

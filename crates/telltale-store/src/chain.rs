@@ -212,6 +212,21 @@ pub fn next_entry(
     }
 }
 
+/// Whether `e` may be appended as it is after `last` (copying a log):
+/// the next sequence number, chained to `last`'s hash ([`GENESIS`] after
+/// none). Its seal is checked when the whole copy is verified.
+pub fn check_follows(last: Option<&AuditEntry>, e: &AuditEntry) -> crate::Result<()> {
+    let (seq, prev) = last.map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
+    if e.seq != seq || e.prev_hash != prev {
+        return Err(crate::StoreError::Conflict(format!(
+            "audit entry {} does not follow the log's last entry ({})",
+            e.seq,
+            seq - 1
+        )));
+    }
+    Ok(())
+}
+
 /// What [`verify_chain`] found in an intact log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainCheck {
