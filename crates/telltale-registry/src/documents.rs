@@ -134,6 +134,17 @@ impl Registry {
     ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
         // Checked before anything else reads the text.
         telltale_core::rules::check_input(text)?;
+        // A title is one line of printable text: it is shown in lists,
+        // reports and the audit log, and no database need keep a NUL.
+        if let Some(c) = title.and_then(|t| {
+            t.chars()
+                .find(|&c| crate::is_unprintable(c) || matches!(c, '\u{2028}' | '\u{2029}'))
+        }) {
+            return Err(RegistryError::Invalid(format!(
+                "a title may not contain control characters or line breaks (it has U+{:04X})",
+                c as u32
+            )));
+        }
         let variety = detect_variety(text);
         let mut rules = RuleSet {
             format,

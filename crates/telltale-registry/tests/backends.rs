@@ -32,6 +32,12 @@ fn story(at: &Location) -> Registry {
         })
         .unwrap();
     }
+    for title in ["two\nlines", "a\0nul", "a\u{2028}separator"] {
+        let refused = r
+            .add_document(MEMO, Some(title), Format::Plain, "txt")
+            .unwrap_err();
+        assert!(refused.to_string().contains("title"), "{refused}");
+    }
     let doc = r.add_document(MEMO, None, Format::Plain, "txt").unwrap();
     let out = at.home().join("out");
     r.distribute(&doc.id, &ids, &out, "txt", &mut |_, _| {})
