@@ -36,7 +36,7 @@ impl Registry {
     pub fn home_files(&self) -> Result<Vec<PathBuf>> {
         let mut out = Vec::new();
         for name in HOME_FILES {
-            let path = self.home.join(name);
+            let path = self.location.home.join(name);
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_file() => out.push(path),
                 Ok(_) => {
@@ -73,8 +73,8 @@ impl Registry {
             written.push((name, bytes.len() as u64));
         }
         let db = dir.join(DB_FILE);
-        if self.embedded {
-            SqliteStore::open(&self.home.join(DB_FILE))?.snapshot(&db)?;
+        if self.location.embedded {
+            SqliteStore::open(&self.location.home.join(DB_FILE))?.snapshot(&db)?;
         } else {
             // Another database: its records copied into SQLite, in one
             // read transaction of its own (see `migrate`).

@@ -190,15 +190,6 @@ impl Location {
         &self.home
     }
 
-    /// Where the registry is.
-    pub fn location(&self) -> Location {
-        Location {
-            home: self.home.clone(),
-            database: self.database.clone(),
-            embedded: self.embedded,
-        }
-    }
-
     /// Where the database is, for messages.
     pub fn describe_database(&self) -> String {
         self.database.describe()
@@ -207,9 +198,7 @@ impl Location {
 
 /// An open registry.
 pub struct Registry {
-    home: PathBuf,
-    database: Arc<dyn Backend>,
-    embedded: bool,
+    location: Location,
     store: Box<dyn Store + Send>,
     key: SecretKey,
     /// Seals the audit log (derived from `key`).
@@ -324,9 +313,7 @@ impl Registry {
 
     fn with(at: &Location, store: Box<dyn Store + Send>, key: SecretKey) -> Registry {
         Registry {
-            home: at.home.clone(),
-            database: at.database.clone(),
-            embedded: at.embedded,
+            location: at.clone(),
             store,
             chain: ChainKey::derive(&key),
             key,
@@ -350,11 +337,9 @@ impl Registry {
     /// take turns under the store's write lock, and the audit chain is
     /// extended inside each write's own transaction.
     pub fn reopen(&self) -> Result<Registry> {
-        let store = self.database.connect(false)?;
+        let store = self.location.database.connect(false)?;
         Ok(Registry {
-            home: self.home.clone(),
-            database: self.database.clone(),
-            embedded: self.embedded,
+            location: self.location.clone(),
             store,
             key: self.key.clone(),
             chain: self.chain.clone(),
@@ -378,7 +363,12 @@ impl Registry {
     }
 
     pub fn home(&self) -> &Path {
-        &self.home
+        &self.location.home
+    }
+
+    /// Where the registry is.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     /// The store itself, read-only, for tests and tools; the CLI and the
@@ -417,13 +407,13 @@ impl Registry {
 
     /// Record the log's last entry in `audit.head` (see [`integrity`]).
     fn sync_head(&mut self) -> Result<()> {
-        integrity::sync_head(self.store.as_mut(), &self.home, &self.chain)
+        integrity::sync_head(self.store.as_mut(), &self.location.home, &self.chain)
     }
     /// Check the registry against its audit log: the chain's seals, its
     /// head in `audit.head`, the append-only triggers, and that issuances,
     /// recipients' names and documents' templates agree with the log.
     pub fn verify(&self) -> Result<Verification> {
-        integrity::verify(self.store.as_ref(), &self.home, &self.chain)
+        integrity::verify(self.store.as_ref(), &self.location.home, &self.chain)
     }
 
     /// [`Registry::verify`] in short: the number of entries, or the entry

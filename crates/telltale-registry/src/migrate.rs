@@ -37,7 +37,7 @@ impl Registry {
     pub fn migrate_to(&mut self, target: std::sync::Arc<dyn Backend>) -> Result<MigrateSummary> {
         let mut summary = self.copy_records(target.as_ref())?;
         let mut copy = Registry::with(
-            &Location::new(&self.home, target.clone()),
+            &Location::new(self.home(), target.clone()),
             target.connect(false)?,
             self.key.clone(),
         );
@@ -82,22 +82,14 @@ impl Registry {
     pub(crate) fn copy_records(&mut self, target: &dyn Backend) -> Result<MigrateSummary> {
         let database = target.describe();
         let mut to = target.connect(true)?;
-        let mut summary = MigrateSummary {
-            database: database.clone(),
-            documents: 0,
-            recipients: 0,
-            issuances: 0,
-            traces: 0,
-            users: 0,
-            audit_entries: 0,
-        };
+        let mut summary = None;
         self.store.atomically(&mut |from| {
             to.atomically(&mut |to| {
-                summary = copy_all(from, to, &database)?;
+                summary = Some(copy_all(from, to, &database)?);
                 Ok(())
             })
         })?;
-        Ok(summary)
+        summary.ok_or_else(|| RegistryError::Invalid(format!("nothing was copied to {database}")))
     }
 }
 

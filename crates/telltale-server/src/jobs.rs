@@ -158,7 +158,11 @@ async fn save(app: &App, actor: &str, job: JobRecord) -> JobRecord {
         Ok(job)
     })
     .await
-    .unwrap_or(fallback)
+    .unwrap_or_else(|f| {
+        // Progress is shown again at the next save; the job goes on.
+        tracing::warn!(job = fallback.id, error = %f.message, "cannot record a job's progress");
+        fallback
+    })
 }
 
 /// Mark a job finished, with why if it failed.

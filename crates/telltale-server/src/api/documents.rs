@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -387,7 +387,12 @@ pub(super) async fn copies(
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
     let bytes = zip_copies(&app, &c, id.clone()).await?;
-    Ok((
+    Ok(zip_response(&id, bytes))
+}
+
+/// A zip of a document's copies as a download, for the API and the page.
+pub fn zip_response(id: &str, bytes: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
             (
@@ -397,7 +402,7 @@ pub(super) async fn copies(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// A document's reading-room links, without their secrets (author).

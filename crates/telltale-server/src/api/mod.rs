@@ -24,7 +24,7 @@ mod account;
 mod documents;
 mod traces;
 
-pub use documents::zip_copies;
+pub use documents::{zip_copies, zip_response};
 
 pub(super) type ApiResult = Result<Response, Failure>;
 

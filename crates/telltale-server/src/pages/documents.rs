@@ -448,17 +448,7 @@ pub(super) async fn copies_zip(
     let bytes = crate::api::zip_copies(&app, &c, id.clone())
         .await
         .map_err(|f| f.with_html(html))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{id}-copies.zip\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::zip_response(&id, bytes))
 }
 
 pub(super) async fn revoke_link(
