@@ -136,10 +136,7 @@ impl Registry {
         telltale_core::rules::check_input(text)?;
         // A title is one line of printable text: it is shown in lists,
         // reports and the audit log, and no database need keep a NUL.
-        if let Some(c) = title.and_then(|t| {
-            t.chars()
-                .find(|&c| crate::is_unprintable(c) || matches!(c, '\u{2028}' | '\u{2029}'))
-        }) {
+        if let Some(c) = title.and_then(|t| t.chars().find(|&c| unfit_for_title(c))) {
             return Err(RegistryError::Invalid(format!(
                 "a title may not contain control characters or line breaks (it has U+{:04X})",
                 c as u32
@@ -383,6 +380,11 @@ impl Registry {
     }
 }
 
+/// Whether `c` may not stand in a title, which is one printable line.
+fn unfit_for_title(c: char) -> bool {
+    crate::is_unprintable(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// A title for a document registered without one: its "Subject:" line
 /// near the top if it has one, else its first line of words that is not a
 /// classification marking.
@@ -405,9 +407,21 @@ fn default_title(text: &str) -> String {
             })
             .unwrap_or("Untitled")
     });
-    let line = line.trim_start_matches('#').trim();
+    // A title is one printable line (see `register`): a tab, an escape or
+    // a line separator in the text becomes a space here.
+    let line: String = line
+        .trim_start_matches('#')
+        .chars()
+        .map(|c| if unfit_for_title(c) { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if line.is_empty() {
+        return "Untitled".to_string();
+    }
     if line.chars().count() <= 120 {
-        return line.to_string();
+        return line;
     }
     // Cut a long line at a word, not inside one.
     let cut: String = line.chars().take(120).collect();
@@ -428,6 +442,11 @@ mod tests {
             "Budget notes"
         );
         assert_eq!(super::default_title("\n\n"), "Untitled");
+        assert_eq!(
+            super::default_title("Budget\t\u{1b}[31m plan\u{2028}for Q3\n"),
+            "Budget [31m plan for Q3"
+        );
+        assert_eq!(super::default_title("#\u{7}\u{7}"), "Untitled");
         let long = "word ".repeat(40);
         let t = super::default_title(&long);
         assert!(t.ends_with("word…") && t.chars().count() <= 121, "{t}");
