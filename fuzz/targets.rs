@@ -12,7 +12,7 @@ use telltale_core::gate::NoGate;
 use telltale_core::{
     accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet,
 };
-use telltale_formats::{Format, Limits};
+use telltale_formats::{FileFormat, LeakFormat, Limits};
 
 /// A target's body: it panics on a defect, and on nothing else.
 pub type Target = fn(&[u8]);
@@ -33,7 +33,7 @@ pub const ALL: &[(&str, Target)] = &[
 
 /// HTML text extraction: segments map into the text drawn out.
 pub fn html(data: &[u8]) {
-    let Ok(source) = telltale_formats::extract(Format::Html, data, Limits::default()) else {
+    let Ok(source) = telltale_formats::extract(FileFormat::Html, data, Limits::default()) else {
         return;
     };
     for s in &source.segments {
@@ -43,13 +43,13 @@ pub fn html(data: &[u8]) {
 
 /// DOCX text extraction and the paragraph marks of a leaked Word file.
 pub fn docx(data: &[u8]) {
-    let _ = telltale_formats::extract(Format::Docx, data, Limits::default());
+    let _ = telltale_formats::extract(FileFormat::Docx, data, Limits::default());
     let _ = telltale_formats::docx_marks(data, Limits::default());
 }
 
 /// E-mail bodies.
 pub fn eml(data: &[u8]) {
-    if let Ok(text) = telltale_formats::leak_text("eml", data, Limits::default()) {
+    if let Ok(text) = telltale_formats::leak_text(LeakFormat::Email, data, Limits::default()) {
         assert!(!text.trim().is_empty(), "an e-mail read as empty text");
     }
 }
@@ -63,12 +63,21 @@ pub fn pdf(data: &[u8]) {
 /// The leak reader as a whole: the first byte picks the kind of file the
 /// rest claims to be.
 pub fn leak(data: &[u8]) {
-    const KINDS: &[&str] = &["txt", "md", "html", "docx", "eml", "pdf", "xhtml", "htm"];
+    // Not images: Tesseract takes seconds a run, and its input is
+    // decoded and bounded first (`telltale_ocr::image_text`).
+    const KINDS: [LeakFormat; 6] = [
+        LeakFormat::Document(FileFormat::Txt),
+        LeakFormat::Document(FileFormat::Md),
+        LeakFormat::Document(FileFormat::Html),
+        LeakFormat::Document(FileFormat::Docx),
+        LeakFormat::Document(FileFormat::Pdf),
+        LeakFormat::Email,
+    ];
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    let ext = KINDS[usize::from(pick) % KINDS.len()];
-    let _ = telltale_ocr::read_leak(ext, rest, short_limits());
+    let kind = KINDS[usize::from(pick) % KINDS.len()];
+    let _ = telltale_ocr::read_leak(kind, rest, short_limits());
 }
 
 /// Tracing arbitrary text against the sample memo's template among 50

@@ -323,9 +323,10 @@ pub struct DistributeArgs {
     pub expires_days: Option<u32>,
     /// Format of the copies: a document registered from HTML or DOCX is
     /// issued in its own format with its markup, styles, tables and images;
-    /// any other format lays the copy's text out afresh.
-    #[arg(long, default_value = "txt", value_parser = ["txt", "md", "html", "docx", "pdf"])]
-    pub format: String,
+    /// any other format lays the copy's text out afresh. One of txt, md,
+    /// html, docx, pdf.
+    #[arg(long, default_value = "txt")]
+    pub format: telltale_core::FileFormat,
     /// File mode of the copies, in octal (640 lets the group read them).
     #[arg(long, default_value = "600")]
     pub mode: String,

@@ -89,8 +89,9 @@ fn a_retyped_quote_with_three_author_slots_shortlists_its_leaker() {
 #[test]
 fn alternatives_on_a_word_original_are_added_listed_and_removed() {
     let h = Home::initialised();
-    let docx = telltale_formats::from_text(&paragraphs(0..6), telltale_formats::Format::Docx, "K")
-        .unwrap();
+    let docx =
+        telltale_formats::from_text(&paragraphs(0..6), telltale_formats::FileFormat::Docx, "K")
+            .unwrap();
     let path = h.at("memo.docx");
     std::fs::write(&path, &docx).unwrap();
     let doc = h.add_file(&path);

@@ -14,12 +14,13 @@ fn documents_and_leaks_as_html_docx_and_email() {
     let people = h.file("people.csv", &csv(30));
     h.ok(&["recipients", "import", people.to_str().unwrap()]);
     let html =
-        telltale_formats::from_text(MEMO, telltale_formats::Format::Html, "Kestria").unwrap();
+        telltale_formats::from_text(MEMO, telltale_formats::FileFormat::Html, "Kestria").unwrap();
     let html_path = h.dir.path().join("memo.html");
     std::fs::write(&html_path, &html).unwrap();
     let doc_html = h.add_file(&html_path);
-    let docx = telltale_formats::from_text(&paragraphs(0..12), telltale_formats::Format::Docx, "K")
-        .unwrap();
+    let docx =
+        telltale_formats::from_text(&paragraphs(0..12), telltale_formats::FileFormat::Docx, "K")
+            .unwrap();
     let docx_path = h.dir.path().join("memo.docx");
     std::fs::write(&docx_path, &docx).unwrap();
     let doc_docx = h.add_file(&docx_path);
@@ -220,8 +221,9 @@ fn a_pdf_page_as_an_image_names_its_recipient_by_its_line_shifts() {
 fn a_word_copy_stripped_of_invisible_marks_still_names_its_recipient() {
     let h = Home::new();
     h.ok(&["init"]);
-    let docx = telltale_formats::from_text(&paragraphs(0..6), telltale_formats::Format::Docx, "K")
-        .unwrap();
+    let docx =
+        telltale_formats::from_text(&paragraphs(0..6), telltale_formats::FileFormat::Docx, "K")
+            .unwrap();
     let path = h.dir.path().join("memo.docx");
     std::fs::write(&path, &docx).unwrap();
     let doc = h.add_file(&path);

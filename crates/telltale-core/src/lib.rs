@@ -24,6 +24,7 @@ pub mod author;
 pub mod codebook;
 mod error;
 pub mod estimate;
+pub mod file_format;
 pub mod fluency;
 pub mod gate;
 pub mod key;
@@ -41,6 +42,7 @@ pub use accuse::{accuse, Accusation, AccuseParams, DocumentEvidence, Shortlist, 
 pub use align::{Locator, Observation, Passage, Trace};
 pub use codebook::{CodeParams, Codebook};
 pub use error::Error;
+pub use file_format::{FileFormat, UnknownFormat};
 pub use key::SecretKey;
 pub use rules::{Profile, RuleSet, Variety};
 pub use template::{Class, Layer, Site, Slot, Template};

@@ -21,6 +21,7 @@
 mod docx;
 mod entities;
 mod html;
+mod leak;
 pub mod pdf;
 
 use std::ops::Range;
@@ -28,53 +29,8 @@ use std::ops::Range;
 use telltale_core::Template;
 use thiserror::Error;
 
-/// The formats a document can be registered from and issued in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Txt,
-    Md,
-    Html,
-    Docx,
-    /// Output only: copies typeset by telltale; PDF leaks are read by
-    /// [`leak_text`].
-    Pdf,
-}
-
-impl Format {
-    pub const ALL: [Format; 5] = [
-        Format::Txt,
-        Format::Md,
-        Format::Html,
-        Format::Docx,
-        Format::Pdf,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Txt => "txt",
-            Format::Md => "md",
-            Format::Html => "html",
-            Format::Docx => "docx",
-            Format::Pdf => "pdf",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == s)
-    }
-
-    /// The format a file name's extension says, if telltale reads it.
-    pub fn from_extension(ext: &str) -> Option<Format> {
-        match ext.to_ascii_lowercase().as_str() {
-            "txt" | "text" | "" => Some(Format::Txt),
-            "md" | "markdown" => Some(Format::Md),
-            "html" | "htm" | "xhtml" => Some(Format::Html),
-            "docx" => Some(Format::Docx),
-            "pdf" => Some(Format::Pdf),
-            _ => None,
-        }
-    }
-}
+pub use leak::{leak_text, LeakFormat};
+pub use telltale_core::FileFormat;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FormatError {
@@ -90,6 +46,8 @@ pub enum FormatError {
     Empty,
     #[error("cannot read .{0} files yet")]
     Unsupported(String),
+    #[error("cannot trace .{0} files yet: give text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")]
+    NotTraceable(String),
     #[error("not a readable PDF: {0}")]
     Pdf(String),
     #[error(
@@ -134,7 +92,7 @@ pub struct Segment {
 /// A file with its text drawn out.
 #[derive(Debug, Clone)]
 pub struct Source {
-    pub format: Format,
+    pub format: FileFormat,
     /// The file as given.
     pub bytes: Vec<u8>,
     /// The text the engine works on.
@@ -151,14 +109,14 @@ pub struct Source {
 }
 
 /// Draw the text out of a file.
-pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, FormatError> {
+pub fn extract(format: FileFormat, bytes: &[u8], limits: Limits) -> Result<Source, FormatError> {
     let mut src = match format {
-        Format::Pdf => {
+        FileFormat::Pdf => {
             return Err(FormatError::Unsupported(
                 "pdf for registration (register the Word or text original; PDF copies are typeset from it)".into(),
             ))
         }
-        Format::Txt | Format::Md => {
+        FileFormat::Txt | FileFormat::Md => {
             let text = utf8(bytes, "the file")?;
             Source {
                 format,
@@ -174,7 +132,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
                 paragraphs: Vec::new(),
             }
         }
-        Format::Html => {
+        FileFormat::Html => {
             let markup = utf8(bytes, "the HTML")?;
             let (text, segments) = html::extract(&markup);
             Source {
@@ -187,7 +145,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
                 paragraphs: Vec::new(),
             }
         }
-        Format::Docx => {
+        FileFormat::Docx => {
             let xml = docx::document_xml(bytes, limits)?;
             let (text, segments, preserve_at, paragraphs) = docx::extract(&xml)?;
             Source {
@@ -205,7 +163,7 @@ pub fn extract(format: Format, bytes: &[u8], limits: Limits) -> Result<Source, F
         return Err(FormatError::Empty);
     }
     src.segments = merge_adjacent(std::mem::take(&mut src.segments));
-    if matches!(format, Format::Txt | Format::Md) {
+    if matches!(format, FileFormat::Txt | FileFormat::Md) {
         src.text = src
             .text
             .strip_prefix('\u{FEFF}')
@@ -290,12 +248,12 @@ pub fn render_marked(
         .edits(codeword)
         .map_err(|_| FormatError::Mismatch)?;
     match source.format {
-        Format::Pdf => Err(FormatError::Mismatch),
-        Format::Txt | Format::Md => Ok(template
+        FileFormat::Pdf => Err(FormatError::Mismatch),
+        FileFormat::Txt | FileFormat::Md => Ok(template
             .render(codeword)
             .map_err(|_| FormatError::Mismatch)?
             .into_bytes()),
-        Format::Html | Format::Docx => {
+        FileFormat::Html | FileFormat::Docx => {
             let mut out = String::with_capacity(source.markup.len() + 1024);
             let mut pos = 0;
             let mut preserve: Vec<usize> = Vec::new();
@@ -315,7 +273,7 @@ pub fn render_marked(
                 .into_iter()
                 .map(|at| (at, at, " xml:space=\"preserve\"".to_string()))
                 .collect();
-            if let Some(bit) = marks.filter(|_| source.format == Format::Docx) {
+            if let Some(bit) = marks.filter(|_| source.format == FileFormat::Docx) {
                 for (k, p) in source
                     .paragraphs
                     .iter()
@@ -345,7 +303,7 @@ pub fn render_marked(
                 pos = b;
             }
             out.push_str(&source.markup[pos..]);
-            if source.format == Format::Html {
+            if source.format == FileFormat::Html {
                 Ok(out.into_bytes())
             } else {
                 docx::replace_document_xml(&source.bytes, &out)
@@ -356,12 +314,12 @@ pub fn render_marked(
 
 /// A copy of plain text in another format, for documents registered from
 /// text: paragraphs become HTML paragraphs or Word paragraphs.
-pub fn from_text(text: &str, format: Format, title: &str) -> Result<Vec<u8>, FormatError> {
+pub fn from_text(text: &str, format: FileFormat, title: &str) -> Result<Vec<u8>, FormatError> {
     match format {
-        Format::Txt | Format::Md => Ok(text.as_bytes().to_vec()),
-        Format::Html => Ok(html::from_text(text, title).into_bytes()),
-        Format::Docx => docx::from_text(text),
-        Format::Pdf => pdf::from_text(
+        FileFormat::Txt | FileFormat::Md => Ok(text.as_bytes().to_vec()),
+        FileFormat::Html => Ok(html::from_text(text, title).into_bytes()),
+        FileFormat::Docx => docx::from_text(text),
+        FileFormat::Pdf => pdf::from_text(
             text,
             &pdf::Memo {
                 title,
@@ -391,44 +349,4 @@ pub fn classification(text: &str) -> Option<&str> {
 /// The paragraph marks of a leaked Word file, as (layout slot, bit).
 pub fn docx_marks(bytes: &[u8], limits: Limits) -> Result<Vec<(u32, u8)>, FormatError> {
     docx::read_marks(bytes, limits)
-}
-
-/// The text of a leaked file, for tracing: text and Markdown as they are,
-/// HTML and DOCX as [`extract`] reads them, e-mail as its body text. Not
-/// PDF: `telltale_ocr::read_leak` reads every kind of file, PDFs out of
-/// process.
-pub fn leak_text(extension: &str, bytes: &[u8], limits: Limits) -> Result<String, FormatError> {
-    match extension.to_ascii_lowercase().as_str() {
-        "eml" => {
-            let msg = mail_parser::MessageParser::default()
-                .parse(bytes)
-                .ok_or_else(|| {
-                    FormatError::Unsupported("eml that is not an e-mail message".into())
-                })?;
-            let mut text = String::new();
-            if let Some(s) = msg.subject() {
-                text.push_str(s);
-                text.push_str("\n\n");
-            }
-            for i in 0..msg.text_body.len().max(1) {
-                if let Some(b) = msg.body_text(i) {
-                    text.push_str(&b);
-                    text.push_str("\n\n");
-                }
-            }
-            if text.trim().is_empty() {
-                return Err(FormatError::Empty);
-            }
-            Ok(text)
-        }
-        // Parsed out of process by `telltale_ocr::pdf_text`: a PDF parser
-        // in this process could be made to overflow its stack.
-        "pdf" => Err(FormatError::Unsupported(
-            "pdf here (its text layer is read by Poppler in a separate process)".into(),
-        )),
-        ext => match Format::from_extension(ext) {
-            Some(f) => Ok(extract(f, bytes, limits)?.text),
-            None => Err(FormatError::Unsupported(ext.to_string())),
-        },
-    }
 }

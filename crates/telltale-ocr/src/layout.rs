@@ -15,6 +15,7 @@ use telltale_formats::pdf::{
 };
 
 use crate::OcrError;
+use telltale_formats::{FileFormat, LeakFormat};
 
 /// Readings less clear than this (a residual under a fifth of the shift)
 /// are left out as erased.
@@ -393,7 +394,7 @@ pub type LayoutMarks = Vec<(u32, u8)>;
 /// `text`, else the first) or of a PDF's rasterised pages, or a Word file's
 /// paragraph marks. Nothing for other files, or when the tools are missing.
 pub fn read_layout(
-    extension: &str,
+    format: LeakFormat,
     bytes: &[u8],
     text: &str,
     limits: crate::Limits,
@@ -405,15 +406,15 @@ pub fn read_layout(
             .map(|m| (m.slot, m.bit))
             .collect()
     };
-    match extension.to_ascii_lowercase().as_str() {
-        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "webp" => {
-            read_line_shifts(bytes, page_of(text).unwrap_or(0), limits)
-                .map(clear)
+    match format {
+        LeakFormat::Image => read_line_shifts(bytes, page_of(text).unwrap_or(0), limits)
+            .map(clear)
+            .unwrap_or_default(),
+        LeakFormat::Document(FileFormat::Docx) => {
+            telltale_formats::docx_marks(bytes, telltale_formats::Limits::default())
                 .unwrap_or_default()
         }
-        "docx" => telltale_formats::docx_marks(bytes, telltale_formats::Limits::default())
-            .unwrap_or_default(),
-        "pdf" => {
+        LeakFormat::Document(FileFormat::Pdf) => {
             let Ok(dir) = tempfile::tempdir() else {
                 return Vec::new();
             };

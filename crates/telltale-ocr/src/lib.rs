@@ -23,6 +23,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use telltale_formats::{FileFormat, LeakFormat};
 use thiserror::Error;
 
 use crate::run::{PDFTOPPM, PDFTOTEXT, TESSERACT};
@@ -53,44 +54,33 @@ pub enum OcrError {
 }
 
 /// A leaked file's text, as [`read_leak`] reads it, with the layout marks
-/// its pages or paragraphs carry (see [`layout::read_layout`]). `Ok(None)`
-/// for an extension to read as plain text.
+/// its pages or paragraphs carry (see [`layout::read_layout`]).
 pub fn read_leak_with_layout(
-    extension: &str,
+    format: LeakFormat,
     bytes: &[u8],
     limits: Limits,
-) -> Result<Option<(String, layout::LayoutMarks)>, OcrError> {
-    Ok(read_leak(extension, bytes, limits)?.map(|text| {
-        let marks = layout::read_layout(extension, bytes, &text, limits);
-        (text, marks)
-    }))
+) -> Result<(String, layout::LayoutMarks), OcrError> {
+    let text = read_leak(format, bytes, limits)?;
+    let marks = layout::read_layout(format, bytes, &text, limits);
+    Ok((text, marks))
 }
 
 /// The text of a leaked file of any kind telltale reads: text, Markdown,
 /// HTML, DOCX and e-mail by [`telltale_formats::leak_text`], a PDF's text
 /// layer by [`pdf_text`], images by OCR, and PDFs without a text layer by
 /// rasterising and OCR.
-/// `Ok(None)` for an extension that is none of these (read it as text).
-pub fn read_leak(
-    extension: &str,
-    bytes: &[u8],
-    limits: Limits,
-) -> Result<Option<String>, OcrError> {
-    let ext = extension.to_ascii_lowercase();
-    let formats = telltale_formats::Limits::default();
-    match ext.as_str() {
-        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "webp" => {
-            image_text(bytes, limits).map(Some)
-        }
-        "pdf" => match pdf_text(bytes, limits) {
-            Ok(t) => Ok(Some(t)),
-            Err(OcrError::NoTextLayer) => scanned_pdf_text(bytes, limits).map(Some),
-            Err(e) => Err(e),
+pub fn read_leak(format: LeakFormat, bytes: &[u8], limits: Limits) -> Result<String, OcrError> {
+    match format {
+        LeakFormat::Image => image_text(bytes, limits),
+        LeakFormat::Document(FileFormat::Pdf) => match pdf_text(bytes, limits) {
+            Err(OcrError::NoTextLayer) => scanned_pdf_text(bytes, limits),
+            read => read,
         },
-        "html" | "htm" | "xhtml" | "docx" | "eml" => {
-            Ok(Some(telltale_formats::leak_text(&ext, bytes, formats)?))
-        }
-        _ => Ok(None),
+        _ => Ok(telltale_formats::leak_text(
+            format,
+            bytes,
+            telltale_formats::Limits::default(),
+        )?),
     }
 }
 

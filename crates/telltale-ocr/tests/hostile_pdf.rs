@@ -8,7 +8,10 @@
 
 use telltale_core::gate::NoGate;
 use telltale_core::RuleSet;
+use telltale_formats::{FileFormat, LeakFormat};
 use telltale_ocr::{pdf_text, read_leak, Limits, OcrError};
+
+const PDF: LeakFormat = LeakFormat::Document(FileFormat::Pdf);
 
 fn tools() -> bool {
     if telltale_ocr::available() {
@@ -86,12 +89,9 @@ fn a_form_xobject_that_draws_itself_ends_no_process() {
     );
     let file = one_page(595, 842, b"/X0 Do", form);
     // Whatever Poppler makes of it, the answer comes back as a value.
-    let text = read_leak("pdf", &file, Limits::default());
-    eprintln!(
-        "self-drawing XObject: {:?}",
-        text.as_ref().map(|t| t.as_ref().map(|t| t.len()))
-    );
-    let layout = telltale_ocr::layout::read_layout("pdf", &file, "", Limits::default());
+    let text = read_leak(PDF, &file, Limits::default());
+    eprintln!("self-drawing XObject: {:?}", text.as_ref().map(|t| t.len()));
+    let layout = telltale_ocr::layout::read_layout(PDF, &file, "", Limits::default());
     assert!(layout.len() < 64, "no layout marks invented from a loop");
 }
 
@@ -115,11 +115,8 @@ fn thousands_of_nested_arrays_end_no_process() {
         stream("", b"BT /F1 12 Tf 72 700 Td (Nested.) Tj ET"),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
     ]);
-    let got = read_leak("pdf", &file, Limits::default());
-    eprintln!(
-        "nested arrays: {:?}",
-        got.as_ref().map(|t| t.as_ref().map(|t| t.len()))
-    );
+    let got = read_leak(PDF, &file, Limits::default());
+    eprintln!("nested arrays: {:?}", got.as_ref().map(|t| t.len()));
     // And in the content stream, where the text is drawn.
     let mut content = b"BT /F1 12 Tf 72 700 Td (Deep.) Tj ET ".to_vec();
     content.extend_from_slice(&deep);
@@ -234,7 +231,7 @@ fn pdf_copies_are_typeset_memos_whose_text_reads_back() {
     let copy = t.render(&cw).unwrap();
     let pdf = telltale_formats::from_text(
         &copy,
-        telltale_formats::Format::Pdf,
+        telltale_formats::FileFormat::Pdf,
         "Kestria: coalition under strain",
     )
     .unwrap();

@@ -10,7 +10,11 @@ use telltale_core::gate::NoGate;
 use telltale_core::{
     accuse, AccuseParams, CodeParams, Codebook, DocumentEvidence, Locator, RuleSet, SecretKey,
 };
+use telltale_formats::{FileFormat, LeakFormat};
 use telltale_ocr::{character_error_rate, read_leak, scanned_pdf_text, Limits, OcrError};
+
+const PNG: LeakFormat = LeakFormat::Image;
+const PDF: LeakFormat = LeakFormat::Document(FileFormat::Pdf);
 
 fn tools() -> bool {
     if telltale_ocr::available() {
@@ -35,7 +39,8 @@ fn a_printed_copy_reads_back_by_ocr_and_traces_to_its_recipient() {
     let holders: Vec<String> = (0..20).map(|i| format!("r-{i:02}")).collect();
     let leaker = &holders[13];
     let copy = t.render(&cb.codeword(leaker)).unwrap();
-    let pdf = telltale_formats::from_text(&copy, telltale_formats::Format::Pdf, "Kestria").unwrap();
+    let pdf =
+        telltale_formats::from_text(&copy, telltale_formats::FileFormat::Pdf, "Kestria").unwrap();
     let layer = telltale_ocr::pdf_text(&pdf, Limits::default()).unwrap();
 
     let started = std::time::Instant::now();
@@ -80,7 +85,7 @@ fn leaks_by_kind_and_the_limits_of_ocr() {
     }
     let pdf = telltale_formats::from_text(
         "The minister said that the talks had stalled.",
-        telltale_formats::Format::Pdf,
+        telltale_formats::FileFormat::Pdf,
         "Note",
     )
     .unwrap();
@@ -89,14 +94,15 @@ fn leaks_by_kind_and_the_limits_of_ocr() {
         let pages = telltale_ocr::rasterise(&pdf, 150, dir.path(), Limits::default()).unwrap();
         std::fs::read(&pages[0]).unwrap()
     };
-    let t = read_leak("png", &page, Limits::default()).unwrap().unwrap();
+    let t = read_leak(PNG, &page, Limits::default()).unwrap();
     assert!(t.contains("talks had stalled"), "{t}");
+    let log = LeakFormat::from_extension("log").unwrap();
     assert_eq!(
-        read_leak("log", b"x", Limits::default()).unwrap(),
-        None,
+        read_leak(log, b"x y", Limits::default()).unwrap(),
+        "x y",
         "other files are text"
     );
-    let e = read_leak("png", b"not an image at all", Limits::default()).unwrap_err();
+    let e = read_leak(PNG, b"not an image at all", Limits::default()).unwrap_err();
     assert!(
         matches!(e, OcrError::Failed { .. }) && !e.to_string().contains('\n'),
         "{e}"
@@ -106,7 +112,7 @@ fn leaks_by_kind_and_the_limits_of_ocr() {
         ..Limits::default()
     };
     assert!(matches!(
-        read_leak("png", &page, tight),
+        read_leak(PNG, &page, tight),
         Err(OcrError::Timeout { .. })
     ));
     let small = Limits {
@@ -114,11 +120,11 @@ fn leaks_by_kind_and_the_limits_of_ocr() {
         ..Limits::default()
     };
     assert!(matches!(
-        read_leak("png", &page, small),
+        read_leak(PNG, &page, small),
         Err(OcrError::TooLarge { .. })
     ));
     assert!(matches!(
-        read_leak("pdf", b"%PDF-1.4 broken", Limits::default()),
+        read_leak(PDF, b"%PDF-1.4 broken", Limits::default()),
         Err(OcrError::Failed { .. })
     ));
 }
@@ -166,7 +172,8 @@ fn a_photographed_one_page_memo_among_a_thousand_recipients() {
     let holders: Vec<String> = (0..1000).map(|i| format!("r-{i:04}")).collect();
     let leaker = &holders[417];
     let copy = t.render(&cb.codeword(leaker)).unwrap();
-    let pdf = telltale_formats::from_text(&copy, telltale_formats::Format::Pdf, "Kestria").unwrap();
+    let pdf =
+        telltale_formats::from_text(&copy, telltale_formats::FileFormat::Pdf, "Kestria").unwrap();
     let layer = telltale_ocr::pdf_text(&pdf, Limits::default()).unwrap();
     assert!(layer.contains("Page 1 of 1"), "a one-page memo");
     let dir = tempfile::tempdir().unwrap();
@@ -175,9 +182,7 @@ fn a_photographed_one_page_memo_among_a_thousand_recipients() {
     )
     .unwrap();
     let photo = photograph(&page, 1.0, 0.7);
-    let ocr = read_leak("png", &photo, Limits::default())
-        .unwrap()
-        .unwrap();
+    let ocr = read_leak(PNG, &photo, Limits::default()).unwrap();
     let cer = character_error_rate(&layer, &ocr);
     let mut loc = Locator::new();
     loc.add(&t);

@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                 id: format!("d-bulk{i:06}"),
                                 title: format!("Document {i}"),
                                 created_at: 0,
-                                source_format: "txt".into(),
+                                source_format: telltale_core::FileFormat::Txt,
                                 template,
                                 code_params: CodeParams::default(),
                                 rules,
@@ -115,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let leaked = reserved.join(" ");
     let t0 = Instant::now();
     let target = r
-        .add_document(&leaked, Some("The leaked one"), Format::Plain, "txt")?
+        .add_document(&leaked, Some("The leaked one"), Format::Plain)?
         .id;
     println!(
         "registered the leaked document the ordinary way in {:.1} s",

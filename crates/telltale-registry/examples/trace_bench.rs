@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .map(|f| std::fs::read_to_string(format!("{corpus}/{f}")))
     .collect::<Result<Vec<_>, _>>()?
     .join("\n\n");
-    let doc = r.add_document(&text, Some("bench"), Format::Plain, "txt")?;
+    let doc = r.add_document(&text, Some("bench"), Format::Plain)?;
     // The leaker's copy, issued the ordinary way.
     let leaker = "r-0000000".to_string();
     r.add_recipient(&Recipient {
@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &doc.id,
         std::slice::from_ref(&leaker),
         &out,
-        "txt",
+        telltale_core::FileFormat::Txt,
         &mut |_, _| {},
     )?;
     let copy = std::fs::read_to_string(out.join("r-0000000.txt"))?;

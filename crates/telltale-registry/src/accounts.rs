@@ -587,7 +587,6 @@ mod tests {
                 "The minister said that the talks had stalled. In March, the deal was signed, and the port will open.",
                 None,
                 telltale_core::rules::Format::Plain,
-                "txt",
             )
             .unwrap();
         r.add_recipient(&telltale_store::Recipient {

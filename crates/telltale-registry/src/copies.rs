@@ -4,16 +4,13 @@
 //! PDF and Word copies carry. Copies are deterministic, which is what lets
 //! distribution write one again and a trace read it back.
 
-use telltale_core::Codebook;
+use telltale_core::{Codebook, FileFormat};
 use telltale_store::{DocumentRecord, StoreError};
 
 use crate::{Registry, RegistryError, Result};
 
 /// Where [`Registry::each_copy_as`] hands each recipient's copy.
 pub type CopySink<'a, E> = dyn FnMut(&str, Vec<u8>) -> std::result::Result<(), E> + 'a;
-
-/// Output formats of copies.
-pub const COPY_FORMATS: &[&str] = &["txt", "md", "html", "docx", "pdf"];
 
 impl Registry {
     /// The codebook of a document's layout layer (line shifts in its PDF
@@ -33,11 +30,11 @@ impl Registry {
     pub(crate) fn layout_for(
         &self,
         doc: &DocumentRecord,
-        format: &str,
+        format: FileFormat,
     ) -> Result<Option<Codebook>> {
         match format {
-            "pdf" | "docx" => Ok(Some(self.layout_codebook(doc)?)),
-            _ => Ok(None),
+            FileFormat::Pdf | FileFormat::Docx => Ok(Some(self.layout_codebook(doc)?)),
+            FileFormat::Txt | FileFormat::Md | FileFormat::Html => Ok(None),
         }
     }
 
@@ -46,14 +43,10 @@ impl Registry {
         &self,
         doc: &DocumentRecord,
     ) -> Result<Option<telltale_formats::Source>> {
-        let Some(format) = telltale_formats::Format::from_name(&doc.source_format).filter(|f| {
-            matches!(
-                f,
-                telltale_formats::Format::Html | telltale_formats::Format::Docx
-            )
-        }) else {
+        let format = doc.source_format;
+        if !matches!(format, FileFormat::Html | FileFormat::Docx) {
             return Ok(None);
-        };
+        }
         let Some(bytes) = self.store.source(&doc.id)? else {
             return Err(StoreError::Corrupt(format!(
                 "{} was registered from {} but its file is missing",
@@ -77,7 +70,12 @@ impl Registry {
     /// A recipient's copy as a file in `format`: in the original's own
     /// format, the original file with the recipient's variations written
     /// into it; otherwise the copy's text laid out in that format.
-    pub fn render_copy_as(&self, doc_id: &str, recipient: &str, format: &str) -> Result<Vec<u8>> {
+    pub fn render_copy_as(
+        &self,
+        doc_id: &str,
+        recipient: &str,
+        format: FileFormat,
+    ) -> Result<Vec<u8>> {
         let doc = self.document(doc_id)?;
         let cb = Codebook::new(&self.key, &doc.id, &doc.template, doc.code_params)?;
         let src = self.source_of(&doc)?;
@@ -93,7 +91,7 @@ impl Registry {
         &self,
         doc_id: &str,
         recipients: &[String],
-        format: &str,
+        format: FileFormat,
         each: &mut CopySink<'_, E>,
     ) -> std::result::Result<(), E> {
         let doc = self.document(doc_id)?;
@@ -127,14 +125,8 @@ pub(crate) fn copy_bytes(
     layout: Option<&Codebook>,
     src: Option<&telltale_formats::Source>,
     recipient: &str,
-    format: &str,
+    format: FileFormat,
 ) -> Result<Vec<u8>> {
-    let f = telltale_formats::Format::from_name(format).ok_or_else(|| {
-        RegistryError::Invalid(format!(
-            "unknown format {format}; choose one of {}",
-            COPY_FORMATS.join(", ")
-        ))
-    })?;
     let codeword = cb.codeword(recipient);
     // Only PDF and Word copies carry layout marks (see `layout_for`).
     let bits = layout.map(|l| l.codeword(recipient)).unwrap_or_default();
@@ -144,28 +136,30 @@ pub(crate) fn copy_bytes(
             .map_err(RegistryError::Render);
     }
     let text = doc.template.render(&codeword)?;
-    if f == telltale_formats::Format::Docx {
-        // A Word file laid out from text carries the paragraph marks too.
-        let plain =
-            telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)?;
-        let src = telltale_formats::extract(f, &plain, telltale_formats::Limits::default())
-            .map_err(RegistryError::Render)?;
-        let bare = telltale_core::Template::new(src.text.clone(), Vec::new(), Vec::new())?;
-        return telltale_formats::render_marked(&src, &bare, &[], Some(&mark))
-            .map_err(RegistryError::Render);
-    }
-    if f == telltale_formats::Format::Pdf {
+    match format {
+        FileFormat::Docx => {
+            // A Word file laid out from text carries the paragraph marks too.
+            let plain = telltale_formats::from_text(&text, format, &doc.title)
+                .map_err(RegistryError::Render)?;
+            let src =
+                telltale_formats::extract(format, &plain, telltale_formats::Limits::default())
+                    .map_err(RegistryError::Render)?;
+            let bare = telltale_core::Template::new(src.text.clone(), Vec::new(), Vec::new())?;
+            telltale_formats::render_marked(&src, &bare, &[], Some(&mark))
+        }
         // Typeset copies also carry the layout layer: line shifts that
         // survive printing and photographs.
-        return telltale_formats::pdf::from_text(
+        FileFormat::Pdf => telltale_formats::pdf::from_text(
             &text,
             &telltale_formats::pdf::Memo {
                 title: &doc.title,
                 classification: telltale_formats::classification(&text),
                 marks: Some(&mark),
             },
-        )
-        .map_err(RegistryError::Render);
+        ),
+        FileFormat::Txt | FileFormat::Md | FileFormat::Html => {
+            telltale_formats::from_text(&text, format, &doc.title)
+        }
     }
-    telltale_formats::from_text(&text, f, &doc.title).map_err(RegistryError::Render)
+    .map_err(RegistryError::Render)
 }

@@ -7,16 +7,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use telltale_core::Codebook;
+use telltale_core::{Codebook, FileFormat};
 use telltale_store::{DocumentRecord, Issuance, StoreError};
 
 use crate::copies::copy_bytes;
-use crate::{files, hex, now, unique_ids, Registry, RegistryError, Result, COPY_FORMATS};
+use crate::{files, hex, now, unique_ids, Registry, Result};
 
 /// Where and how a distribution writes its copies.
 struct Destination<'a> {
     out: &'a Path,
-    format: &'a str,
+    format: FileFormat,
     mode: u32,
 }
 
@@ -45,7 +45,7 @@ impl Registry {
         doc_id: &str,
         recipients: &[String],
         out: &Path,
-        format: &str,
+        format: FileFormat,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DistributeReport> {
         self.distribute_with_mode(
@@ -69,16 +69,10 @@ impl Registry {
         doc_id: &str,
         recipients: &[String],
         out: &Path,
-        format: &str,
+        format: FileFormat,
         mode: u32,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DistributeReport> {
-        if !COPY_FORMATS.contains(&format) {
-            return Err(RegistryError::Invalid(format!(
-                "unknown format {format}; choose one of {}",
-                COPY_FORMATS.join(", ")
-            )));
-        }
         let recipients = unique_ids(recipients);
         let doc = self.document(doc_id)?;
         let names = self.names_of(&recipients)?;
@@ -163,7 +157,7 @@ impl Registry {
                     let iss = Issuance {
                         document_id: doc.id.clone(),
                         recipient_id: r.clone(),
-                        format: format.into(),
+                        format,
                         issued_at: now(),
                         path: Some(path.to_string_lossy().into_owned()),
                         content_hash,
@@ -225,7 +219,7 @@ impl Registry {
                 let iss = Issuance {
                     document_id: doc.id.clone(),
                     recipient_id: r.clone(),
-                    format: "txt".into(),
+                    format: FileFormat::Txt,
                     issued_at: now(),
                     path: None,
                     content_hash: hex(&blake3::hash(copy.as_bytes()).as_bytes()[..16]),

@@ -9,21 +9,21 @@ use telltale_core::author::AuthorSlot;
 use telltale_core::rules::{
     detect_variety, record_author_checks, AuthorCheck, Format, Profile, RuleSet,
 };
-use telltale_core::{align, CodeParams, Codebook};
+use telltale_core::{align, CodeParams, Codebook, FileFormat};
 use telltale_store::{DocumentRecord, StoreError};
 
 use crate::{hex, integrity, now, Registry, RegistryError, Result, MAX_INPUT_BYTES};
 
 impl Registry {
-    /// Register a document. `format` says which parts are prose.
+    /// Register a document given as text. `format` says which parts are
+    /// prose, and so whether it is kept as text or as Markdown.
     pub fn add_document(
         &mut self,
         text: &str,
         title: Option<&str>,
         format: Format,
-        source_format: &str,
     ) -> Result<DocumentRecord> {
-        self.add_document_with(text, title, format, source_format, Profile::default())
+        self.add_document_with(text, title, format, Profile::default())
     }
 
     /// As [`Registry::add_document`], under a chosen style profile.
@@ -32,9 +32,12 @@ impl Registry {
         text: &str,
         title: Option<&str>,
         format: Format,
-        source_format: &str,
         profile: Profile,
     ) -> Result<DocumentRecord> {
+        let source_format = match format {
+            Format::Plain => FileFormat::Txt,
+            Format::Markdown => FileFormat::Md,
+        };
         self.register(
             text,
             None,
@@ -54,7 +57,7 @@ impl Registry {
     pub fn add_document_file(
         &mut self,
         bytes: &[u8],
-        format: telltale_formats::Format,
+        format: FileFormat,
         title: Option<&str>,
         profile: Profile,
     ) -> Result<DocumentRecord> {
@@ -69,11 +72,11 @@ impl Registry {
     pub fn add_document_file_checked(
         &mut self,
         bytes: &[u8],
-        format: telltale_formats::Format,
+        format: FileFormat,
         title: Option<&str>,
         profile: Profile,
     ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
-        use telltale_formats::Format as F;
+        use FileFormat as F;
         if bytes.len() > MAX_INPUT_BYTES {
             return Err(telltale_core::Error::TooLarge {
                 size: bytes.len(),
@@ -91,7 +94,7 @@ impl Registry {
                 None,
                 title,
                 Format::Plain,
-                "pdf",
+                F::Pdf,
                 profile,
                 Vec::new(),
             );
@@ -100,12 +103,12 @@ impl Registry {
         match format {
             F::Txt | F::Md => {
                 let (text, author) = telltale_core::author::parse(&source.text)?;
-                let (fmt, name) = if format == F::Md {
-                    (Format::Markdown, "md")
+                let rules_format = if format == F::Md {
+                    Format::Markdown
                 } else {
-                    (Format::Plain, "txt")
+                    Format::Plain
                 };
-                self.register(&text, None, title, fmt, name, profile, author)
+                self.register(&text, None, title, rules_format, format, profile, author)
             }
             // Handled above.
             F::Pdf => Err(telltale_formats::FormatError::Unsupported("pdf".into()).into()),
@@ -114,7 +117,7 @@ impl Registry {
                 Some(&source),
                 title,
                 Format::Plain,
-                format.name(),
+                format,
                 profile,
                 Vec::new(),
             ),
@@ -128,7 +131,7 @@ impl Registry {
         source: Option<&telltale_formats::Source>,
         title: Option<&str>,
         format: Format,
-        source_format: &str,
+        source_format: FileFormat,
         profile: Profile,
         author: Vec<AuthorSlot>,
     ) -> Result<(DocumentRecord, Vec<AuthorCheck>)> {
@@ -174,7 +177,7 @@ impl Registry {
             id,
             title,
             created_at,
-            source_format: source_format.into(),
+            source_format,
             template,
             code_params: CodeParams::default(),
             rules,

@@ -66,7 +66,7 @@ use thiserror::Error;
 
 pub use backup::BackupSummary;
 pub use budget::Budget;
-pub use copies::{CopySink, COPY_FORMATS};
+pub use copies::CopySink;
 pub use distribute::DistributeReport;
 pub use evidence::{RegistryState, StoredTrace};
 pub use import::{is_unprintable, parse_recipients_csv, ParsedCsv};

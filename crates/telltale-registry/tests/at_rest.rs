@@ -60,7 +60,7 @@ fn a_backup_taken_while_another_handle_distributes_verifies_and_traces() {
     let home = dir.path().join("home");
     let mut r = Registry::init(&home, None).unwrap();
     let doc = r
-        .add_document(telltale_core::sample::MEMO, None, Format::Plain, "txt")
+        .add_document(telltale_core::sample::MEMO, None, Format::Plain)
         .unwrap();
     let n = 800;
     let ids: Vec<String> = (0..n).map(|i| format!("r-{i:04}")).collect();
@@ -79,12 +79,18 @@ fn a_backup_taken_while_another_handle_distributes_verifies_and_traces() {
     let (doc_id, out_dir) = (doc.id.clone(), out.clone());
     let worker = std::thread::spawn(move || {
         other
-            .distribute(&doc_id, &ids, &out_dir, "txt", &mut |done, _| {
-                if done == 30 {
-                    let _ = started.send(());
-                    let _ = resume.recv();
-                }
-            })
+            .distribute(
+                &doc_id,
+                &ids,
+                &out_dir,
+                telltale_core::FileFormat::Txt,
+                &mut |done, _| {
+                    if done == 30 {
+                        let _ = started.send(());
+                        let _ = resume.recv();
+                    }
+                },
+            )
             .unwrap()
     });
     under_way.recv().unwrap();

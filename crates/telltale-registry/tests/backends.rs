@@ -34,14 +34,20 @@ fn story(at: &Location) -> Registry {
     }
     for title in ["two\nlines", "a\0nul", "a\u{2028}separator"] {
         let refused = r
-            .add_document(MEMO, Some(title), Format::Plain, "txt")
+            .add_document(MEMO, Some(title), Format::Plain)
             .unwrap_err();
         assert!(refused.to_string().contains("title"), "{refused}");
     }
-    let doc = r.add_document(MEMO, None, Format::Plain, "txt").unwrap();
+    let doc = r.add_document(MEMO, None, Format::Plain).unwrap();
     let out = at.home().join("out");
-    r.distribute(&doc.id, &ids, &out, "txt", &mut |_, _| {})
-        .unwrap();
+    r.distribute(
+        &doc.id,
+        &ids,
+        &out,
+        telltale_core::FileFormat::Txt,
+        &mut |_, _| {},
+    )
+    .unwrap();
     let copy = std::fs::read_to_string(out.join("r-3.txt")).unwrap();
     let leak: String = copy.chars().skip(100).take(1500).collect();
     let (trace, rep) = r.trace(&TraceRequest::new(&leak)).unwrap();

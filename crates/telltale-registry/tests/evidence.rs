@@ -22,10 +22,16 @@ fn traced(home: &std::path::Path) -> (Registry, i64) {
         })
         .unwrap();
     }
-    let doc = r.add_document(MEMO, None, Format::Plain, "txt").unwrap();
+    let doc = r.add_document(MEMO, None, Format::Plain).unwrap();
     let out = home.join("out");
-    r.distribute(&doc.id, &ids, &out, "txt", &mut |_, _| {})
-        .unwrap();
+    r.distribute(
+        &doc.id,
+        &ids,
+        &out,
+        telltale_core::FileFormat::Txt,
+        &mut |_, _| {},
+    )
+    .unwrap();
     let copy = std::fs::read_to_string(out.join("r-05.txt")).unwrap();
     let leak: String = copy.chars().skip(200).take(1200).collect();
     let (id, rep) = r.trace(&TraceRequest::new(&leak)).unwrap();
@@ -49,9 +55,12 @@ fn a_signed_report_reads_back_and_verifies_with_the_exported_key() {
     assert_eq!(facts.registry, r.key_fingerprint());
 
     // The PDF's own text says what the trace found, and how.
-    let text = telltale_ocr::read_leak("pdf", &pdf, telltale_ocr::Limits::default())
-        .unwrap()
-        .unwrap();
+    let text = telltale_ocr::read_leak(
+        telltale_formats::LeakFormat::Document(telltale_core::FileFormat::Pdf),
+        &pdf,
+        telltale_ocr::Limits::default(),
+    )
+    .unwrap();
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for needle in [
         format!("Trace {id} was run at"),

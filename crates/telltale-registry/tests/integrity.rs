@@ -26,14 +26,14 @@ fn registry(home: &Path) -> (Registry, String) {
         })
         .unwrap();
     }
-    let doc = r.add_document(MEMO, None, Format::Plain, "txt").unwrap();
+    let doc = r.add_document(MEMO, None, Format::Plain).unwrap();
     let out = home.join("out");
     let rep = r
         .distribute(
             &doc.id,
             &["r-1".into(), "r-2".into()],
             &out,
-            "txt",
+            telltale_core::FileFormat::Txt,
             &mut |_, _| {},
         )
         .unwrap();

@@ -6,12 +6,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use telltale_core::Profile;
+use telltale_core::{FileFormat, Profile};
 use telltale_registry::jobs::{DISTRIBUTION, REGISTRATION};
 use telltale_registry::{DistributionRequest, JobRecord};
 
 use crate::auth::Caller;
-use crate::ops::{check_readable, TextFormat};
+use crate::ops::check_readable;
 use crate::{App, Failure, Job, JobKind, JobLink};
 
 /// Copies issued per step of a distribution: other requests are served
@@ -26,7 +26,7 @@ pub async fn start_registration(
     app: &App,
     c: &Caller,
     bytes: Vec<u8>,
-    format: TextFormat,
+    format: FileFormat,
     title: Option<String>,
     profile: Profile,
 ) -> Result<i64, Failure> {

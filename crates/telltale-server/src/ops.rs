@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
-use telltale_core::{AccuseParams, Profile};
-pub use telltale_formats::Format as TextFormat;
+use telltale_core::{AccuseParams, FileFormat, Profile};
+use telltale_formats::LeakFormat;
 use telltale_registry::{DocumentReport, Registry, TraceReport, TraceRequest, MAX_INPUT_BYTES};
 
 use crate::auth::Caller;
@@ -67,22 +67,13 @@ impl Form {
 
     /// A document to register: an uploaded file (.txt, .md, .html,
     /// .docx) as bytes with its format, or else the text of a field.
-    pub fn document(&self, file: &str, field: &str) -> Result<(Vec<u8>, TextFormat), Failure> {
+    pub fn document(&self, file: &str, field: &str) -> Result<(Vec<u8>, FileFormat), Failure> {
         if let Some((name, bytes)) = self.files.get(file) {
-            let format = TextFormat::from_extension(extension(name)).ok_or_else(|| {
-                Failure::new(
-                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)",
-                        extension(name)
-                    ),
-                )
-            })?;
-            return Ok((bytes.clone(), format));
+            return Ok((bytes.clone(), document_format(name)?));
         }
         match self.fields.get(field) {
             Some(t) if !t.trim().is_empty() => {
-                Ok((t.replace("\r\n", "\n").into_bytes(), TextFormat::Txt))
+                Ok((t.replace("\r\n", "\n").into_bytes(), FileFormat::Txt))
             }
             _ => Err(Failure::bad("give the text: paste it or upload a file")),
         }
@@ -105,29 +96,41 @@ fn extension(name: &str) -> &str {
     name.rsplit_once('.').map_or("", |(_, e)| e)
 }
 
+/// The format of a document to register, from its file name.
+pub fn document_format(name: &str) -> Result<FileFormat, Failure> {
+    FileFormat::from_extension(extension(name)).ok_or_else(|| {
+        Failure::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)",
+                extension(name)
+            ),
+        )
+    })
+}
+
 /// The text of a leaked file named `name`: text, Markdown, HTML, DOCX,
 /// e-mail, PDF, or an image or scan read by OCR.
 pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, u8)>), Failure> {
-    let ext = extension(name).to_ascii_lowercase();
-    if matches!(ext.as_str(), "doc" | "odt" | "rtf" | "zip" | "exe") {
-        return Err(Failure::new(
+    let kind = LeakFormat::from_extension(extension(name)).map_err(|e| {
+        Failure::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("cannot trace .{ext} files yet: give text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image"),
-        ));
+            e.to_string(),
+        )
+    })?;
+    if kind.is_text() {
+        return decode(name, &bytes).map(|t| (t, Vec::new()));
     }
     let name = name.to_string();
     // OCR runs for seconds in a subprocess; keep it off the async threads.
     let read = tokio::task::spawn_blocking(move || {
-        match telltale_ocr::read_leak_with_layout(&ext, &bytes, telltale_ocr::Limits::default()) {
-            Ok(Some(leak)) => Ok(Ok(leak)),
-            Ok(None) => Ok(decode(&name, &bytes).map(|t| (t, Vec::new()))),
-            Err(e) => Err((name, e)),
-        }
+        telltale_ocr::read_leak_with_layout(kind, &bytes, telltale_ocr::Limits::default())
+            .map_err(|e| (name, e))
     })
     .await
     .map_err(|e| Failure::internal(&format!("a worker thread failed: {e}")))?;
     match read {
-        Ok(text) => text,
+        Ok(leak) => Ok(leak),
         Err((name, e)) => {
             use axum::http::StatusCode;
             use telltale_ocr::OcrError;
@@ -142,9 +145,10 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
                 OcrError::Format(telltale_formats::FormatError::TooLarge { .. }) => {
                     StatusCode::PAYLOAD_TOO_LARGE
                 }
-                OcrError::Format(telltale_formats::FormatError::Unsupported(_)) => {
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE
-                }
+                OcrError::Format(
+                    telltale_formats::FormatError::Unsupported(_)
+                    | telltale_formats::FormatError::NotTraceable(_),
+                ) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 OcrError::Timeout { .. }
                 | OcrError::Failed { .. }
                 | OcrError::NoTextLayer
@@ -202,8 +206,8 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
 
 /// Refuse text that cannot be read, with the same one-line reasons however
 /// it arrives, before any work starts.
-pub(crate) fn check_readable(format: TextFormat, bytes: &[u8]) -> Result<(), Failure> {
-    if matches!(format, TextFormat::Txt | TextFormat::Md) {
+pub(crate) fn check_readable(format: FileFormat, bytes: &[u8]) -> Result<(), Failure> {
+    if matches!(format, FileFormat::Txt | FileFormat::Md) {
         decode("the text", bytes)?;
     }
     Ok(())
@@ -213,7 +217,7 @@ pub async fn register(
     app: &App,
     c: &Caller,
     bytes: Vec<u8>,
-    format: TextFormat,
+    format: FileFormat,
     title: Option<String>,
     profile: Profile,
 ) -> Result<telltale_store::DocumentRecord, Failure> {

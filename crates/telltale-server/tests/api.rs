@@ -706,7 +706,7 @@ async fn the_openapi_document_lists_every_api_route() {
 async fn word_documents_in_and_out_and_leaked_files_traced() {
     let w = world();
     let docx =
-        telltale_formats::from_text(MEMO, telltale_formats::Format::Docx, "Kestria").unwrap();
+        telltale_formats::from_text(MEMO, telltale_formats::FileFormat::Docx, "Kestria").unwrap();
     let upload = |path: &str, token: &str, body: Vec<u8>| {
         Request::builder()
             .method(Method::POST)

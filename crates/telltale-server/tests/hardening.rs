@@ -111,7 +111,7 @@ async fn a_request_past_its_timeout_gives_its_registry_handle_back() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Registry::init(dir.path(), None).unwrap();
     let doc = r
-        .add_document(MEMO, None, telltale_core::rules::Format::Plain, "txt")
+        .add_document(MEMO, None, telltale_core::rules::Format::Plain)
         .unwrap()
         .id;
     r.add_user("ann", Role::Author, PASSWORD).unwrap();
@@ -761,7 +761,7 @@ async fn failures_of_the_server_are_never_answered_as_bad_requests() {
     let w = world();
     // A Word document whose stored file no longer reads: its zip fails.
     let docx =
-        telltale_formats::from_text(MEMO, telltale_formats::Format::Docx, "Kestria").unwrap();
+        telltale_formats::from_text(MEMO, telltale_formats::FileFormat::Docx, "Kestria").unwrap();
     let r = send(
         &w.app,
         Request::builder()

@@ -291,7 +291,6 @@ async fn expired_links_do_not_open() {
             "The minister said that the talks had stalled, and the deal was signed in March.",
             None,
             telltale_core::rules::Format::Plain,
-            "txt",
         )
         .unwrap();
     r.add_recipient(&telltale_store::Recipient {

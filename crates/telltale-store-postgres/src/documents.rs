@@ -4,7 +4,9 @@
 //! statement for a document's index, one for a lookup), never a row at a
 //! time.
 
-use telltale_store::{DocumentRecord, DocumentStore, DocumentSummary, Result, StoreError};
+use telltale_store::{
+    stored_format, DocumentRecord, DocumentStore, DocumentSummary, Result, StoreError,
+};
 
 use crate::{col, db, is_state, json, parse, Conn, PostgresStore};
 use postgres::error::SqlState;
@@ -59,7 +61,7 @@ impl DocumentStore for PostgresStore {
                     &rules,
                     &words,
                     &slots,
-                    &doc.source_format,
+                    &doc.source_format.name(),
                 ],
             )?;
             if n == 0 {
@@ -89,7 +91,7 @@ impl DocumentStore for PostgresStore {
         Ok(Some(DocumentRecord {
             title: col(&r, 1)?,
             created_at: col(&r, 2)?,
-            source_format: col(&r, 6)?,
+            source_format: stored_format(col(&r, 6)?)?,
             template,
             code_params: parse("code parameters", col(&r, 4)?)?,
             rules: parse("rules", col(&r, 5)?)?,

@@ -6,8 +6,8 @@
 
 use postgres::Row;
 use telltale_store::{
-    issuance_detail, AuditEntry, ChainKey, Issuance, Link, Recipient, RecipientStore, Result,
-    StoreError, Upsert,
+    issuance_detail, stored_format, AuditEntry, ChainKey, Issuance, Link, Recipient,
+    RecipientStore, Result, StoreError, Upsert,
 };
 
 use crate::audit::append_audit_in;
@@ -42,7 +42,7 @@ fn insert_issuance(c: &mut Conn, i: &Issuance) -> Result<()> {
             &i.issued_at,
             &i.path,
             &i.content_hash,
-            &i.format,
+            &i.format.name(),
             &i.recipient_name,
         ],
     )?;
@@ -178,7 +178,7 @@ impl RecipientStore for PostgresStore {
                 Ok(Issuance {
                     document_id: col(r, 0)?,
                     recipient_id: col(r, 1)?,
-                    format: col(r, 2)?,
+                    format: stored_format(col(r, 2)?)?,
                     issued_at: col(r, 3)?,
                     path: col(r, 4)?,
                     content_hash: col(r, 5)?,

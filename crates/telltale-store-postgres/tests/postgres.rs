@@ -227,7 +227,7 @@ fn a_panic_inside_a_transaction_rolls_it_back() {
         id: "d".into(),
         title: "T".into(),
         created_at: 1,
-        source_format: "txt".into(),
+        source_format: telltale_core::FileFormat::Txt,
         template,
         code_params: telltale_core::CodeParams::default(),
         rules,
@@ -245,7 +245,7 @@ fn a_panic_inside_a_transaction_rolls_it_back() {
             &telltale_store::Issuance {
                 document_id: "d".into(),
                 recipient_id: "r".into(),
-                format: "txt".into(),
+                format: telltale_core::FileFormat::Txt,
                 issued_at: 1,
                 path: None,
                 content_hash: "ab".into(),

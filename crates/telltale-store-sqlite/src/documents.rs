@@ -43,7 +43,7 @@ pub(crate) fn put_document(
             json(&doc.rules)?,
             doc.template.word_count() as i64,
             doc.template.slots.len() as i64,
-            doc.source_format
+            doc.source_format.name()
         ],
     )
     .map_err(db)?;
@@ -56,7 +56,7 @@ pub(crate) fn document(conn: &Connection, id: &str) -> Result<Option<DocumentRec
         .query_row(
             "SELECT id, title, created_at, template, code_params, rules, source_format FROM documents WHERE id = ?1",
             [id],
-            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get(6)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?)),
         )
         .optional()
         .map_err(db)?;
@@ -71,7 +71,7 @@ pub(crate) fn document(conn: &Connection, id: &str) -> Result<Option<DocumentRec
         id,
         title,
         created_at,
-        source_format,
+        source_format: telltale_store::stored_format(&source_format)?,
         template,
         code_params: parse("code parameters", &code_params)?,
         rules: parse("rules", &rules)?,
@@ -184,7 +184,7 @@ pub(crate) fn import_issuance(conn: &Connection, i: &Issuance) -> Result<()> {
         .execute(
             "INSERT OR IGNORE INTO issuances (document_id, recipient_id, issued_at, path, content_hash, format, recipient_name)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format, i.recipient_name],
+            params![i.document_id, i.recipient_id, i.issued_at, i.path, i.content_hash, i.format.name(), i.recipient_name],
         )
         .map_err(db)?;
     if n == 0 {
@@ -217,18 +217,28 @@ pub(crate) fn issuances(conn: &Connection, document_id: Option<&str>) -> Result<
     let mut st = conn.prepare(sql).map_err(db)?;
     let rows = st
         .query_map([document_id], |r| {
-            Ok(Issuance {
-                document_id: r.get(0)?,
-                recipient_id: r.get(1)?,
-                format: r.get(2)?,
-                issued_at: r.get(3)?,
-                path: r.get(4)?,
-                content_hash: r.get(5)?,
-                recipient_name: r.get(6)?,
-            })
+            Ok((
+                r.get::<_, String>(2)?,
+                Issuance {
+                    document_id: r.get(0)?,
+                    recipient_id: r.get(1)?,
+                    format: telltale_core::FileFormat::Txt,
+                    issued_at: r.get(3)?,
+                    path: r.get(4)?,
+                    content_hash: r.get(5)?,
+                    recipient_name: r.get(6)?,
+                },
+            ))
         })
         .map_err(db)?;
-    rows.collect::<std::result::Result<_, _>>().map_err(db)
+    rows.map(|row| {
+        let (format, i) = row.map_err(db)?;
+        Ok(Issuance {
+            format: telltale_store::stored_format(&format)?,
+            ..i
+        })
+    })
+    .collect()
 }
 
 pub(crate) fn holders(conn: &Connection, document_id: &str) -> Result<Vec<String>> {

@@ -164,7 +164,7 @@ pub struct IssueDetail {
     pub document_id: String,
     pub recipient_id: String,
     pub recipient_name: Option<String>,
-    pub format: String,
+    pub format: telltale_core::FileFormat,
     pub content_hash: String,
 }
 
@@ -182,7 +182,7 @@ pub fn parse_issuance_detail(detail: &str) -> Option<IssueDetail> {
         document_id: document_id.into(),
         recipient_id: recipient_id.into(),
         recipient_name,
-        format: format.into(),
+        format: telltale_core::FileFormat::from_name(format)?,
         content_hash: content_hash.into(),
     })
 }
@@ -424,7 +424,7 @@ mod tests {
         let mut i = Issuance {
             document_id: "d-1".into(),
             recipient_id: "r-1".into(),
-            format: "txt".into(),
+            format: telltale_core::FileFormat::Txt,
             issued_at: 1,
             path: None,
             content_hash: "ab".into(),
@@ -436,17 +436,18 @@ mod tests {
             (d.document_id.as_str(), d.recipient_id.as_str()),
             ("d-1", "r-1")
         );
-        assert_eq!((d.format.as_str(), d.content_hash.as_str()), ("txt", "ab"));
+        assert_eq!((d.format.name(), d.content_hash.as_str()), ("txt", "ab"));
         i.recipient_name = None;
         let d = parse_issuance_detail(&issuance_detail(&i)).unwrap();
         assert_eq!(d.recipient_name, None);
         assert_eq!(d.content_hash, "ab");
         assert_eq!(
-            parse_issuance_detail("d-1 to r-1 as txt (copy ab)")
+            parse_issuance_detail("d-1 to r-1 as pdf (copy ab)")
                 .unwrap()
                 .format,
-            "txt"
+            telltale_core::FileFormat::Pdf
         );
+        assert_eq!(parse_issuance_detail("d-1 to r-1 as rtf (copy ab)"), None);
         assert_eq!(quoted("a\nb").lines().count(), 1);
     }
 }

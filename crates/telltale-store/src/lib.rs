@@ -33,7 +33,7 @@ pub use chain::*;
 
 use serde::{Deserialize, Serialize};
 use telltale_core::rules::RuleSet;
-use telltale_core::{CodeParams, Template};
+use telltale_core::{CodeParams, FileFormat, Template};
 use thiserror::Error;
 
 /// Errors every backend reports in the same terms.
@@ -55,6 +55,13 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A file format's name as a database keeps it, read back; any other
+/// name means the database was altered.
+pub fn stored_format(name: &str) -> Result<FileFormat> {
+    FileFormat::from_name(name)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown file format {name:?} in the database")))
+}
+
 /// A registered document: its original text and everything needed to
 /// render and trace its copies for ever after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,8 +70,8 @@ pub struct DocumentRecord {
     pub title: String,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
-    /// The format the document was registered from ("txt", "md").
-    pub source_format: String,
+    /// The format the document was registered from.
+    pub source_format: FileFormat,
     pub template: Template,
     pub code_params: CodeParams,
     pub rules: RuleSet,
@@ -102,7 +109,7 @@ pub enum Upsert {
 pub struct Issuance {
     pub document_id: String,
     pub recipient_id: String,
-    pub format: String,
+    pub format: FileFormat,
     pub issued_at: i64,
     /// Where the copy was written, if to a file.
     pub path: Option<String>,

@@ -23,7 +23,7 @@ fn doc(id: &str, text: &str) -> DocumentRecord {
         id: id.into(),
         title: format!("Title of {id}"),
         created_at: 1_700_000_000,
-        source_format: "txt".into(),
+        source_format: telltale_core::FileFormat::Txt,
         template,
         code_params: CodeParams::default(),
         rules,
@@ -101,7 +101,7 @@ pub fn run(store: &mut dyn Store) {
     let iss = |r: &str| Issuance {
         document_id: "d-a".into(),
         recipient_id: r.into(),
-        format: "txt".into(),
+        format: telltale_core::FileFormat::Txt,
         issued_at: 1_700_000_100,
         path: Some(format!("/out/{r}.txt")),
         content_hash: "ab".into(),

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use telltale_core::Layer;
+use telltale_core::{FileFormat, Layer};
 use telltale_registry::Audience;
 use telltale_store::Recipient;
 
@@ -38,20 +38,15 @@ pub fn doc(home: &Place, cmd: DocCommand) -> Result<()> {
                 } else {
                     extension(file)
                 };
-                let Some(format) = telltale_formats::Format::from_extension(&ext) else {
+                let Some(format) = FileFormat::from_extension(&ext) else {
                     bail!("cannot register .{ext} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)");
                 };
-                let bytes = match format {
-                    telltale_formats::Format::Txt | telltale_formats::Format::Md => {
-                        read_text(file)?.into_bytes()
-                    }
-                    _ => read_bytes(file)?.1,
+                let bytes = if format.is_text() {
+                    read_text(file)?.into_bytes()
+                } else {
+                    read_bytes(file)?.1
                 };
-                if matches!(
-                    format,
-                    telltale_formats::Format::Txt | telltale_formats::Format::Md
-                ) && String::from_utf8_lossy(&bytes).trim().is_empty()
-                {
+                if format.is_text() && String::from_utf8_lossy(&bytes).trim().is_empty() {
                     bail!("{} is empty", file.display());
                 }
                 inputs.push((file, bytes, format));
@@ -362,7 +357,7 @@ pub fn distribute(home: &Place, a: DistributeArgs) -> Result<()> {
     let who = unique;
     let bar = progress_bar(!a.json, "copies");
     bar.set_length(who.len() as u64);
-    let rep = r.distribute_with_mode(&a.doc, &who, &a.out, &a.format, mode, &mut |done, _| {
+    let rep = r.distribute_with_mode(&a.doc, &who, &a.out, a.format, mode, &mut |done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();

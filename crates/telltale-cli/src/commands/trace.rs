@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use telltale_core::AccuseParams;
+use telltale_formats::LeakFormat;
 use telltale_registry::report::odds_in_words;
 use telltale_registry::{TraceReport, TraceRequest};
 
@@ -14,25 +15,16 @@ use super::{extension, open, print_json, read_bytes, read_text, Place};
 use crate::printable::printable;
 use crate::TraceArgs;
 
-/// The text of a leaked file: HTML, DOCX and e-mail are read as such,
-/// anything else as UTF-8 text.
+/// The text of a leaked file, read as its kind says (see
+/// `telltale_formats::LeakFormat`), with the layout marks it carries.
 fn read_leak(path: &Path) -> Result<(String, Vec<(u32, u8)>)> {
-    let ext = extension(path);
-    match ext.as_str() {
-        "doc" | "odt" | "rtf" => {
-            bail!("cannot trace .{ext} files yet: give the leak as text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")
-        }
-        "" | "txt" | "text" | "md" | "markdown" => Ok((read_text(path)?, Vec::new())),
-        _ => {
-            let (name, bytes) = read_bytes(path)?;
-            match telltale_ocr::read_leak_with_layout(&ext, &bytes, telltale_ocr::Limits::default())
-                .with_context(|| format!("reading {name}"))?
-            {
-                Some(leak) => Ok(leak),
-                None => Ok((read_text(path)?, Vec::new())),
-            }
-        }
+    let kind = LeakFormat::from_extension(&extension(path))?;
+    if kind.is_text() {
+        return Ok((read_text(path)?, Vec::new()));
     }
+    let (name, bytes) = read_bytes(path)?;
+    telltale_ocr::read_leak_with_layout(kind, &bytes, telltale_ocr::Limits::default())
+        .with_context(|| format!("reading {name}"))
 }
 
 pub fn trace(home: &Place, a: TraceArgs) -> Result<()> {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use telltale_core::{Class, Layer};
+use telltale_core::{Class, FileFormat, Layer};
 use telltale_registry::accounts::LinkRefusal;
 use telltale_registry::{Audience, Role};
 use telltale_store::Recipient;
@@ -47,9 +47,9 @@ pub(super) async fn add_document(
     let c = who(&app, &h, &[Role::Author]).await?;
     params::name("the title", b.title.as_deref())?;
     let format = match b.format.as_deref().unwrap_or("txt") {
-        "txt" => ops::TextFormat::Txt,
-        "md" => ops::TextFormat::Md,
-        "html" => ops::TextFormat::Html,
+        "txt" => FileFormat::Txt,
+        "md" => FileFormat::Md,
+        "html" => FileFormat::Html,
         other => {
             return Err(Failure::bad(format!(
                 "unknown format {other}; choose txt, md or html (send Word files to /api/documents/file)"
@@ -89,13 +89,7 @@ pub(super) async fn add_document_file(
     let c = who(&app, &h, &[Role::Author]).await?;
     params::name("the file name", Some(&q.name))?;
     params::name("the title", q.title.as_deref())?;
-    let ext = q.name.rsplit_once('.').map_or("", |(_, e)| e);
-    let format = ops::TextFormat::from_extension(ext).ok_or_else(|| {
-        Failure::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("cannot register .{ext} files yet: give .txt, .md, .html or .docx"),
-        )
-    })?;
+    let format = ops::document_format(&q.name)?;
     let d = ops::register(
         &app,
         &c,
@@ -364,7 +358,7 @@ pub async fn zip_copies(app: &App, c: &Caller, id: String) -> Result<Vec<u8>, Fa
             // Word copies).
             let format = r.document(&id)?.source_format;
             let holders: Vec<String> = issued.iter().map(|i| i.recipient_id.clone()).collect();
-            r.each_copy_as(&id, &holders, &format, &mut |who, copy| {
+            r.each_copy_as(&id, &holders, format, &mut |who, copy| {
                 z.start_file(format!("{who}.{format}"), opts)
                     .map_err(ZipFailure::Zip)?;
                 z.write_all(&copy)
