@@ -1,6 +1,6 @@
 //! Trace time through the registry as the number of holders grows: a
 //! 1,000-word article quoting 300 words (pasted) of a 2,800-word document,
-//! traced with `Registry::trace_with_layout` (candidate lookup, template
+//! traced with `Registry::trace` (candidate lookup, template
 //! and holders read from SQLite, locate, read, score, name the suspects,
 //! record the trace and its audit entry), p50 of five runs.
 //!

@@ -41,6 +41,7 @@ mod documents;
 pub mod evidence;
 pub mod files;
 mod gates;
+mod holders;
 pub use gates::GateProgress;
 mod import;
 pub mod integrity;
@@ -211,6 +212,9 @@ pub struct Registry {
     warnings: Vec<String>,
     /// When long work must stop (see [`budget`]).
     budget: Budget,
+    /// Who holds each much-issued document, shared by the handles
+    /// [`Registry::reopen`] makes (see [`holders`]).
+    holders: std::sync::Arc<holders::HoldersCache>,
 }
 
 impl Registry {
@@ -321,6 +325,7 @@ impl Registry {
             gates: gates::Gates::default(),
             warnings: Vec::new(),
             budget: Budget::unlimited(),
+            holders: Default::default(),
         }
     }
 
@@ -347,6 +352,7 @@ impl Registry {
             gates: self.gates.share(),
             warnings: Vec::new(),
             budget: Budget::unlimited(),
+            holders: std::sync::Arc::clone(&self.holders),
         })
     }
 

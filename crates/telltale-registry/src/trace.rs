@@ -107,7 +107,7 @@ impl Registry {
             self.budget.check()?;
             let d = &docs[t.doc];
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let rs = self.store.holders(&d.id)?;
+            let rs = self.holders_of(d)?;
             // Line shifts belong to the page the text came from: the best
             // located document.
             let layout_obs: Vec<telltale_core::Observation> = if report.documents.is_empty() {
@@ -269,7 +269,7 @@ impl Registry {
             // A document removed since an earlier leak cannot be read any more.
             let Ok(d) = self.document(id) else { continue };
             let cb = Codebook::new(&self.key, &d.id, &d.template, d.code_params)?;
-            let holders = self.store.holders(&d.id)?;
+            let holders = self.holders_of(&d)?;
             let obs: Vec<telltale_core::Observation> = slots
                 .iter()
                 .filter_map(|(&slot, sym)| {
@@ -331,7 +331,7 @@ impl Registry {
         let plan = cb.read_plan(&slots);
         let mut out: Vec<(usize, Vec<String>)> = vec![(0, Vec::new()); readings.len()];
         let (mut blocks, mut symbols) = (Vec::new(), Vec::new());
-        for (n, holder) in self.store.holders(doc_id)?.iter().enumerate() {
+        for (n, holder) in self.holders_of(&doc)?.iter().enumerate() {
             if n % 4096 == 0 {
                 self.budget.check()?;
             }

@@ -200,6 +200,14 @@ impl RecipientStore for PostgresStore {
             .collect()
     }
 
+    fn holder_count(&self, document_id: &str) -> Result<u64> {
+        let r = self.read()?.query_one(
+            "SELECT COUNT(*) FROM issuances WHERE document_id = $1",
+            &[&document_id],
+        )?;
+        Ok(col::<i64>(&r, 0)?.max(0) as u64)
+    }
+
     fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>> {
         Ok(self
             .read()?

@@ -253,6 +253,13 @@ pub(crate) fn holders(conn: &Connection, document_id: &str) -> Result<Vec<String
     rows.collect::<std::result::Result<_, _>>().map_err(db)
 }
 
+pub(crate) fn holder_count(conn: &Connection, document_id: &str) -> Result<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM issuances WHERE document_id = ?1")
+        .and_then(|mut st| st.query_row([document_id], |r| r.get::<_, i64>(0)))
+        .map(|n| n.max(0) as u64)
+        .map_err(db)
+}
+
 pub(crate) fn issued_name(
     conn: &Connection,
     document_id: &str,

@@ -259,6 +259,10 @@ impl RecipientStore for SqliteStore {
         documents::holders(&self.conn, document_id)
     }
 
+    fn holder_count(&self, document_id: &str) -> Result<u64> {
+        documents::holder_count(&self.conn, document_id)
+    }
+
     fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>> {
         documents::issued_name(&self.conn, document_id, recipient_id)
     }

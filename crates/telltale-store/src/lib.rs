@@ -379,6 +379,10 @@ pub trait RecipientStore {
     /// Who holds a document: the recipient ids of its issuances, in id
     /// order (what a trace scores, without the rest of each row).
     fn holders(&self, document_id: &str) -> Result<Vec<String>>;
+    /// How many hold a document, without reading who: a document's
+    /// issuances are only ever added to (or removed with the document), so
+    /// an unchanged count means unchanged holders.
+    fn holder_count(&self, document_id: &str) -> Result<u64>;
     /// The name a recipient's copy of a document was issued under, when
     /// it was recorded.
     fn issued_name(&self, document_id: &str, recipient_id: &str) -> Result<Option<String>>;

@@ -144,6 +144,8 @@ pub fn run(store: &mut dyn Store) {
     assert_eq!(store.issuances(Some("d-a")).unwrap()[1], imported);
     assert_eq!(store.audit_log().unwrap().len(), entries);
     assert_eq!(store.holders("d-a").unwrap(), ["r-1", "r-2"]);
+    assert_eq!(store.holder_count("d-a").unwrap(), 2);
+    assert_eq!(store.holder_count("d-none").unwrap(), 0);
     assert_eq!(store.documents().unwrap()[0].issued, 2);
 
     // A template can be replaced until the first copy is issued.
