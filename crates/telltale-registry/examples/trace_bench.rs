@@ -2,7 +2,8 @@
 //! 1,000-word article quoting 300 words (pasted) of a 2,800-word document,
 //! traced with `Registry::trace` (candidate lookup, template
 //! and holders read from SQLite, locate, read, score, name the suspects,
-//! record the trace and its audit entry), p50 of five runs.
+//! record the trace and its audit entry): the first trace after holders
+//! are added, and the p50 of the five after it.
 //!
 //! Holders beyond the leaker are written straight into the database in one
 //! transaction (the bench measures tracing, not issuing: issuing a million
@@ -68,10 +69,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         doc.template.word_count(),
         doc.template.slots.len()
     );
-    // The last column: reading the holders' ids alone, the part of the
-    // trace that the database does.
-    println!("| holders | adding them (s) | trace p50 (ms) | holders read (ms) |");
-    println!("|---|---|---|---|");
+    // The first trace after holders were added reads them from the
+    // database (as every trace of a one-shot CLI process does); later ones
+    // use the list the registry kept, as a server does. The last column:
+    // reading the holders' ids alone, the part of the trace that the
+    // database does.
+    println!(
+        "| holders | adding them (s) | first trace (ms) | trace p50 of the next five (ms) | holders read (ms) |"
+    );
+    println!("|---|---|---|---|---|");
     let db = rusqlite::Connection::open(dir.path().join("registry.db"))?;
     let mut have = 1usize;
     let mut n = 1000;
@@ -95,12 +101,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let added = t0.elapsed().as_secs_f64();
         have = n;
         let mut times = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..6 {
             let t = Instant::now();
             let (_, rep) = r.trace(&TraceRequest::new(&article))?;
             times.push(t.elapsed().as_secs_f64() * 1e3);
             assert_eq!(rep.documents[0].accused, vec![leaker.clone()]);
         }
+        let first = times.remove(0);
         times.sort_by(f64::total_cmp);
         let t = Instant::now();
         let mut st = db.prepare(
@@ -111,7 +118,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<_, _>>()?;
         let read = t.elapsed().as_secs_f64() * 1e3;
         assert_eq!(ids.len(), n);
-        println!("| {n} | {added:.1} | {:.0} | {read:.0} |", times[2]);
+        println!(
+            "| {n} | {added:.1} | {first:.0} | {:.0} | {read:.0} |",
+            times[2]
+        );
         n *= 10;
     }
     Ok(())
