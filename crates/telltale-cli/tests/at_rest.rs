@@ -372,12 +372,16 @@ fn a_backup_taken_during_a_distribution_verifies_and_traces() {
     }
     let backup = h.at("backup");
     let said = h.ok(&["backup", backup.to_str().unwrap()]);
-    let still_running = run.try_wait().unwrap().is_none();
     assert!(run.wait().unwrap().success());
-    assert!(still_running, "the distribution ended before the backup");
     assert!(said.contains("audit log intact"), "{said}");
+    // The snapshot was taken half way: whether the distribution was still
+    // running when the backup's own verification ended depends on the
+    // machine's load, what the snapshot holds does not.
     let in_backup = issuances_in(&backup).0;
-    assert!(in_backup > 0 && (in_backup as usize) < n, "{in_backup}");
+    assert!(
+        in_backup > 0 && (in_backup as usize) < n,
+        "{in_backup} of {n} copies in the backup: it was not taken during the distribution"
+    );
     #[cfg(unix)]
     {
         assert_eq!(mode(&backup), 0o700);
