@@ -30,6 +30,13 @@ use telltale_core::Template;
 use thiserror::Error;
 
 pub use leak::{leak_text, LeakFormat};
+
+/// The format of a document to register, from its file name's extension
+/// (none is text); other extensions are refused in one line.
+pub fn document_format(ext: &str) -> Result<FileFormat, FormatError> {
+    FileFormat::from_extension(ext)
+        .ok_or_else(|| FormatError::NotRegistrable(ext.to_ascii_lowercase()))
+}
 pub use telltale_core::FileFormat;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -46,6 +53,8 @@ pub enum FormatError {
     Empty,
     #[error("cannot read .{0} files yet")]
     Unsupported(String),
+    #[error("cannot register .{0} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)")]
+    NotRegistrable(String),
     #[error("cannot trace .{0} files yet: give text, Markdown, HTML, DOCX, PDF, e-mail (.eml) or an image")]
     NotTraceable(String),
     #[error("not a readable PDF: {0}")]

@@ -432,9 +432,9 @@ impl From<RegistryError> for Failure {
                 | CoreError::Version { .. } => return Failure::internal(&e.to_string()),
             },
             RegistryError::Format(f) => match f {
-                FormatError::Unsupported(_) | FormatError::NotTraceable(_) => {
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE
-                }
+                FormatError::Unsupported(_)
+                | FormatError::NotRegistrable(_)
+                | FormatError::NotTraceable(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 FormatError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 FormatError::NotUtf8(_)
                 | FormatError::Binary(_)

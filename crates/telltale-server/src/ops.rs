@@ -98,13 +98,10 @@ fn extension(name: &str) -> &str {
 
 /// The format of a document to register, from its file name.
 pub fn document_format(name: &str) -> Result<FileFormat, Failure> {
-    FileFormat::from_extension(extension(name)).ok_or_else(|| {
+    telltale_formats::document_format(extension(name)).map_err(|e| {
         Failure::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "cannot register .{} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)",
-                extension(name)
-            ),
+            e.to_string(),
         )
     })
 }
@@ -147,6 +144,7 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
                 }
                 OcrError::Format(
                     telltale_formats::FormatError::Unsupported(_)
+                    | telltale_formats::FormatError::NotRegistrable(_)
                     | telltale_formats::FormatError::NotTraceable(_),
                 ) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 OcrError::Timeout { .. }

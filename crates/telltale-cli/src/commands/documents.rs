@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use telltale_core::{FileFormat, Layer};
+use telltale_core::Layer;
 use telltale_registry::Audience;
 use telltale_store::Recipient;
 
@@ -38,9 +38,7 @@ pub fn doc(home: &Place, cmd: DocCommand) -> Result<()> {
                 } else {
                     extension(file)
                 };
-                let Some(format) = FileFormat::from_extension(&ext) else {
-                    bail!("cannot register .{ext} files yet: give text (.txt), Markdown (.md), HTML (.html), Word (.docx) or PDF (.pdf)");
-                };
+                let format = telltale_formats::document_format(&ext)?;
                 let bytes = if format.is_text() {
                     read_text(file)?.into_bytes()
                 } else {
