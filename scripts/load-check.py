@@ -430,8 +430,13 @@ def stop_server(proc):
 
 # ---- requests ---------------------------------------------------------------
 
-def do_trace(ctx, rng, base):
-    """Returns (ok, status, match or None, note)."""
+# Inexact traces kept with their excerpts in the report.
+MAX_INEXACT_KEPT = 20
+
+
+def do_trace(ctx, rng, base, keep=None):
+    """Returns (ok, status, match or None, note); an inexact trace is also
+    handed to ``keep`` whole, with its excerpt, when one is given."""
     rid = rng.choice(ctx["ids"])
     words = ctx["copies"][rid]
     start = rng.randrange(0, len(words) - EXCERPT_WORDS + 1)
@@ -460,6 +465,9 @@ def do_trace(ctx, rng, base):
             why = "quoted recipient accused together with others"
         else:
             why = "someone else accused"
+        if keep:
+            keep({"quoted": rid, "accused": accused, "why": why,
+                  "trace_id": j.get("trace_id"), "excerpt": text})
         return True, status, False, f"trace not exact: {why}"
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
         # 2xx but not the contracted shape: not counted as an HTTP error,
@@ -486,6 +494,12 @@ class Recorder:
         self.statuses = {"trace": {}, "room": {}}
         self.matches = []                          # bool per successful trace
         self.notes = {}                            # note -> count
+        self.inexact = []                          # inexact traces, whole, up to MAX_INEXACT_KEPT
+
+    def keep_inexact(self, case):
+        with self.lock:
+            if len(self.inexact) < MAX_INEXACT_KEPT:
+                self.inexact.append(case)
 
     def add(self, kind, latency, ok, status, match, note, proc=0):
         with self.lock:
@@ -506,7 +520,11 @@ def worker(ctx, args, rec, deadline, seed):
         proc = rng.randrange(len(bases)) if len(bases) > 1 else 0
         t0 = time.perf_counter()
         try:
-            ok, status, match, note = (do_trace if kind == "trace" else do_room)(ctx, rng, bases[proc])
+            if kind == "trace":
+                keep = lambda case, p=proc: rec.keep_inexact({**case, "process": p + 1})
+                ok, status, match, note = do_trace(ctx, rng, bases[proc], keep)
+            else:
+                ok, status, match, note = do_room(ctx, rng, bases[proc])
         except Exception as e:  # network errors, timeouts, resets
             ok, status, match, note = False, f"exception {type(e).__name__}", None, str(e)
         if note and len(bases) > 1:
@@ -585,6 +603,9 @@ def print_report(fig):
               f"({100 * a['share']:.1f} %)")
     else:
         print("traces accusing exactly the quoted recipient: - (no successful traces)")
+    for case in fig["inexact_traces"]:
+        print(f"  inexact: trace {case['trace_id']} on process {case['process']} of {case['quoted']}'s copy: {case['why']} "
+              f"(accused {case['accused']}); excerpt: {case['excerpt']}")
     print(f"status codes: trace {fig['statuses']['trace']}, reading room {fig['statuses']['reading_room']}")
     if n == 1:
         sd = fig["shutdown"]
@@ -756,6 +777,7 @@ def main():
             "trace_accuracy": {"successful_traces": len(matches), "exact": sum(matches),
                                "share": round(sum(matches) / len(matches), 4) if matches else None},
             "statuses": {"trace": rec.statuses["trace"], "reading_room": rec.statuses["room"]},
+            "inexact_traces": rec.inexact,
             "shutdown": shutdown,
             "per_process": per_process,
             "notes": notes,

@@ -341,8 +341,6 @@ fn control_characters_are_refused_in_names_and_never_printed_raw() {
     let out = h.ok(&["doc", "list"]);
     assert!(!raw(&out), "{out:?}");
     assert!(out.contains("Budget\\u{1b}[31m red\\u{9b}1m"), "{out}");
-    let log = h.ok(&["audit", "log"]);
-    assert!(!raw(&log), "{log:?}");
     let e = h.fails(&["doc", "show", "d-\u{1b}[31mx"]);
     assert!(!raw(e.trim_end()) && e.contains("\\u{1b}"), "{e:?}");
 }
@@ -374,9 +372,10 @@ fn a_backup_taken_during_a_distribution_verifies_and_traces() {
     let said = h.ok(&["backup", backup.to_str().unwrap()]);
     assert!(run.wait().unwrap().success());
     assert!(said.contains("audit log intact"), "{said}");
-    // The snapshot was taken half way: whether the distribution was still
-    // running when the backup's own verification ended depends on the
-    // machine's load, what the snapshot holds does not.
+    // The snapshot was taken half way: it holds some copies but not all.
+    // (Whether the distribution outlived the backup's own verification
+    // depends on the machine's load; this depends only on the backup
+    // starting before the last of 2,000 copies, many times its start-up.)
     let in_backup = issuances_in(&backup).0;
     assert!(
         in_backup > 0 && (in_backup as usize) < n,

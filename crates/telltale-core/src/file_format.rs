@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A document's file format. Serialised by its [`name`](FileFormat::name)
 /// ("txt", "md", "html", "docx", "pdf"), which is also how databases and
-/// job records keep it.
+/// audit entries keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {

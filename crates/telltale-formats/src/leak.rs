@@ -23,9 +23,9 @@ pub enum LeakFormat {
 impl LeakFormat {
     /// The kind a file name's extension says. An extension telltale does
     /// not know is read as text (a `.log`, a `.csv`: if it is not UTF-8
-    /// text, reading it says so); the formats of other word processors and
-    /// archives are refused in one line, since read as text they would
-    /// only ever fail to match.
+    /// text, reading it says so); .doc, .odt, .rtf, .zip and .exe are
+    /// refused in one line, since read as text they would only ever fail
+    /// to match.
     pub fn from_extension(ext: &str) -> Result<LeakFormat, FormatError> {
         let lower = ext.to_ascii_lowercase();
         match lower.as_str() {

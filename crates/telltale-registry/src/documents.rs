@@ -392,37 +392,43 @@ fn unfit_for_title(c: char) -> bool {
 /// near the top if it has one, else its first line of words that is not a
 /// classification marking.
 fn default_title(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    let subject = lines.iter().take(20).find_map(|l| {
+    // A title is one printable line (see `register`): a tab, an escape or
+    // a line separator in the text becomes a space, before a candidate is
+    // judged empty.
+    let printable = |l: &str| -> String {
+        l.trim_start_matches('#')
+            .chars()
+            .map(|c| if unfit_for_title(c) { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let subject_of = |l: &str| {
         l.strip_prefix("Subject:")
             .or_else(|| l.strip_prefix("SUBJECT:"))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    });
-    let line = subject.unwrap_or_else(|| {
+            .map(printable)
+    };
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let subject = lines
+        .iter()
+        .take(20)
+        .find_map(|l| subject_of(l).filter(|s| !s.is_empty()));
+    // Else the first line of words that is neither a marking nor an empty
+    // subject.
+    let first_line = || {
         lines
             .iter()
-            .copied()
             .find(|l| {
-                !l.is_empty()
-                    && l.chars().any(char::is_alphabetic)
+                l.chars().any(char::is_alphabetic)
                     && telltale_formats::classification(l).is_none()
+                    && subject_of(l).is_none()
             })
-            .unwrap_or("Untitled")
-    });
-    // A title is one printable line (see `register`): a tab, an escape or
-    // a line separator in the text becomes a space here.
-    let line: String = line
-        .trim_start_matches('#')
-        .chars()
-        .map(|c| if unfit_for_title(c) { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if line.is_empty() {
+            .map(|l| printable(l))
+    };
+    let Some(line) = subject.or_else(first_line) else {
         return "Untitled".to_string();
-    }
+    };
     if line.chars().count() <= 120 {
         return line;
     }
@@ -450,6 +456,11 @@ mod tests {
             "Budget [31m plan for Q3"
         );
         assert_eq!(super::default_title("#\u{7}\u{7}"), "Untitled");
+        // A subject of nothing printable is no subject.
+        assert_eq!(
+            super::default_title("Subject: \u{200E}\t\nBudget plan"),
+            "Budget plan"
+        );
         let long = "word ".repeat(40);
         let t = super::default_title(&long);
         assert!(t.ends_with("word…") && t.chars().count() <= 121, "{t}");

@@ -10,6 +10,7 @@
 //! each process checks the count against the database it shares.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use telltale_store::DocumentRecord;
@@ -18,7 +19,7 @@ use crate::{Registry, Result};
 
 /// Documents with fewer holders are read afresh: reading them costs less
 /// than the memory of keeping them.
-const MIN_KEPT: u64 = 10_000;
+pub const HOLDERS_KEPT_FROM: u64 = 10_000;
 
 /// Most recipient ids kept over all documents (about 60 bytes each, so
 /// some 120 MB): the least recently traced documents are let go beyond it.
@@ -29,6 +30,8 @@ const MAX_KEPT_IDS: usize = 2_000_000;
 pub(crate) struct HoldersCache {
     inner: Mutex<Kept>,
     max_ids: usize,
+    /// Lists of kept size read from the database, over all handles.
+    reads: AtomicU64,
 }
 
 impl Default for HoldersCache {
@@ -56,6 +59,7 @@ impl HoldersCache {
         HoldersCache {
             inner: Mutex::default(),
             max_ids,
+            reads: AtomicU64::new(0),
         }
     }
 
@@ -116,7 +120,7 @@ impl Registry {
     /// are many.
     pub(crate) fn holders_of(&self, doc: &DocumentRecord) -> Result<Arc<Vec<String>>> {
         let count = self.store.holder_count(&doc.id)?;
-        if count < MIN_KEPT {
+        if count < HOLDERS_KEPT_FROM {
             return Ok(Arc::new(self.store.holders(&doc.id)?));
         }
         if let Some(ids) = self.holders.get(doc, count) {
@@ -125,8 +129,17 @@ impl Registry {
         // Copies issued between the count and the read are in the list,
         // which is kept under its own length: still a list that was true.
         let ids = Arc::new(self.store.holders(&doc.id)?);
+        self.holders.reads.fetch_add(1, Ordering::Relaxed);
         self.holders.keep(doc, &ids);
         Ok(ids)
+    }
+
+    /// How many holder lists of kept size this process has read from the
+    /// database, over all its handles: what tells a test that the kept
+    /// lists were used.
+    #[doc(hidden)]
+    pub fn holder_list_reads(&self) -> u64 {
+        self.holders.reads.load(Ordering::Relaxed)
     }
 }
 

@@ -397,7 +397,17 @@ fn data_problems(store: &dyn Store, log: &[AuditEntry]) -> Result<Vec<String>> {
         }
     }
 
-    for i in store.issuances(None)? {
+    // A row the store cannot read (a format no version wrote) is one
+    // problem among the others, not the end of the check.
+    let issuances = match store.issuances(None) {
+        Ok(v) => Some(v),
+        Err(StoreError::Corrupt(e)) => {
+            problems.push(format!("the issuances cannot be read: {e}"));
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for i in issuances.iter().flatten() {
         let what = format!("the issuance of {} to {}", i.document_id, i.recipient_id);
         let Some((seq, d)) = issued.remove(&(i.document_id.clone(), i.recipient_id.clone())) else {
             problems.push(format!("{what} has no issue entry in the log"));
@@ -418,7 +428,7 @@ fn data_problems(store: &dyn Store, log: &[AuditEntry]) -> Result<Vec<String>> {
             ));
         }
     }
-    for ((doc, r), (seq, _)) in &issued {
+    for ((doc, r), (seq, _)) in issued.iter().filter(|_| issuances.is_some()) {
         problems.push(format!(
             "the log's issue of {doc} to {r} (entry {seq}) has no issuance row: it was deleted"
         ));

@@ -70,6 +70,7 @@ pub use budget::Budget;
 pub use copies::CopySink;
 pub use distribute::DistributeReport;
 pub use evidence::{RegistryState, StoredTrace};
+pub use holders::HOLDERS_KEPT_FROM;
 pub use import::{is_unprintable, parse_recipients_csv, ParsedCsv};
 pub use integrity::{Verification, HEAD_FILE};
 pub use jobs::{DistributionRequest, MadeLink};

@@ -3,14 +3,13 @@
 //! scored by the next, on this handle and on another the process opened.
 
 use telltale_core::rules::Format;
-use telltale_registry::{Registry, TraceRequest};
+use telltale_registry::{Registry, TraceRequest, HOLDERS_KEPT_FROM};
 use telltale_store::Recipient;
 
 const MEMO: &str = telltale_core::sample::MEMO;
 
-/// Enough holders that the registry keeps the list (its threshold is
-/// 10,000).
-const HOLDERS: usize = 12_000;
+/// Enough holders that the registry keeps the list.
+const HOLDERS: usize = HOLDERS_KEPT_FROM as usize + 2_000;
 
 fn accused(r: &mut Registry, leak: &str) -> Vec<String> {
     let (_, rep) = r.trace(&TraceRequest::new(leak)).unwrap();
@@ -49,6 +48,10 @@ fn a_copy_issued_after_a_trace_is_scored_by_the_next() {
     }
     let first = r.render_copy(&doc.id, "r-00007").unwrap();
     assert_eq!(accused(&mut r, &first), ["r-00007"]);
+    assert_eq!(r.holder_list_reads(), 1);
+    // Kept: the next trace reads no list.
+    assert_eq!(accused(&mut r, &first), ["r-00007"]);
+    assert_eq!(r.holder_list_reads(), 1);
 
     // Issued after the list was kept: the next trace must score them.
     r.add_recipient(&Recipient {
@@ -61,11 +64,14 @@ fn a_copy_issued_after_a_trace_is_scored_by_the_next() {
         .unwrap();
     let newcomer = r.render_copy(&doc.id, "r-new").unwrap();
     assert_eq!(accused(&mut r, &newcomer), ["r-new"]);
+    assert_eq!(r.holder_list_reads(), 2);
 
-    // Another handle shares the kept list, and it is as true there.
+    // Another handle shares the kept list (it reads none), and it is as
+    // true there.
     let mut other = r.reopen().unwrap();
     assert_eq!(accused(&mut other, &newcomer), ["r-new"]);
     assert_eq!(accused(&mut other, &first), ["r-00007"]);
+    assert_eq!(other.holder_list_reads(), 2);
     other
         .add_recipient(&Recipient {
             id: "r-later".into(),
@@ -78,4 +84,5 @@ fn a_copy_issued_after_a_trace_is_scored_by_the_next() {
         .unwrap();
     let later = r.render_copy(&doc.id, "r-later").unwrap();
     assert_eq!(accused(&mut r, &later), ["r-later"]);
+    assert_eq!(r.holder_list_reads(), 3);
 }

@@ -249,6 +249,30 @@ fn renaming_a_recipient_in_the_database_is_caught() {
 }
 
 #[test]
+fn an_issuance_in_no_known_format_is_a_problem_not_the_end_of_the_check() {
+    let (dir, _) = closed_registry();
+    let d = db(dir.path());
+    d.execute(
+        "UPDATE issuances SET format = 'rtf' WHERE recipient_id = 'r-1'",
+        [],
+    )
+    .unwrap();
+    d.execute(
+        "UPDATE recipients SET name = 'Someone Else' WHERE id = 'r-2'",
+        [],
+    )
+    .unwrap();
+    drop(d);
+    let p = problems(dir.path());
+    assert!(
+        has(&p, "the issuances cannot be read")
+            && has(&p, "unknown file format \"rtf\"")
+            && has(&p, "recipient r-2 is named \"Someone Else\""),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn a_changed_template_is_caught() {
     let (dir, doc) = closed_registry();
     // Other code parameters: every copy would be made, and traced,

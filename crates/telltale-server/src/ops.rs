@@ -69,7 +69,7 @@ impl Form {
     /// .docx) as bytes with its format, or else the text of a field.
     pub fn document(&self, file: &str, field: &str) -> Result<(Vec<u8>, FileFormat), Failure> {
         if let Some((name, bytes)) = self.files.get(file) {
-            return Ok((bytes.clone(), document_format(name)?));
+            return Ok((bytes.clone(), upload_format(name)?));
         }
         match self.fields.get(field) {
             Some(t) if !t.trim().is_empty() => {
@@ -96,8 +96,8 @@ fn extension(name: &str) -> &str {
     name.rsplit_once('.').map_or("", |(_, e)| e)
 }
 
-/// The format of a document to register, from its file name.
-pub fn document_format(name: &str) -> Result<FileFormat, Failure> {
+/// The format of an uploaded document to register, from its file name.
+pub fn upload_format(name: &str) -> Result<FileFormat, Failure> {
     telltale_formats::document_format(extension(name)).map_err(|e| {
         Failure::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -205,7 +205,7 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
 /// Refuse text that cannot be read, with the same one-line reasons however
 /// it arrives, before any work starts.
 pub(crate) fn check_readable(format: FileFormat, bytes: &[u8]) -> Result<(), Failure> {
-    if matches!(format, FileFormat::Txt | FileFormat::Md) {
+    if format.is_text() {
         decode("the text", bytes)?;
     }
     Ok(())

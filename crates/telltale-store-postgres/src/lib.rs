@@ -187,7 +187,8 @@ impl Drop for Conn {
     /// The driver closes its connection by blocking on a runtime of its
     /// own, which panics on a thread that drives async tasks (a server's,
     /// as it shuts down). There the connection is closed on a thread of
-    /// its own instead.
+    /// its own instead, and waited for: a process that exits right after
+    /// would otherwise cut the connection before the server heard goodbye.
     fn drop(&mut self) {
         let Some(client) = self.client.take() else {
             return;
@@ -204,11 +205,19 @@ impl Drop for Conn {
                     drop(c.take());
                 }
             });
-        if closing.is_err() {
+        match closing {
+            // Closing writes a goodbye and shuts the socket, waiting for no
+            // answer; this runs when a handle is let go on an async thread,
+            // which happens as the server stops.
+            Ok(closing) => {
+                let _ = closing.join();
+            }
             // No thread to close it on: the socket is left to the
             // operating system rather than closed here with a panic.
-            if let Ok(mut c) = slot.lock() {
-                std::mem::forget(c.take());
+            Err(_) => {
+                if let Ok(mut c) = slot.lock() {
+                    std::mem::forget(c.take());
+                }
             }
         }
     }

@@ -218,24 +218,27 @@ pub(crate) fn issuances(conn: &Connection, document_id: Option<&str>) -> Result<
     let rows = st
         .query_map([document_id], |r| {
             Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                Issuance {
-                    document_id: r.get(0)?,
-                    recipient_id: r.get(1)?,
-                    format: telltale_core::FileFormat::Txt,
-                    issued_at: r.get(3)?,
-                    path: r.get(4)?,
-                    content_hash: r.get(5)?,
-                    recipient_name: r.get(6)?,
-                },
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })
         .map_err(db)?;
     rows.map(|row| {
-        let (format, i) = row.map_err(db)?;
+        let (document_id, recipient_id, format, issued_at, path, content_hash, recipient_name) =
+            row.map_err(db)?;
         Ok(Issuance {
+            document_id,
+            recipient_id,
             format: telltale_store::stored_format(&format)?,
-            ..i
+            issued_at,
+            path,
+            content_hash,
+            recipient_name,
         })
     })
     .collect()

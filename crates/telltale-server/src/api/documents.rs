@@ -23,7 +23,7 @@ pub struct NewDocument {
     /// The document's text (UTF-8).
     text: String,
     title: Option<String>,
-    /// "txt" (default) or "md".
+    /// "txt" (default), "md" or "html".
     format: Option<String>,
     /// "natural" (default), "strict" or "dense".
     profile: Option<String>,
@@ -89,7 +89,7 @@ pub(super) async fn add_document_file(
     let c = who(&app, &h, &[Role::Author]).await?;
     params::name("the file name", Some(&q.name))?;
     params::name("the title", q.title.as_deref())?;
-    let format = ops::document_format(&q.name)?;
+    let format = ops::upload_format(&q.name)?;
     let d = ops::register(
         &app,
         &c,
