@@ -408,7 +408,6 @@ impl Failure {
 impl From<RegistryError> for Failure {
     fn from(e: RegistryError) -> Failure {
         use telltale_core::Error as CoreError;
-        use telltale_formats::FormatError;
         let status = match &e {
             RegistryError::Store(s) => match s {
                 StoreError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -431,17 +430,9 @@ impl From<RegistryError> for Failure {
                 | CoreError::BadTemplate(_)
                 | CoreError::Version { .. } => return Failure::internal(&e.to_string()),
             },
-            RegistryError::Format(f) => match f {
-                FormatError::Unsupported(_)
-                | FormatError::NotRegistrable(_)
-                | FormatError::NotTraceable(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                FormatError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                FormatError::NotUtf8(_)
-                | FormatError::Binary(_)
-                | FormatError::Docx(_)
-                | FormatError::Empty
-                | FormatError::Pdf(_) => StatusCode::BAD_REQUEST,
-                FormatError::Mismatch => return Failure::internal(&e.to_string()),
+            RegistryError::Format(f) => match format_status(f) {
+                Some(status) => status,
+                None => return Failure::internal(&e.to_string()),
             },
             RegistryError::Reader(r) => match r {
                 OcrError::Missing { .. } | OcrError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -467,6 +458,26 @@ impl From<RegistryError> for Failure {
         };
         Failure::new(status, e.to_string())
     }
+}
+
+/// The status of a file the formats crate would not take, by its error's
+/// type; `None` when the fault is the server's (a stored original that no
+/// longer fits its template). One mapping for registrations, copies and
+/// leaks alike.
+pub(crate) fn format_status(f: &telltale_formats::FormatError) -> Option<StatusCode> {
+    use telltale_formats::FormatError;
+    Some(match f {
+        FormatError::Unsupported(_)
+        | FormatError::NotRegistrable(_)
+        | FormatError::NotTraceable(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        FormatError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        FormatError::NotUtf8(_)
+        | FormatError::Binary(_)
+        | FormatError::Docx(_)
+        | FormatError::Empty
+        | FormatError::Pdf(_) => StatusCode::BAD_REQUEST,
+        FormatError::Mismatch => return None,
+    })
 }
 
 impl IntoResponse for Failure {

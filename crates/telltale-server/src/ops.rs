@@ -98,23 +98,22 @@ fn extension(name: &str) -> &str {
 
 /// The format of an uploaded document to register, from its file name.
 pub fn upload_format(name: &str) -> Result<FileFormat, Failure> {
-    telltale_formats::document_format(extension(name)).map_err(|e| {
-        Failure::new(
-            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            e.to_string(),
-        )
-    })
+    telltale_formats::document_format(extension(name)).map_err(format_failure)
+}
+
+/// A file the formats crate would not take, answered by its error's type
+/// (see [`crate::format_status`]).
+fn format_failure(e: telltale_formats::FormatError) -> Failure {
+    match crate::format_status(&e) {
+        Some(status) => Failure::new(status, e.to_string()),
+        None => Failure::internal(&e.to_string()),
+    }
 }
 
 /// The text of a leaked file named `name`: text, Markdown, HTML, DOCX,
 /// e-mail, PDF, or an image or scan read by OCR.
 pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, u8)>), Failure> {
-    let kind = LeakFormat::from_extension(extension(name)).map_err(|e| {
-        Failure::new(
-            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            e.to_string(),
-        )
-    })?;
+    let kind = LeakFormat::from_extension(extension(name)).map_err(format_failure)?;
     if kind.is_text() {
         return decode(name, &bytes).map(|t| (t, Vec::new()));
     }
@@ -136,23 +135,15 @@ pub async fn leak_text(name: &str, bytes: Vec<u8>) -> Result<(String, Vec<(u32, 
             let status = match &e {
                 OcrError::Missing { .. } | OcrError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
                 OcrError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                OcrError::Format(telltale_formats::FormatError::Mismatch) => {
-                    return Err(Failure::internal(&format!("{name}: {e}")))
-                }
-                OcrError::Format(telltale_formats::FormatError::TooLarge { .. }) => {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                }
-                OcrError::Format(
-                    telltale_formats::FormatError::Unsupported(_)
-                    | telltale_formats::FormatError::NotRegistrable(_)
-                    | telltale_formats::FormatError::NotTraceable(_),
-                ) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                OcrError::Format(f) => match crate::format_status(f) {
+                    Some(status) => status,
+                    None => return Err(Failure::internal(&format!("{name}: {e}"))),
+                },
                 OcrError::Timeout { .. }
                 | OcrError::Failed { .. }
                 | OcrError::NoTextLayer
                 | OcrError::NotPdf
-                | OcrError::NoText
-                | OcrError::Format(_) => StatusCode::BAD_REQUEST,
+                | OcrError::NoText => StatusCode::BAD_REQUEST,
             };
             Err(Failure::new(status, format!("{name}: {e}")))
         }

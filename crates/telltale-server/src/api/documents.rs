@@ -46,13 +46,12 @@ pub(super) async fn add_document(
 ) -> ApiResult {
     let c = who(&app, &h, &[Role::Author]).await?;
     params::name("the title", b.title.as_deref())?;
-    let format = match b.format.as_deref().unwrap_or("txt") {
-        "txt" => FileFormat::Txt,
-        "md" => FileFormat::Md,
-        "html" => FileFormat::Html,
-        other => {
+    let name = b.format.as_deref().unwrap_or("txt");
+    let format = match FileFormat::from_name(name) {
+        Some(f @ (FileFormat::Txt | FileFormat::Md | FileFormat::Html)) => f,
+        _ => {
             return Err(Failure::bad(format!(
-                "unknown format {other}; choose txt, md or html (send Word files to /api/documents/file)"
+                "unknown format {name}; choose txt, md or html (send Word files to /api/documents/file)"
             )))
         }
     };
